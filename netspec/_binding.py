@@ -1,0 +1,77 @@
+"""Binding call arguments to parameters, shared by op stages and block calls.
+
+Positional arguments first, then key=value. Guarantees every parameter gets exactly
+one value (given, or its default) or raises a positioned E-arg CompileError: unknown
+keyword (with "did you mean"), duplicate, too many positional, missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from netspec import ast
+from netspec.errors import did_you_mean, error
+from netspec.source import Span
+
+MISSING = object()
+
+
+@dataclass(frozen=True)
+class Formal:
+    """A parameter as binding sees it: its name and default (MISSING if required)."""
+
+    name: str
+    default: object = MISSING
+
+    def show(self) -> str:
+        return self.name if self.default is MISSING else f"{self.name}=..."
+
+
+def signature(callee: str, formals: Sequence[Formal]) -> str:
+    return f"{callee}(" + ", ".join(f.show() for f in formals) + ")"
+
+
+def bind(
+    callee: str,
+    kind: str,
+    formals: Sequence[Formal],
+    args: Sequence[ast.Arg],
+    span: Span,
+    evaluate: Callable[[ast.Expr], object],
+) -> tuple[dict[str, object], dict[str, Span]]:
+    """Match `args` to `formals`; returns values and the span of each given argument."""
+    by_name = {f.name: f for f in formals}
+    given: dict[str, ast.Arg] = {}
+    positional = [a for a in args if a.name is None]
+    for arg in args:
+        if arg.name is not None and arg is not args[-1] and args[args.index(arg) + 1].name is None:
+            raise error("E-arg", "positional argument after a keyword argument",
+                        args[args.index(arg) + 1].span, "put positional arguments first")
+    if len(positional) > len(formals):
+        extra = positional[len(formals)]
+        raise error("E-arg", f"{kind} '{callee}' takes at most {len(formals)} positional "
+                    f"argument{'s' if len(formals) != 1 else ''}, got {len(positional)}",
+                    extra.span, f"signature: {signature(callee, formals)}")
+    for formal, arg in zip(formals, positional):
+        given[formal.name] = arg
+    for arg in args:
+        if arg.name is None:
+            continue
+        if arg.name not in by_name:
+            hint = did_you_mean(arg.name, by_name) or f"signature: {signature(callee, formals)}"
+            raise error("E-arg", f"{callee} has no parameter '{arg.name}'", arg.span, hint)
+        if arg.name in given:
+            raise error("E-arg", f"{callee} got two values for '{arg.name}'", arg.span,
+                        "remove one of them", notes=[f"first given at {given[arg.name].span.location}"])
+        given[arg.name] = arg
+    values: dict[str, object] = {}
+    for formal in formals:
+        if formal.name in given:
+            values[formal.name] = evaluate(given[formal.name].value)
+        elif formal.default is MISSING:
+            raise error("E-arg", f"{callee} is missing its argument '{formal.name}'", span,
+                        f"signature: {signature(callee, formals)}")
+        else:
+            values[formal.name] = formal.default
+    return values, {name: arg.value.span for name, arg in given.items()}

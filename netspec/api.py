@@ -1,0 +1,65 @@
+"""The public Python API: every pipeline stage, and the conveniences.
+
+    text --parse--> AST --elaborate--> Graph IR --analyze--> Analysis --report--> output
+
+``load`` reads a spec by path or by zoo name; ``check`` runs the whole pipeline up to the
+analysis. Nothing here imports torch or onnx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from netspec import ast
+from netspec.analysis import Analysis, analyze
+from netspec.elaborate import elaborate as _elaborate
+from netspec.errors import CompileError, error
+from netspec.ir import Graph
+from netspec.parse import parse as _parse
+from netspec.source import Source
+from netspec.zoo import resolve_spec
+
+__all__ = ["Analysis", "CompileError", "Graph", "analyze", "check", "elaborate", "load", "parse"]
+
+
+def load(spec: str | Path) -> Source:
+    """Read a spec file, by path or by the name of a zoo spec (``"resnet50"``)."""
+    path = resolve_spec(str(spec))
+    try:
+        return Source.from_path(path)
+    except OSError as exc:
+        raise error("E-file", f"cannot read {spec}: {exc.strerror or exc}", None,
+                    "check the path; zoo specs can be named without one (`lenet5`)") from None
+    except UnicodeDecodeError:
+        raise error("E-file", f"{spec} is not UTF-8 text", None) from None
+
+
+def parse(source: Source | str, name: str = "<string>") -> ast.Module:
+    """Parse spec text (a Source, or a string of spec text) into an AST."""
+    if isinstance(source, str):
+        source = Source(name, source)
+    return _parse(source)
+
+
+def elaborate(
+    module: ast.Module, network: str | None = None, overrides: Mapping[str, object] | None = None
+) -> list[Graph]:
+    """Elaborate the networks of a parsed module into graph IR."""
+    return _elaborate(module, network, overrides)
+
+
+def check(
+    spec: str | Path | Source,
+    network: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> list[Analysis]:
+    """Load, parse, elaborate and analyse a spec; one Analysis per network."""
+    source = spec if isinstance(spec, Source) else load(spec)
+    module = parse(source)
+    return [analyze(graph) for graph in elaborate(module, network, overrides)]
+
+
+def check_text(text: str, network: str | None = None, overrides=None, name="<string>"):
+    """`check` for spec text held in a string."""
+    return check(Source(name, text), network, overrides)

@@ -1,0 +1,72 @@
+"""The graph IR: what elaboration produces and every later stage reads.
+
+A :class:`Graph` is one network, flattened: inputs, layers (:class:`Node`) in
+execution order, the shape of every tensor, the top-level statements and the outputs.
+Every node carries its hierarchical path (its name in reports, PyTorch and ONNX), the
+op's normalised attributes, its source span and the block call chain. The IR is
+immutable; analyses return results keyed by node path and never annotate it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from netspec.errors import CallSite, Diagnostic
+from netspec.source import Span
+from netspec.values import Shape
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """One layer: an op applied to input tensors, producing one output tensor."""
+
+    path: str
+    op: str
+    attrs: Mapping[str, Any]
+    inputs: tuple[int, ...]  # tensor ids
+    output: int  # tensor id
+    span: Span
+    chain: tuple[CallSite, ...]
+    statement: str  # the top-level statement it belongs to
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A top-level statement of the network body: its name and its layers."""
+
+    name: str
+    span: Span
+    first: int  # index of its first node
+    end: int  # one past its last node
+    output: int  # tensor id of its final output
+
+
+@dataclass(frozen=True)
+class Graph:
+    """One elaborated network."""
+
+    name: str
+    parameters: Mapping[str, Any]
+    inputs: tuple[tuple[str, int], ...]  # (name, tensor id)
+    outputs: tuple[tuple[str, int], ...]
+    shapes: tuple[Shape, ...]  # indexed by tensor id
+    nodes: tuple[Node, ...]
+    statements: tuple[Statement, ...]
+    span: Span
+    warnings: tuple[Diagnostic, ...] = ()
+
+    def shape(self, tensor: int) -> Shape:
+        return self.shapes[tensor]
+
+    def input_shapes(self, node: Node) -> tuple[Shape, ...]:
+        return tuple(self.shapes[t] for t in node.inputs)
+
+    def output_shape(self, node: Node) -> Shape:
+        return self.shapes[node.output]
+
+
+def freeze(attrs: dict[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(attrs))

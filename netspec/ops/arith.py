@@ -1,0 +1,108 @@
+"""Convolution arithmetic (Dumoulin & Visin, arXiv:1603.07285), one axis at a time.
+
+Pure integer functions shared by convolution, pooling and the teaching tools. All
+sizes are ints; padding is given as (before, after) so asymmetric and TensorFlow
+"same" padding use the same formulas as symmetric padding.
+"""
+
+from __future__ import annotations
+
+from netspec.errors import MAX_KERNEL
+from netspec.ops.base import OpError
+from netspec.values import Shape, show_shape
+
+
+def effective_kernel(k: int, d: int) -> int:
+    """Extent of a dilated kernel: d(k - 1) + 1."""
+    return d * (k - 1) + 1
+
+
+def conv_out(i: int, k: int, s: int, pad: tuple[int, int], d: int = 1) -> int:
+    """o = floor((i + p_before + p_after - d(k - 1) - 1) / s) + 1."""
+    return (i + pad[0] + pad[1] - effective_kernel(k, d)) // s + 1
+
+
+def pool_out(i: int, k: int, s: int, pad: tuple[int, int], d: int, ceil_mode: bool) -> int:
+    """Pooling output size; ceil mode as PyTorch: no window may start in the end padding."""
+    span = i + pad[0] + pad[1] - effective_kernel(k, d)
+    if not ceil_mode:
+        return span // s + 1
+    o = -(-span // s) + 1
+    if (o - 1) * s >= i + pad[0]:
+        o -= 1
+    return o
+
+
+def conv_transpose_out(i: int, k: int, s: int, p: int, a: int, d: int = 1) -> int:
+    """o' = s(i' - 1) + a + d(k - 1) + 1 - 2p."""
+    return s * (i - 1) + a + effective_kernel(k, d) - 2 * p
+
+
+def same_padding(i: int, k: int, s: int, d: int = 1) -> tuple[int, int]:
+    """TensorFlow "same": o = ceil(i / s); odd total padding puts the extra at the end."""
+    o = -(-i // s)
+    total = max((o - 1) * s + effective_kernel(k, d) - i, 0)
+    return total // 2, total - total // 2
+
+
+def dropped_rows(i: int, k: int, s: int, pad: tuple[int, int], d: int, o: int) -> int:
+    """Real input rows at the end that no window reaches (floor division drops them)."""
+    covered = (o - 1) * s + effective_kernel(k, d)
+    unused = i + pad[0] + pad[1] - covered
+    return max(0, unused - pad[1])
+
+
+def window_pairs(n_iter: int, n_dst: int, k: int, s: int, d: int, offset: int) -> int:
+    """Count pairs (x < n_iter, tap t < k) with y = x*s + t*d - offset inside [0, n_dst).
+
+    For a convolution x runs over output positions and y is the input row a tap reads
+    (offset = padding before): the links that land on real input, not on padding. For a
+    transposed convolution x runs over input positions and y is the output row written.
+    """
+    total = 0
+    for t in range(k):
+        base = t * d - offset
+        lo = max(0, -(-(-base) // s))  # ceil(-base / s)
+        hi = min(n_iter - 1, (n_dst - 1 - base) // s)
+        if hi >= lo:
+            total += hi - lo + 1
+    return total
+
+
+def per_dim(name: str, value: object, rank: int) -> tuple[int, ...]:
+    """Broadcast an int to every spatial dim, or check a list has one entry per dim."""
+    if isinstance(value, tuple):
+        if len(value) != rank:
+            raise OpError("E-value", f"{name} has {len(value)} values for a {rank}-d input "
+                          f"(one per spatial dimension)", f"give {rank} values or one int", name)
+        return value
+    return (value,) * rank
+
+
+def kernel_per_dim(value: object, rank: int) -> tuple[int, ...]:
+    """per_dim for kernels, within the kernel-size limit."""
+    kernel = per_dim("kernel", value, rank)
+    if max(kernel) > MAX_KERNEL:
+        raise OpError("E-limit", f"kernel {max(kernel)} exceeds the limit of {MAX_KERNEL} per "
+                      "axis", "netspec refuses kernels this large", "kernel")
+    return kernel
+
+
+def concrete_spatial(op: str, shape: Shape) -> tuple[int, ...]:
+    """The spatial sizes of [N, C, *spatial]; they must be known numbers."""
+    dims = shape[2:]
+    if not all(isinstance(x, int) for x in dims):
+        raise OpError("E-shape", f"{op} needs concrete spatial sizes, got {show_shape(shape)}",
+                      "give the input's spatial dimensions as numbers")
+    return dims  # type: ignore[return-value]
+
+
+def padding_pairs(value: object, rank: int, inputs: tuple[int, ...], kernel: tuple[int, ...],
+                  stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+    """Every padding form -> one (before, after) pair per spatial dim."""
+    if value == "valid":
+        return ((0, 0),) * rank
+    if value == "same":
+        return tuple(same_padding(*args) for args in zip(inputs, kernel, stride, dilation))
+    items = per_dim("padding", value, rank)
+    return tuple(p if isinstance(p, tuple) else (p, p) for p in items)

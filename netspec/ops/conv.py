@@ -1,0 +1,279 @@
+"""Convolutions: conv (with groups and LeNet connection tables), partial_conv,
+conv_transpose. Rank-generic over [N, C, L], [N, C, H, W] and [N, C, D, H, W].
+
+Connections (LeCun's count): for each output unit, the links to input units its
+kernel taps land on (taps on zero padding are not links) plus one bias link. The
+count is exact, summed axis by axis with :func:`window_pairs`; without padding it is
+(taps per unit + 1) x units, e.g. LeNet-5 C1: (25 + 1) x 6 x 28 x 28 = 122,304.
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+from netspec.ops import arith
+from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, register
+from netspec.values import Shape, numel, show_shape
+
+_SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
+
+
+def axis_names(rank: int) -> tuple[str, ...]:
+    return _SPATIAL[rank - 1] if 1 <= rank <= 3 else tuple(f"dim{i}" for i in range(rank))
+
+
+class _ConvBase(Op):
+    min_rank, max_rank = 3, 5
+    param_rule = "out x (C_in / groups) x prod(kernel) weights + out biases"
+    connection_rule = (
+        "sum over output units of (input links inside the input, not on padding) + 1 bias link;"
+        " without padding (C_in/groups x prod(kernel) + bias) x out x prod(output size)"
+    )
+
+    def rank_help(self) -> str:
+        return "convolutions need [N, C, L], [N, C, H, W] or [N, C, D, H, W]; flatten/reshape first"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        self.check_rank(inputs[:1])
+        x = inputs[0]
+        rank = len(x) - 2
+        sizes = arith.concrete_spatial(self.name, x)
+        a = dict(a)
+        a["kernel"] = arith.kernel_per_dim(a["kernel"], rank)
+        for key in ("stride", "dilation"):
+            a[key] = arith.per_dim(key, a[key], rank)
+        for key in ("kernel", "stride", "dilation"):
+            if any(v < 1 for v in a[key]):
+                raise OpError("E-value", f"{key} must be at least 1, got {a[key]}", arg=key)
+        a["padding"] = arith.padding_pairs(a["padding"], rank, sizes, a["kernel"], a["stride"],
+                                           a["dilation"])
+        self._check_channels(a, x)
+        return a
+
+    def _check_channels(self, a: Attrs, x: Shape) -> None:
+        c, groups = x[1], a["groups"]
+        if not isinstance(c, int):
+            raise OpError("E-shape", f"{self.name} needs a concrete channel count, got {c}")
+        if a.get("connect") is not None:
+            return self._check_table(a, c)
+        if c % groups:
+            raise OpError("E-groups", f"groups={groups} does not divide the {c} input channels",
+                          f"choose groups among the divisors of {c}: {_divisors(c)}", "groups")
+        if a["out"] % groups:
+            raise OpError("E-groups", f"groups={groups} does not divide out={a['out']}",
+                          f"choose out as a multiple of {groups}", "groups")
+
+    def _check_table(self, a: Attrs, c: int) -> None:
+        table = a["connect"]
+        if a["groups"] != 1:
+            raise OpError("E-connect", "a connection table replaces groups; use one or the other",
+                          arg="connect")
+        if len(table) != a["out"]:
+            raise OpError("E-connect", f"the connection table has {len(table)} rows but out="
+                          f"{a['out']}", "give one list of input channels per output channel",
+                          "connect")
+        for row_index, row in enumerate(table):
+            for ch in row:
+                if not 0 <= ch < c:
+                    raise OpError("E-connect", f"connection table row {row_index} names input "
+                                  f"channel {ch}, but the input has {c} channels (0 to {c - 1})",
+                                  arg="connect")
+            if len(set(row)) != len(row):
+                raise OpError("E-connect", f"connection table row {row_index} repeats a channel: "
+                              f"{list(row)}", arg="connect")
+
+    def fan_in_channels(self, a: Attrs, c: int) -> int:
+        """Input channels summed over output channels (the weight tensor's C_in x C_out)."""
+        if a.get("connect") is not None:
+            return sum(len(row) for row in a["connect"])
+        return a["out"] * (c // a["groups"])
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        sizes = x[2:]
+        out = []
+        for axis, (i, k, s, pad, d) in enumerate(
+            zip(sizes, a["kernel"], a["stride"], a["padding"], a["dilation"])
+        ):
+            o = self.axis_out(i, k, s, pad, d, a)
+            if o < 1:
+                raise self._too_small(axis_names(len(sizes))[axis], i, k, s, pad, d, o)
+            out.append(o)
+        return (x[0], a["out"], *out)
+
+    def axis_out(self, i, k, s, pad, d, a: Attrs) -> int:
+        return arith.conv_out(i, k, s, pad, d)
+
+    def _too_small(self, axis, i, k, s, pad, d, o) -> OpError:
+        ek = arith.effective_kernel(k, d)
+        padded = i + pad[0] + pad[1]
+        kernel = f"kernel {k}" + (f" (dilated to {ek})" if d > 1 else "")
+        return OpError(
+            "E-size",
+            f"{self.name}: {kernel} is larger than the padded input {padded} along {axis}: "
+            f"output size floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o}",
+            f"pad the input (padding={(ek - i + 1) // 2 if ek > i else 1}) or use a smaller "
+            "kernel, or remove a pooling layer earlier",
+            "kernel",
+        )
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        weights = self.fan_in_channels(a, inputs[0][1]) * prod(a["kernel"])
+        return Counts(trainable=weights + (a["out"] if a["bias"] else 0))
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        x = inputs[0]
+        pairs = prod(
+            arith.window_pairs(o, i, k, s, d, pad[0])
+            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
+                                          a["dilation"])
+        )
+        batch = numel(out[:1])
+        links = self.fan_in_channels(a, x[1]) * pairs
+        return batch * (links + (numel(out[1:]) if a["bias"] else 0))
+
+    def describe(self, a: Attrs) -> str:
+        k = "x".join(map(str, a["kernel"]))
+        stride = a["stride"]
+        s = str(stride[0]) if len(set(stride)) == 1 else "x".join(map(str, stride))
+        text = f"{self.name} {k} /{s}, {a['out']}"
+        pads = {p for pair in a["padding"] for p in pair}
+        if pads != {0}:
+            flat = [p for pair in a["padding"] for p in pair]
+            text += f" p{flat[0]}" if len(pads) == 1 else " p" + ",".join(map(str, flat))
+        if set(a["dilation"]) != {1}:
+            text += " d" + "x".join(map(str, a["dilation"]))
+        if a.get("groups", 1) != 1:
+            text += f" g{a['groups']}"
+        if a.get("connect") is not None:
+            text += " table"
+        return text
+
+    def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
+        return floor_warnings(self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"],
+                              a["dilation"])
+
+
+def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarning]:
+    """W-floor: a stride that does not tile the input silently drops its last rows."""
+    warnings = []
+    names = axis_names(len(x) - 2)
+    for axis, i, o, k, s, pad, d in zip(names, x[2:], out[2:], kernel, stride, padding, dilation):
+        lost = arith.dropped_rows(i, k, s, pad, d, o)
+        if lost:
+            ek = arith.effective_kernel(k, d)
+            first = i - lost
+            rows = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
+            warnings.append(OpWarning(
+                "W-floor",
+                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
+                f"leaves the last {lost} input row{'s' if lost > 1 else ''} ({rows}) unused",
+                f"the windows cover (o - 1) * s + k = {(o - 1) * s + ek} of {i + pad[0] + pad[1]}"
+                " padded rows; adjust padding or input size if those rows matter",
+                "stride",
+            ))
+    return warnings
+
+
+def _divisors(n: int) -> str:
+    divs = [d for d in range(1, min(n, 10_000) + 1) if n % d == 0]
+    return ", ".join(map(str, divs[:12])) + (", ..." if len(divs) > 12 else "")
+
+
+_CONV_PARAMS = (
+    Param("out", "int", minimum=1, doc="output channels"),
+    Param("kernel", "ints", doc="kernel size, one int or one per spatial dim"),
+    Param("stride", "ints", 1),
+    Param("padding", "padding", 0, doc='int, per-dim list, [before, after] pairs, "same", "valid"'),
+    Param("dilation", "ints", 1),
+    Param("groups", "int", 1, minimum=1),
+    Param("bias", "bool", True),
+)
+
+
+@register
+class Conv(_ConvBase):
+    name = "conv"
+    params = (*_CONV_PARAMS, Param("connect", "table", None, doc="connection table"))
+    summary = "convolution; `connect` gives LeNet-5 style connection tables"
+
+
+@register
+class PartialConv(_ConvBase):
+    name = "partial_conv"
+    params = (*_CONV_PARAMS[:2], Param("mask", "tensor", doc="the validity mask, by name"),
+              *_CONV_PARAMS[2:])
+    summary = "partial convolution (Liu et al. 2018): re-normalised by the mask's coverage"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        a = super().normalize(a, inputs)
+        if len(inputs) != 2:
+            raise OpError("E-arg", "partial_conv needs mask=name, the tensor of valid pixels",
+                          arg="mask")
+        x, mask = inputs
+        if len(mask) != len(x) or mask[2:] != x[2:] or mask[1] not in (1, x[1]):
+            raise OpError("E-shape", f"partial_conv: mask {show_shape(mask)} does not fit the "
+                          f"input {show_shape(x)}",
+                          "the mask needs the input's spatial size and 1 or C channels", "mask")
+        return a
+
+
+@register
+class ConvTranspose(_ConvBase):
+    name = "conv_transpose"
+    params = (*_CONV_PARAMS[:4], Param("output_padding", "ints", 0), *_CONV_PARAMS[4:])
+    summary = "transposed convolution (fractionally strided, 'deconvolution')"
+    param_rule = "C_in x (out / groups) x prod(kernel) weights + out biases"
+    connection_rule = (
+        "links from each input unit through each kernel tap to an output unit inside the output"
+        " (taps cropped by padding are not links), plus one bias link per output unit"
+    )
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        rank = len(inputs[0]) - 2
+        if isinstance(a["padding"], str):
+            raise OpError("E-value", f'conv_transpose takes numeric padding, not "{a["padding"]}"',
+                          "use output_padding and padding to choose the output size", "padding")
+        a = super().normalize(a, inputs)
+        a["output_padding"] = arith.per_dim("output_padding", a["output_padding"], rank)
+        for pad in a["padding"]:
+            if pad[0] != pad[1]:
+                raise OpError("E-value", "conv_transpose padding must be symmetric",
+                              "crop afterwards, or use output_padding for one extra row", "padding")
+        for op_, s, d in zip(a["output_padding"], a["stride"], a["dilation"]):
+            if op_ >= max(s, d):
+                raise OpError("E-value", f"output_padding {op_} must be smaller than the stride "
+                              f"({s}) or the dilation ({d})", "it only picks among the sizes a "
+                              "stride can produce", "output_padding")
+        return a
+
+    def fan_in_channels(self, a: Attrs, c: int) -> int:
+        return c * (a["out"] // a["groups"])
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        out = []
+        for axis, (i, k, s, pad, d, op_) in enumerate(
+            zip(x[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], a["output_padding"])
+        ):
+            o = arith.conv_transpose_out(i, k, s, pad[0], op_, d)
+            if o < 1:
+                raise OpError("E-size", f"conv_transpose: output size along "
+                              f"{axis_names(len(x) - 2)[axis]} is {s}({i} - 1) + {op_} + "
+                              f"{arith.effective_kernel(k, d)} - 2*{pad[0]} = {o}",
+                              "reduce the padding", "padding")
+            out.append(o)
+        return (x[0], a["out"], *out)
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        x = inputs[0]
+        pairs = prod(
+            arith.window_pairs(i, o, k, s, d, pad[0])
+            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
+                                          a["dilation"])
+        )
+        links = self.fan_in_channels(a, x[1]) * pairs
+        return numel(out[:1]) * (links + (numel(out[1:]) if a["bias"] else 0))
+
+    def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
+        return []

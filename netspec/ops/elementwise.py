@@ -1,0 +1,117 @@
+"""Ops that keep the shape and transform each unit on its own: activations, dropout,
+identity, batch norm, local response normalisation.
+
+Connections: none. As in LeCun's count, where C1's squashing function adds nothing
+to C1's 122,304 connections, a unit's own activation or normalisation is not a link.
+"""
+
+from __future__ import annotations
+
+from netspec.ops.base import Attrs, Counts, Op, OpError, Param, register
+from netspec.values import Shape, show_shape
+
+
+class Elementwise(Op):
+    min_rank = 1
+    connection_rule = "none: a unit's own transform is not a link"
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        self.check_rank(inputs)
+        return inputs[0]
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return 0
+
+
+def _simple(op_name: str, summary: str, *params: Param) -> None:
+    register(type(op_name.title().replace("_", ""), (Elementwise,),
+                  {"name": op_name, "summary": summary, "params": params}))
+
+
+_simple("identity", "passes its input through")
+_simple("relu", "max(0, x)")
+_simple("relu6", "min(max(0, x), 6)")
+_simple("leaky_relu", "x if x > 0 else slope * x", Param("slope", "float", 0.01))
+_simple("sigmoid", "1 / (1 + exp(-x))")
+_simple("tanh", "tanh(x)")
+_simple("scaled_tanh", "a * tanh(s * x); LeCun's f(a) = 1.7159 tanh(2a/3)",
+        Param("a", "float", 1.7159), Param("s", "float", 0.6667))
+_simple("elu", "x if x > 0 else alpha (exp(x) - 1)", Param("alpha", "float", 1.0))
+_simple("gelu", "x * Phi(x)")
+_simple("silu", "x * sigmoid(x)")
+_simple("dropout", "zeroes units with probability p while training", Param("p", "float", 0.5))
+
+
+class _Softmax(Elementwise):
+    params = (Param("dim", "int", 1),)
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        if not -len(x) <= a["dim"] < len(x):
+            raise OpError("E-value", f"dim {a['dim']} does not exist in {show_shape(x)}", arg="dim")
+        return x
+
+
+@register
+class Softmax(_Softmax):
+    name = "softmax"
+    summary = "exp(x_i) / sum_j exp(x_j) along dim"
+
+
+@register
+class LogSoftmax(_Softmax):
+    name = "log_softmax"
+    summary = "log of softmax along dim"
+
+
+def _channels(op: str, x: Shape) -> int:
+    if len(x) < 2 or not isinstance(x[1], int):
+        raise OpError("E-shape", f"{op} needs a concrete channel dimension (dim 1), got "
+                      f"{show_shape(x)}")
+    return x[1]
+
+
+@register
+class PReLU(Elementwise):
+    name = "prelu"
+    params = (Param("shared", "bool", False, doc="one slope for all channels"),)
+    min_rank = 2
+    summary = "x if x > 0 else a_c * x, with a learnable slope per channel"
+    param_rule = "one slope per channel (dim 1), or 1 when shared"
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        return Counts(trainable=1 if a["shared"] else _channels(self.name, inputs[0]))
+
+
+@register
+class BatchNorm(Elementwise):
+    name = "bn"
+    params = (Param("eps", "float", 1e-5), Param("momentum", "float", 0.1),
+              Param("affine", "bool", True), Param("track_running_stats", "bool", True))
+    min_rank, max_rank = 2, 5
+    summary = "batch normalisation over dim 1 (channels or features)"
+    param_rule = ("2 per channel (scale, shift) when affine; buffers: running mean and variance"
+                  " (2 per channel) + 1 batch counter, as PyTorch saves them")
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        self.check_rank(inputs)
+        _channels(self.name, inputs[0])
+        return inputs[0]
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        c = inputs[0][1]
+        buffers = 2 * c + 1 if a["track_running_stats"] else 0
+        return Counts(trainable=2 * c if a["affine"] else 0, buffers=buffers)
+
+
+@register
+class LRN(Elementwise):
+    name = "lrn"
+    params = (Param("size", "int", 5, minimum=1), Param("alpha", "float", 1e-4),
+              Param("beta", "float", 0.75), Param("k", "float", 1.0))
+    min_rank = 3
+    summary = ("local response normalisation across channels (Krizhevsky et al. 2012): "
+               "x / (k + alpha/size * sum of squares over `size` neighbouring channels)^beta")
+
+    def describe(self, a: Attrs) -> str:
+        return f"lrn {a['size']}"

@@ -1,0 +1,75 @@
+"""Fully connected layers: linear (on the last dimension) and LeNet-5's rbf output.
+
+Connections: every output unit links to every input feature, plus a bias link:
+F6 = (120 + 1) x 84 = 10,164. rbf has no bias: 10 x 84 = 840.
+"""
+
+from __future__ import annotations
+
+from netspec.ops.base import Attrs, Counts, Op, OpError, Param, register
+from netspec.values import Shape, numel, show_shape
+
+
+def _features(op: str, x: Shape) -> int:
+    f = x[-1]
+    if not isinstance(f, int):
+        raise OpError("E-shape", f"{op} needs a concrete feature size, got {show_shape(x)}")
+    return f
+
+
+@register
+class Linear(Op):
+    name = "linear"
+    params = (Param("out", "int", minimum=1, doc="output features"), Param("bias", "bool", True))
+    summary = "fully connected layer acting on the last dimension"
+    param_rule = "in x out weights + out biases"
+    connection_rule = "(in + 1 bias link) x output units"
+
+    def rank_help(self) -> str:
+        return "linear acts on the last dimension; insert `flatten` to feed it a feature map"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        self.check_rank(inputs)
+        _features(self.name, inputs[0])
+        return a
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        return (*inputs[0][:-1], a["out"])
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        f = inputs[0][-1]
+        return Counts(trainable=f * a["out"] + (a["out"] if a["bias"] else 0))
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return (inputs[0][-1] + (1 if a["bias"] else 0)) * numel(out)
+
+    def describe(self, a: Attrs) -> str:
+        return f"linear {a['out']}" + ("" if a["bias"] else " no bias")
+
+
+@register
+class RBF(Op):
+    name = "rbf"
+    params = (Param("units", "int", minimum=1), Param("trainable", "bool", False))
+    min_rank = max_rank = 2
+    summary = "Euclidean radial-basis units: y_i = sum_j (x_j - w_ij)^2 (LeNet-5's output)"
+    param_rule = "units x in centre coordinates, fixed unless trainable=true"
+    connection_rule = "in x units (no bias)"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        self.check_rank(inputs)
+        _features(self.name, inputs[0])
+        return a
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        return (inputs[0][0], a["units"])
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        n = a["units"] * inputs[0][-1]
+        return Counts(trainable=n) if a["trainable"] else Counts(fixed=n)
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return inputs[0][-1] * numel(out)
+
+    def describe(self, a: Attrs) -> str:
+        return f"rbf {a['units']}" + (" trainable" if a["trainable"] else "")

@@ -1,0 +1,71 @@
+"""Merges: add and concat, over branches `{ a | b }` or named values `add(x)`.
+
+Connections: add links each output unit to the k units it sums (k inputs); concat
+only places units side by side (none).
+"""
+
+from __future__ import annotations
+
+from netspec.ops.base import Attrs, Op, OpError, Param, register
+from netspec.values import Shape, numel, show_shape
+
+
+@register
+class Add(Op):
+    name = "add"
+    merge = True
+    min_rank = 1
+    summary = "elementwise sum of tensors of equal shape (residual connections)"
+    connection_rule = "k links per output unit for k summed tensors"
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        first = inputs[0]
+        for other in inputs[1:]:
+            if other != first:
+                raise OpError("E-shape", f"add: branch shapes differ: {show_shape(first)} vs "
+                              f"{show_shape(other)}", _add_help(first, other))
+        return first
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return len(inputs) * numel(out)
+
+
+def _add_help(a: Shape, b: Shape) -> str:
+    if len(a) == len(b) and len(a) >= 2 and a[2:] == b[2:] and a[1] != b[1]:
+        return "give the shortcut a projection: conv(out, 1, stride=stride) bn"
+    if len(a) == len(b) and len(a) >= 3 and a[1] == b[1]:
+        return "the spatial sizes differ: give the shortcut the same stride as the main path"
+    return "add needs equal shapes; concat joins different channel counts"
+
+
+@register
+class Concat(Op):
+    name = "concat"
+    merge = True
+    params = (Param("dim", "int", 1),)
+    min_rank = 1
+    summary = "joins tensors along dim (channels by default); other dims must match"
+    connection_rule = "none (wiring)"
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        first, dim = inputs[0], a["dim"]
+        if not -len(first) <= dim < len(first):
+            raise OpError("E-value", f"concat: dim {dim} does not exist in {show_shape(first)}",
+                          arg="dim")
+        dim %= len(first)
+        total = 0
+        for shape in inputs:
+            if len(shape) != len(first) or any(
+                x != y for i, (x, y) in enumerate(zip(shape, first)) if i != dim
+            ):
+                raise OpError("E-shape", f"concat on dim {dim}: shapes {show_shape(first)} and "
+                              f"{show_shape(shape)} differ outside dim {dim}",
+                              "crop or pad so the other dimensions match (e.g. padding=1 on the"
+                              " 3x3 convs keeps U-Net sizes equal)")
+            if not isinstance(shape[dim], int):
+                raise OpError("E-shape", f"concat needs concrete sizes along dim {dim}")
+            total += shape[dim]
+        return (*first[:dim], total, *first[dim + 1 :])
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return 0

@@ -1,0 +1,198 @@
+"""Pooling: maxpool, avgpool, LeNet-5's trainable subsample, global and adaptive pools.
+
+Rank-generic over [N, C, *spatial]. Connections: each output unit links to the input
+units its window covers (positions on padding are not units), counted exactly axis by
+axis; `subsample` adds LeCun's bias link: S2 = 6 x 14 x 14 x (4 + 1) = 5,880.
+"""
+
+from __future__ import annotations
+
+from math import gcd, prod
+
+from netspec.ops import arith
+from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, register
+from netspec.ops.conv import axis_names, floor_warnings
+from netspec.values import Shape, numel
+
+
+class _WindowPool(Op):
+    min_rank, max_rank = 3, 5
+    connection_rule = "each output unit links to the input units inside its window (not padding)"
+
+    def rank_help(self) -> str:
+        return "pooling needs [N, C, L], [N, C, H, W] or [N, C, D, H, W]"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        self.check_rank(inputs)
+        rank = len(inputs[0]) - 2
+        sizes = arith.concrete_spatial(self.name, inputs[0])
+        a = dict(a)
+        a["kernel"] = arith.kernel_per_dim(a["kernel"], rank)
+        stride = a.get("stride")
+        a["stride"] = a["kernel"] if stride is None else arith.per_dim("stride", stride, rank)
+        a["dilation"] = arith.per_dim("dilation", a.get("dilation", 1), rank)
+        for key in ("kernel", "stride", "dilation"):
+            if any(v < 1 for v in a[key]):
+                raise OpError("E-value", f"{key} must be at least 1, got {a[key]}", arg=key)
+        a["padding"] = arith.padding_pairs(a.get("padding", 0), rank, sizes, a["kernel"],
+                                           a["stride"], a["dilation"])
+        a.setdefault("ceil_mode", False)
+        for k, d, pad in zip(a["kernel"], a["dilation"], a["padding"]):
+            half = arith.effective_kernel(k, d) // 2
+            if max(pad) > half:
+                raise OpError("E-value", f"{self.name}: padding {max(pad)} is more than half the "
+                              f"window ({arith.effective_kernel(k, d)})",
+                              "a window could then lie entirely in padding; pad at most "
+                              f"{half}", "padding")
+        return a
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        x = inputs[0]
+        out = []
+        for axis, (i, k, s, pad, d) in enumerate(
+            zip(x[2:], a["kernel"], a["stride"], a["padding"], a["dilation"])
+        ):
+            o = arith.pool_out(i, k, s, pad, d, a["ceil_mode"])
+            if o < 1:
+                ek = arith.effective_kernel(k, d)
+                raise OpError("E-size", f"{self.name}: window {ek} is larger than the padded "
+                              f"input {i + pad[0] + pad[1]} along {axis_names(len(x) - 2)[axis]}",
+                              "the input is already too small here: remove a pooling layer or "
+                              "use a larger input", "kernel")
+            out.append(o)
+        return (*x[:2], *out)
+
+    def window_links(self, a: Attrs, x: Shape, out: Shape) -> int:
+        return prod(
+            arith.window_pairs(o, i, k, s, d, pad[0])
+            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
+                                          a["dilation"])
+        )
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return numel(out[:2]) * self.window_links(a, inputs[0], out)
+
+    def describe(self, a: Attrs) -> str:
+        k = "x".join(map(str, a["kernel"]))
+        s = a["stride"]
+        text = f"{self.name} {k} /{s[0] if len(set(s)) == 1 else 'x'.join(map(str, s))}"
+        if any(p for pair in a["padding"] for p in pair):
+            text += " p" + ",".join(str(p) for p in {p for pair in a["padding"] for p in pair})
+        if a.get("ceil_mode"):
+            text += " ceil"
+        return text
+
+    def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
+        if a.get("ceil_mode"):
+            return []
+        return floor_warnings(self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"],
+                              a["dilation"])
+
+
+_POOL_PARAMS = (
+    Param("kernel", "ints"),
+    Param("stride", "ints", None, doc="defaults to the kernel"),
+    Param("padding", "padding", 0),
+    Param("dilation", "ints", 1),
+    Param("ceil_mode", "bool", False),
+)
+
+
+@register
+class MaxPool(_WindowPool):
+    name = "maxpool"
+    params = _POOL_PARAMS
+    summary = "max pooling (pads with -inf); overlapping when stride < kernel"
+
+
+@register
+class AvgPool(_WindowPool):
+    name = "avgpool"
+    params = (*_POOL_PARAMS, Param("count_include_pad", "bool", True))
+    summary = "average pooling"
+
+
+@register
+class Subsample(_WindowPool):
+    name = "subsample"
+    params = (Param("kernel", "ints"),)
+    summary = "LeNet-5 subsampling: per map, coefficient x sum(window) + bias"
+    param_rule = "2 per map: one coefficient and one bias"
+    connection_rule = "(window size + 1 bias link) x output units"
+
+    def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+        return Counts(trainable=2 * inputs[0][1])
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return super().connections(a, inputs, out) + numel(out)
+
+
+class _GlobalPool(Op):
+    min_rank, max_rank = 3, 5
+    connection_rule = "each output unit links to every position of its channel"
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        self.check_rank(inputs)
+        arith.concrete_spatial(self.name, inputs[0])
+        x = inputs[0]
+        return (*x[:2], *(1 for _ in x[2:]))
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        return numel(inputs[0])
+
+
+@register
+class GlobalAvgPool(_GlobalPool):
+    name = "global_avgpool"
+    summary = "mean over all spatial positions; keeps the dims as size 1"
+
+
+@register
+class GlobalMaxPool(_GlobalPool):
+    name = "global_maxpool"
+    summary = "max over all spatial positions; keeps the dims as size 1"
+
+
+def adaptive_window_total(i: int, o: int) -> int:
+    """Sum over j < o of PyTorch's adaptive window lengths ceil((j+1)i/o) - floor(ji/o).
+
+    In closed form i + o - gcd(i, o): the floors cancel term by term, and ceil exceeds
+    floor except at the gcd(i, o) values of j where (j+1)i/o is an integer.
+    """
+    return i + o - gcd(i, o)
+
+
+class _AdaptivePool(Op):
+    min_rank, max_rank = 3, 5
+    params = (Param("size", "ints", doc="output size, one int or one per spatial dim"),)
+    connection_rule = "each output unit links to the positions of its adaptive window"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        self.check_rank(inputs)
+        arith.concrete_spatial(self.name, inputs[0])
+        size = arith.per_dim("size", a["size"], len(inputs[0]) - 2)
+        if any(s < 1 for s in size):
+            raise OpError("E-value", f"size must be at least 1, got {size}", arg="size")
+        return {**a, "size": size}
+
+    def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
+        return (*inputs[0][:2], *a["size"])
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        per_map = prod(adaptive_window_total(i, o) for i, o in zip(inputs[0][2:], a["size"]))
+        return numel(out[:2]) * per_map
+
+    def describe(self, a: Attrs) -> str:
+        return f"{self.name} {'x'.join(map(str, a['size']))}"
+
+
+@register
+class AdaptiveAvgPool(_AdaptivePool):
+    name = "adaptive_avgpool"
+    summary = "average pooling to a fixed output size (windows as PyTorch computes them)"
+
+
+@register
+class AdaptiveMaxPool(_AdaptivePool):
+    name = "adaptive_maxpool"
+    summary = "max pooling to a fixed output size"

@@ -1,0 +1,96 @@
+"""Compile-time values and shapes.
+
+A value is an int, float, bool, str, None, a tuple (a list literal), or a
+:class:`Tensor` (a reference to a tensor of the graph being elaborated). A shape is a
+tuple of dimensions, each an int or the name of a symbolic dimension (``"N"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+from typing import Union
+
+Dim = Union[int, str]
+Shape = tuple[Dim, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Tensor:
+    """A tensor of the graph: its value id and shape. shape None = poisoned by an error."""
+
+    id: int
+    shape: Shape | None
+
+
+def numel(shape: Shape) -> int:
+    """Elements of a shape, symbolic dimensions counted as 1 (figures are per sample)."""
+    return prod(d for d in shape if isinstance(d, int))
+
+
+def show_shape(shape: Shape | None) -> str:
+    if shape is None:
+        return "[?]"
+    return "[" + ", ".join(str(d) for d in shape) + "]"
+
+
+def show_value(value: object) -> str:
+    """A value as the user would write it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.4g}" if value != int(value) else f"{value:.1f}"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple):
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
+    if isinstance(value, Tensor):
+        return f"a tensor {show_shape(value.shape)}"
+    return str(value)
+
+
+def type_name(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if value is None:
+        return "none"
+    if isinstance(value, tuple):
+        return "a list"
+    if isinstance(value, Tensor):
+        return "a tensor"
+    return type(value).__name__
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# Shape attributes readable as `x.c`, `in.h`, ...: name -> (index, ranks where it exists)
+SHAPE_ATTRS: dict[str, tuple[int, tuple[int, ...]]] = {
+    "n": (0, (1, 2, 3, 4, 5)),
+    "c": (1, (2, 3, 4, 5)),
+    "l": (2, (3,)),
+    "d": (2, (5,)),
+    "h": (-2, (4, 5)),
+    "w": (-1, (4, 5)),
+}
+
+
+def shape_attr(shape: Shape, attr: str) -> object:
+    """Read `.n .c .l .d .h .w .rank .shape` of a shape; KeyError/IndexError when absent."""
+    if attr == "rank":
+        return len(shape)
+    if attr == "shape":
+        return tuple(shape)
+    index, ranks = SHAPE_ATTRS[attr]
+    if len(shape) not in ranks:
+        raise IndexError(attr)
+    return shape[index]
