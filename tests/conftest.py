@@ -9,9 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
-# The reference figures live beside the checkout (../shared/reference) in development
-# and CI; tests that need them are skipped with a message when they are absent.
-REFERENCE = ROOT.parent / "shared" / "reference"
+# A copy of the project's reference figures (shared/reference, with their sources in
+# README.md there): what the zoo must reproduce.
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,14 +26,8 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def reference() -> dict:
-    path = REFERENCE / "figures.json"
-    if not path.exists():
-        pytest.skip(f"reference figures not found at {path}")
-    return json.loads(path.read_text())
+    return load_reference("figures.json")
 
 
 def load_reference(name: str) -> dict:
-    path = REFERENCE / name
-    if not path.exists():
-        pytest.skip(f"reference file not found at {path}")
-    return json.loads(path.read_text())
+    return json.loads((REFERENCE / name).read_text())
