@@ -88,7 +88,8 @@ def _check(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     else:
         from rich.console import Console
 
-        console = Console(highlight=False)
+        # A pipe or file gets a wide table rather than rich's default of 80 columns.
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
         for analysis in analyses:
             console.print(report.table(analysis, args.depth))
     if args.format in ("csv", "markdown"):

@@ -126,14 +126,22 @@ def _label(layers: list[LayerFigures]) -> str:
     return f"{len(layers)} layers"
 
 
+def _source_label(text: str) -> str:
+    """A statement as written, without its name and checkpoint: `stage(64, 3, stride=1)`."""
+    name, sep, rest = text.partition("=")
+    if sep and name.strip().isidentifier() and not rest.startswith("="):
+        text = rest
+    return text.split("->")[0].split("#")[0].strip()
+
+
 def rows(analysis: Analysis, depth: int = 0) -> list[Row]:
     """Table rows: statements at depth 0; layers grouped by path prefix below that."""
     if depth <= 0:
         out = []
-        for s in analysis.statements:
+        for s, stmt in zip(analysis.statements, analysis.graph.statements):
             layers = [analysis.layers[i] for i in s.layers]
-            out.append(Row(s.name, _label(layers) if layers else "-", s.output_shape, s.counts,
-                           s.connections))
+            label = _label(layers) if len(layers) <= 3 else _source_label(stmt.span.text())
+            out.append(Row(s.name, label or "-", s.output_shape, s.counts, s.connections))
         return out
     groups: dict[str, list[LayerFigures]] = {}
     for layer in analysis.layers:
@@ -152,13 +160,13 @@ def table(analysis: Analysis, depth: int = 0):
     graph = analysis.graph
     params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
     inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
-    grid = Table(title=f"{analysis.name}" + (f"({params})" if params else ""),
-                 caption=f"input {inputs}", title_justify="left", caption_justify="left")
-    grid.add_column("name", style="bold")
+    grid = Table(title=f"{analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}",
+                 title_justify="left", title_style="bold")
+    grid.add_column("name", style="bold", no_wrap=True)
     grid.add_column("op")
-    grid.add_column("output shape")
-    grid.add_column("params", justify="right")
-    grid.add_column("connections", justify="right")
+    grid.add_column("output shape", no_wrap=True)
+    grid.add_column("params", justify="right", no_wrap=True)
+    grid.add_column("connections", justify="right", no_wrap=True)
     for row in rows(analysis, depth):
         params_cell = f"{row.counts.params:,}"
         if row.counts.fixed:
