@@ -78,8 +78,10 @@ def main() -> None:
             t["process"] = whole_process(text, args.repeat)
             results[(name, layers)] = t
             per_layer = (t["parse"] + t["elaborate"] + t["analyze"]) / layers * 1e6
-            print(f"{name + ' ' + format(layers, ','):>18} {t['parse']:8.3f} {t['elaborate']:8.3f} "
-                  f"{t['analyze']:8.3f} {t['process']:8.3f}  {per_layer:.1f} us")
+            print(
+                f"{name + ' ' + format(layers, ','):>18} {t['parse']:8.3f} {t['elaborate']:8.3f} "
+                f"{t['analyze']:8.3f} {t['process']:8.3f}  {per_layer:.1f} us"
+            )
     for name in ("chain", "repeat"):
         small, large = results[(name, 1_000)], results[(name, 10_000)]
         ratios = "  ".join(f"{k} {large[k] / small[k]:.1f}x" for k in small)

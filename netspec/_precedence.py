@@ -13,8 +13,22 @@ from lark import Token
 from netspec import ast
 from netspec.source import Span
 
-_BINARY = {"or": 1, "and": 2, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4, ">=": 4,
-           "+": 5, "-": 5, "*": 6, "/": 6, "//": 6, "%": 6}
+_BINARY = {
+    "or": 1,
+    "and": 2,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "+": 5,
+    "-": 5,
+    "*": 6,
+    "/": 6,
+    "//": 6,
+    "%": 6,
+}
 _NOT, _UNARY = 3, 7
 
 
@@ -42,8 +56,9 @@ class _Climber:
         op = str(item)
         # `not` binds looser than comparisons (not a == b is not (a == b)); - and + tightest.
         inner = self.expression(_NOT) if op == "not" else self.operand()
-        span = Span(inner.span.source, item.line, item.column, inner.span.end_line,
-                    inner.span.end_column)
+        span = Span(
+            inner.span.source, item.line, item.column, inner.span.end_line, inner.span.end_column
+        )
         return ast.UnaryOp(op, inner, span)
 
     def expression(self, min_prec: int) -> ast.Expr:

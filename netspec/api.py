@@ -48,8 +48,12 @@ def load(spec: str | Path) -> Source:
     try:
         return Source.from_path(path)
     except OSError as exc:
-        raise error("E-file", f"cannot read {spec}: {exc.strerror or exc}", None,
-                    "check the path; zoo specs can be named without one (`lenet5`)") from None
+        raise error(
+            "E-file",
+            f"cannot read {spec}: {exc.strerror or exc}",
+            None,
+            "check the path; zoo specs can be named without one (`lenet5`)",
+        ) from None
     except UnicodeDecodeError:
         raise error("E-file", f"{spec} is not UTF-8 text", None) from None
 

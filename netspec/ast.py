@@ -7,7 +7,6 @@ unevaluated expressions. :mod:`netspec.elaborate` gives it meaning.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from netspec.source import Span
 
@@ -71,7 +70,7 @@ class UnaryOp:
     span: Span
 
 
-Expr = Union[Literal, Name, ListExpr, Index, Attr, Call, BinOp, UnaryOp]
+Expr = Literal | Name | ListExpr | Index | Attr | Call | BinOp | UnaryOp
 
 
 @_node
@@ -154,7 +153,7 @@ class OutputStmt:
     span: Span
 
 
-Stmt = Union[ChainStmt, InputStmt, LetStmt, RepeatStmt, IfStmt, FromStmt, OutputStmt]
+Stmt = ChainStmt | InputStmt | LetStmt | RepeatStmt | IfStmt | FromStmt | OutputStmt
 
 
 # --- top-level items --------------------------------------------------------------
@@ -198,7 +197,7 @@ class NetworkDef:
     span: Span
 
 
-Item = Union[ConstDef, DefaultsDef, BlockDef, NetworkDef]
+Item = ConstDef | DefaultsDef | BlockDef | NetworkDef
 
 
 @_node

@@ -21,15 +21,28 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netspec", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check = sub.add_parser("check", help="check a spec and report shapes, parameters, connections",
-                           description="Check a .netspec file statically and report every "
-                           "layer's output shape, parameters and connections.")
+    check = sub.add_parser(
+        "check",
+        help="check a spec and report shapes, parameters, connections",
+        description="Check a .netspec file statically and report every "
+        "layer's output shape, parameters and connections.",
+    )
     check.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5, resnet50)")
     check.add_argument("--network", help="check only this network of the file")
-    check.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
-                       help="override a network parameter (repeatable): --set classes=10")
-    check.add_argument("--depth", type=int, default=0,
-                       help="table rows: 0 = statements, N = N levels of blocks below them")
+    check.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a network parameter (repeatable): --set classes=10",
+    )
+    check.add_argument(
+        "--depth",
+        type=int,
+        default=0,
+        help="table rows: 0 = statements, N = N levels of blocks below them",
+    )
     check.add_argument("--format", choices=FORMATS, default="table")
     return parser
 
@@ -103,8 +116,12 @@ def _print_errors(exc: CompileError, fmt: str) -> None:
     for diag in exc.diagnostics:
         print(render(diag) + "\n", file=sys.stderr)
     errors = sum(d.severity == "error" for d in exc.diagnostics)
-    print(f"netspec: {errors} error{'s' if errors != 1 else ''}; nothing was checked",
-          file=sys.stderr)
+    print(
+        f"netspec: {errors} error{'s' if errors != 1 else ''}; nothing was checked", file=sys.stderr
+    )
     if fmt == "json":
-        print(json.dumps({"schema_version": 1, "errors": [d.to_json() for d in exc.diagnostics]},
-                         indent=2))
+        print(
+            json.dumps(
+                {"schema_version": 1, "errors": [d.to_json() for d in exc.diagnostics]}, indent=2
+            )
+        )

@@ -27,12 +27,17 @@ def _shape(shape: Shape) -> list:
 def layer_json(layer: LayerFigures) -> dict:
     c = layer.counts
     return {
-        "path": layer.path, "op": layer.op, "statement": layer.statement,
+        "path": layer.path,
+        "op": layer.op,
+        "statement": layer.statement,
         "description": layer.description,
         "input_shapes": [_shape(s) for s in layer.input_shapes],
         "output_shape": _shape(layer.output_shape),
-        "params": c.params, "trainable_params": c.trainable, "fixed_params": c.fixed,
-        "buffers": c.buffers, "connections": layer.connections,
+        "params": c.params,
+        "trainable_params": c.trainable,
+        "fixed_params": c.fixed,
+        "buffers": c.buffers,
+        "connections": layer.connections,
     }
 
 
@@ -44,14 +49,23 @@ def network_json(analysis: Analysis) -> dict:
         "inputs": {name: _shape(graph.shape(i)) for name, i in graph.inputs},
         "outputs": {name: _shape(graph.shape(i)) for name, i in graph.outputs},
         "totals": {
-            "params": t.params, "trainable_params": t.trainable_params,
-            "fixed_params": t.fixed_params, "buffers": t.buffers, "connections": t.connections,
+            "params": t.params,
+            "trainable_params": t.trainable_params,
+            "fixed_params": t.fixed_params,
+            "buffers": t.buffers,
+            "connections": t.connections,
             "param_bytes_fp32": t.param_bytes_fp32,
         },
         "statements": [
-            {"name": s.name, "output_shape": _shape(s.output_shape), "params": s.counts.params,
-             "trainable_params": s.counts.trainable, "fixed_params": s.counts.fixed,
-             "buffers": s.counts.buffers, "connections": s.connections}
+            {
+                "name": s.name,
+                "output_shape": _shape(s.output_shape),
+                "params": s.counts.params,
+                "trainable_params": s.counts.trainable,
+                "fixed_params": s.counts.fixed,
+                "buffers": s.counts.buffers,
+                "connections": s.connections,
+            }
             for s in analysis.statements
         ],
         "layers": [layer_json(layer) for layer in analysis.layers],
@@ -60,21 +74,47 @@ def network_json(analysis: Analysis) -> dict:
 
 
 def to_json(analyses: list[Analysis], source: str) -> str:
-    doc = {"schema_version": SCHEMA_VERSION, "netspec_version": __version__, "source": source,
-           "networks": [network_json(a) for a in analyses]}
+    doc = {
+        "schema_version": SCHEMA_VERSION,
+        "netspec_version": __version__,
+        "source": source,
+        "networks": [network_json(a) for a in analyses],
+    }
     return json.dumps(doc, indent=2)
 
 
-_LAYER_COLUMNS = ("network", "path", "op", "statement", "description", "input_shapes",
-                  "output_shape", "params", "trainable_params", "fixed_params", "buffers",
-                  "connections")
+_LAYER_COLUMNS = (
+    "network",
+    "path",
+    "op",
+    "statement",
+    "description",
+    "input_shapes",
+    "output_shape",
+    "params",
+    "trainable_params",
+    "fixed_params",
+    "buffers",
+    "connections",
+)
 
 
 def _layer_row(analysis: Analysis, layer: LayerFigures) -> list:
     c = layer.counts
-    return [analysis.name, layer.path, layer.op, layer.statement, layer.description,
-            " ".join(show_shape(s) for s in layer.input_shapes), show_shape(layer.output_shape),
-            c.params, c.trainable, c.fixed, c.buffers, layer.connections]
+    return [
+        analysis.name,
+        layer.path,
+        layer.op,
+        layer.statement,
+        layer.description,
+        " ".join(show_shape(s) for s in layer.input_shapes),
+        show_shape(layer.output_shape),
+        c.params,
+        c.trainable,
+        c.fixed,
+        c.buffers,
+        layer.connections,
+    ]
 
 
 def to_csv(analyses: list[Analysis]) -> str:
@@ -97,9 +137,11 @@ def to_markdown(analyses: list[Analysis]) -> str:
             cells[-5:] = [f"{int(x):,}" for x in cells[-5:]]
             parts.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         t = analysis.totals
-        parts.append(f"\nTotal: {t.params:,} parameters ({t.trainable_params:,} trainable, "
-                     f"{t.fixed_params:,} fixed), {t.buffers:,} buffers, "
-                     f"{t.connections:,} connections.\n")
+        parts.append(
+            f"\nTotal: {t.params:,} parameters ({t.trainable_params:,} trainable, "
+            f"{t.fixed_params:,} fixed), {t.buffers:,} buffers, "
+            f"{t.connections:,} connections.\n"
+        )
     return "\n".join(parts)
 
 
@@ -115,8 +157,11 @@ class Row:
 
 
 def _sum(layers: list[LayerFigures]) -> tuple[Counts, int]:
-    counts = Counts(sum(x.counts.trainable for x in layers), sum(x.counts.fixed for x in layers),
-                    sum(x.counts.buffers for x in layers))
+    counts = Counts(
+        sum(x.counts.trainable for x in layers),
+        sum(x.counts.fixed for x in layers),
+        sum(x.counts.buffers for x in layers),
+    )
     return counts, sum(x.connections for x in layers)
 
 
@@ -138,7 +183,7 @@ def rows(analysis: Analysis, depth: int = 0) -> list[Row]:
     """Table rows: statements at depth 0; layers grouped by path prefix below that."""
     if depth <= 0:
         out = []
-        for s, stmt in zip(analysis.statements, analysis.graph.statements):
+        for s, stmt in zip(analysis.statements, analysis.graph.statements, strict=False):
             layers = [analysis.layers[i] for i in s.layers]
             label = _label(layers) if len(layers) <= 3 else _source_label(stmt.span.text())
             out.append(Row(s.name, label or "-", s.output_shape, s.counts, s.connections))
@@ -147,8 +192,10 @@ def rows(analysis: Analysis, depth: int = 0) -> list[Row]:
     for layer in analysis.layers:
         key = ".".join(layer.path.split(".")[: depth + 1])
         groups.setdefault(key, []).append(layer)
-    return [Row(key, _label(layers), layers[-1].output_shape, *_sum(layers))
-            for key, layers in groups.items()]
+    return [
+        Row(key, _label(layers), layers[-1].output_shape, *_sum(layers))
+        for key, layers in groups.items()
+    ]
 
 
 def table(analysis: Analysis, depth: int = 0):
@@ -160,8 +207,11 @@ def table(analysis: Analysis, depth: int = 0):
     graph = analysis.graph
     params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
     inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
-    grid = Table(title=f"{analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}",
-                 title_justify="left", title_style="bold")
+    grid = Table(
+        title=f"{analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}",
+        title_justify="left",
+        title_style="bold",
+    )
     grid.add_column("name", style="bold", no_wrap=True)
     grid.add_column("op")
     grid.add_column("output shape", no_wrap=True)
@@ -171,8 +221,9 @@ def table(analysis: Analysis, depth: int = 0):
         params_cell = f"{row.counts.params:,}"
         if row.counts.fixed:
             params_cell += f" ({row.counts.fixed:,} fixed)"
-        grid.add_row(row.name, row.op, show_shape(row.output_shape), params_cell,
-                     f"{row.connections:,}")
+        grid.add_row(
+            row.name, row.op, show_shape(row.output_shape), params_cell, f"{row.connections:,}"
+        )
     parts = [grid, Text(totals_text(analysis))]
     if analysis.warnings:
         parts.append(Text("\n".join(render(w) + "\n" for w in analysis.warnings)))
@@ -183,7 +234,8 @@ def totals_text(analysis: Analysis) -> str:
     t = analysis.totals
     mib = t.param_bytes_fp32 / 2**20
     lines = [
-        f"parameters   {t.params:>16,}   trainable {t.trainable_params:,}, fixed {t.fixed_params:,}",
+        f"parameters   {t.params:>16,}   "
+        f"trainable {t.trainable_params:,}, fixed {t.fixed_params:,}",
         f"buffers      {t.buffers:>16,}",
         f"connections  {t.connections:>16,}",
         f"param memory {mib:>16,.2f} MiB (float32)",

@@ -8,11 +8,9 @@ a reader written for version 1 keeps working.
 
 from __future__ import annotations
 
-from typing import Union
-
 from pydantic import BaseModel, ConfigDict
 
-Dim = Union[int, str]
+Dim = int | str
 
 
 class _Open(BaseModel):

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import prod
-from typing import Union
 
-Dim = Union[int, str]
+Dim = int | str
 Shape = tuple[Dim, ...]
 
 

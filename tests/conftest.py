@@ -15,8 +15,11 @@ REFERENCE = Path(__file__).resolve().parent / "data" / "reference"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-goldens", action="store_true",
-                     help="rewrite golden files from the current output instead of comparing")
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="rewrite golden files from the current output instead of comparing",
+    )
 
 
 @pytest.fixture

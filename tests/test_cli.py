@@ -24,8 +24,18 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 def test_table_shows_lenet5_as_the_paper_tables_it(capsys):
     code, out, _ = run(capsys, "check", str(ROOT / "specs" / "lenet5.netspec"))
     assert code == 0
-    for figure in ("122,304", "5,880", "151,600", "2,000", "48,120", "10,164", "840",
-                   "340,908", "60,000", "[N, 16, 10, 10]"):
+    for figure in (
+        "122,304",
+        "5,880",
+        "151,600",
+        "2,000",
+        "48,120",
+        "10,164",
+        "840",
+        "340,908",
+        "60,000",
+        "[N, 16, 10, 10]",
+    ):
         assert figure in out
 
 
@@ -129,8 +139,9 @@ def test_python_dash_m_and_no_torch_import():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip() == "[]"
-    version = subprocess.run([sys.executable, "-m", "netspec", "--version"], capture_output=True,
-                             text=True)
+    version = subprocess.run(
+        [sys.executable, "-m", "netspec", "--version"], capture_output=True, text=True
+    )
     assert version.returncode == 0 and version.stdout.startswith("netspec ")
 
 

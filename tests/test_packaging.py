@@ -23,11 +23,17 @@ def installed(tmp_path_factory) -> dict[str, str]:
     dist = tmp_path_factory.mktemp("dist")
     target = tmp_path_factory.mktemp("site")
     pip = [sys.executable, "-m", "pip", "-q", "--disable-pip-version-check"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist),
-                    str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = dist.glob("netspec-*.whl")
-    subprocess.run([*pip, "install", "--no-deps", "--no-index", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-index", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     env = dict(os.environ, PYTHONPATH=str(target))
     return {"wheel": str(wheel), "target": str(target), "env": env}  # type: ignore[dict-item]
 
@@ -48,14 +54,24 @@ def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):
         "[a] = netspec.check('resnet50')\n"
         "print(a.totals.params)\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          cwd=tmp_path, env=installed["env"])
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed["env"],
+    )
     assert done.returncode == 0, done.stderr
     module, grammar, params = done.stdout.split()
     assert module.startswith(installed["target"])
     assert grammar.startswith(installed["target"])
     assert params == "25557032"
-    cli = subprocess.run([sys.executable, "-m", "netspec", "check", "lenet5"],
-                         capture_output=True, text=True, cwd=tmp_path, env=installed["env"])
+    cli = subprocess.run(
+        [sys.executable, "-m", "netspec", "check", "lenet5"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed["env"],
+    )
     assert cli.returncode == 0, cli.stderr
     assert "340,908" in cli.stdout

@@ -79,8 +79,16 @@ def _layer(graph: Graph, node: Node) -> LayerFigures:
     op = REGISTRY[node.op]
     inputs, out = graph.input_shapes(node), graph.output_shape(node)
     attrs = dict(node.attrs)
-    return LayerFigures(node.path, node.op, node.statement, op.describe(attrs), inputs, out,
-                        op.counts(attrs, inputs, out), op.connections(attrs, inputs, out))
+    return LayerFigures(
+        node.path,
+        node.op,
+        node.statement,
+        op.describe(attrs),
+        inputs,
+        out,
+        op.counts(attrs, inputs, out),
+        op.connections(attrs, inputs, out),
+    )
 
 
 def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
@@ -93,8 +101,11 @@ def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
 
 
 def _sum(counts: list[Counts]) -> Counts:
-    return Counts(sum(c.trainable for c in counts), sum(c.fixed for c in counts),
-                  sum(c.buffers for c in counts))
+    return Counts(
+        sum(c.trainable for c in counts),
+        sum(c.fixed for c in counts),
+        sum(c.buffers for c in counts),
+    )
 
 
 def analyze(graph: Graph) -> Analysis:
@@ -103,12 +114,20 @@ def analyze(graph: Graph) -> Analysis:
     warnings = [w for node in graph.nodes for w in _warnings(graph, node)]
     statements = tuple(
         StatementFigures(
-            s.name, graph.shape(s.output), _sum([layers[i].counts for i in range(s.first, s.end)]),
-            sum(layers[i].connections for i in range(s.first, s.end)), tuple(range(s.first, s.end)),
+            s.name,
+            graph.shape(s.output),
+            _sum([layers[i].counts for i in range(s.first, s.end)]),
+            sum(layers[i].connections for i in range(s.first, s.end)),
+            tuple(range(s.first, s.end)),
         )
         for s in graph.statements
     )
     total = _sum([layer.counts for layer in layers])
-    totals = Totals(total.params, total.trainable, total.fixed, total.buffers,
-                    sum(layer.connections for layer in layers))
+    totals = Totals(
+        total.params,
+        total.trainable,
+        total.fixed,
+        total.buffers,
+        sum(layer.connections for layer in layers),
+    )
     return Analysis(graph, layers, statements, totals, (*graph.warnings, *warnings))
