@@ -1,8 +1,8 @@
 """Lark parse tree -> :mod:`netspec.ast` (used only by :mod:`netspec.parse`).
 
 Each method turns one grammar rule into an AST node with the rule's span. Optional
-parts arrive as None (the parser runs with ``maybe_placeholders``). The transformer is
-non-recursive, so a deep parse tree cannot exhaust the Python stack here.
+parts arrive as None (the parser runs with ``maybe_placeholders``). The walk recurses
+once per tree level; the post-lexer's nesting and operator limits bound the depth.
 """
 
 from __future__ import annotations
@@ -28,13 +28,19 @@ class _Builder(Transformer_NonRecursive):
     def __init__(self, source: Source):
         super().__init__()
         self.source = source
+        self._rules: dict[str, object] = {}
 
     def build(self, tree: Tree):
         """Bottom-up rebuild; a direct walk, several times faster than Transformer.transform."""
-        children = [
-            self.build(c) if isinstance(c, Tree) else c for c in tree.children
-        ]
-        return getattr(self, tree.data)(tree.meta, children)
+        children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
+        return self._rule(tree.data)(tree.meta, children)
+
+    def _rule(self, name: str):
+        # v_args builds a new wrapper on every attribute access; look each rule up once.
+        method = self._rules.get(name)
+        if method is None:
+            method = self._rules[name] = getattr(self, name)
+        return method
 
     def _span(self, meta) -> Span:
         if getattr(meta, "empty", True):
@@ -168,4 +174,3 @@ class _Builder(Transformer_NonRecursive):
 
     def __default_token__(self, token):
         return token
-

@@ -46,14 +46,22 @@ def bind(
     positional = [a for a in args if a.name is None]
     for arg in args:
         if arg.name is not None and arg is not args[-1] and args[args.index(arg) + 1].name is None:
-            raise error("E-arg", "positional argument after a keyword argument",
-                        args[args.index(arg) + 1].span, "put positional arguments first")
+            raise error(
+                "E-arg",
+                "positional argument after a keyword argument",
+                args[args.index(arg) + 1].span,
+                "put positional arguments first",
+            )
     if len(positional) > len(formals):
         extra = positional[len(formals)]
-        raise error("E-arg", f"{kind} '{callee}' takes at most {len(formals)} positional "
-                    f"argument{'s' if len(formals) != 1 else ''}, got {len(positional)}",
-                    extra.span, f"signature: {signature(callee, formals)}")
-    for formal, arg in zip(formals, positional):
+        raise error(
+            "E-arg",
+            f"{kind} '{callee}' takes at most {len(formals)} positional "
+            f"argument{'s' if len(formals) != 1 else ''}, got {len(positional)}",
+            extra.span,
+            f"signature: {signature(callee, formals)}",
+        )
+    for formal, arg in zip(formals, positional, strict=False):
         given[formal.name] = arg
     for arg in args:
         if arg.name is None:
@@ -62,16 +70,25 @@ def bind(
             hint = did_you_mean(arg.name, by_name) or f"signature: {signature(callee, formals)}"
             raise error("E-arg", f"{callee} has no parameter '{arg.name}'", arg.span, hint)
         if arg.name in given:
-            raise error("E-arg", f"{callee} got two values for '{arg.name}'", arg.span,
-                        "remove one of them", notes=[f"first given at {given[arg.name].span.location}"])
+            raise error(
+                "E-arg",
+                f"{callee} got two values for '{arg.name}'",
+                arg.span,
+                "remove one of them",
+                notes=[f"first given at {given[arg.name].span.location}"],
+            )
         given[arg.name] = arg
     values: dict[str, object] = {}
     for formal in formals:
         if formal.name in given:
             values[formal.name] = evaluate(given[formal.name].value)
         elif formal.default is MISSING:
-            raise error("E-arg", f"{callee} is missing its argument '{formal.name}'", span,
-                        f"signature: {signature(callee, formals)}")
+            raise error(
+                "E-arg",
+                f"{callee} is missing its argument '{formal.name}'",
+                span,
+                f"signature: {signature(callee, formals)}",
+            )
         else:
             values[formal.name] = formal.default
     return values, {name: arg.value.span for name, arg in given.items()}

@@ -8,14 +8,19 @@ Rules (docs/language.md, "Names"):
   `relu1`, `conv2`, ... (repeat and if bodies share their scope's counters);
 - blocks, merge branches (`add1.0`, `add1.1`) and named statements open a scope;
 - inside `repeat`, a named statement gets the iteration index: `unit.0`, `unit.1`.
+
+Also :func:`definition_name_span`: where the name of a `block` / `network` / `const`
+is written, so that diagnostics about a definition underline its name.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
 from netspec import ast
+from netspec.source import Span
 
 if TYPE_CHECKING:
     from netspec._network import Frame
@@ -48,3 +53,19 @@ def stage_paths(frame: Frame, stmt: ast.ChainStmt, used: set[str]) -> list[str]:
                 break
         paths.append(path)
     return paths
+
+
+_DEFINITION = re.compile(r"[A-Za-z_]+[ \t]+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def definition_name_span(span: Span, name: str) -> Span:
+    """The span of `name` in `keyword name ...` starting at `span`; else `span` itself.
+
+    The grammar keeps a definition's keyword and name on one line, so the name is found
+    on the definition's first line.
+    """
+    match = _DEFINITION.match(span.source.line(span.line), span.column - 1)
+    if match is None or match.group(1) != name:
+        return span
+    start = match.start(1) + 1
+    return Span(span.source, span.line, start, span.line, start + len(name))

@@ -10,8 +10,10 @@ this module prints.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 from netspec.source import Span
 
@@ -20,9 +22,29 @@ MAX_NESTING = 100  # braces, brackets and parentheses inside one another
 MAX_BLOCK_DEPTH = 200  # block calls inside block calls
 MAX_LAYERS = 100_000  # elaborated layers in one network
 MAX_REPEAT = 100_000  # copies in one repeat
-MAX_ELEMENTS = 2**48  # elements of one tensor, per sample (about 2.8e14)
+MAX_ELEMENTS = 2**36  # elements of one tensor, per sample (about 6.9e10; 256 GiB as float32)
 MAX_SOURCE_BYTES = 4 * 2**20  # size of one spec file
-MAX_KERNEL = 2**20  # kernel size along one axis (connection counts walk the taps)
+MAX_KERNEL = 2**16  # kernel size along one axis (connection counts walk the taps)
+MAX_OPERATORS = 500  # operators in one expression (deep trees would exhaust the stack)
+MAX_INT = 2**53  # magnitude of compile-time integers (exact as floats; far above any size)
+MAX_LIST = 100_000  # items of one list value (`[0] * n` could otherwise exhaust memory)
+MAX_STEPS = 300_000  # statements elaborated for one network (repeats of empty bodies)
+MAX_CHAIN_NOTES = 8  # block call sites shown in full; the middle of longer chains is elided
+MAX_SHOWN_LINE = 100  # characters of a source line shown around a caret
+# Python frames for the recursive stages (tree walk, evaluation, elaboration): the
+# limits above bound their depth well below this, so no RecursionError is expected.
+RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Raise Python's recursion limit to RECURSION_LIMIT for the duration."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 @dataclass(frozen=True)
@@ -72,42 +94,91 @@ class CompileError(Exception):
         super().__init__("\n\n".join(render(d) for d in self.diagnostics))
 
 
-def error(code: str, message: str, span: Span | None, *help: str, notes=(), label="") -> CompileError:
+def error(
+    code: str,
+    message: str,
+    span: Span | None,
+    *help: str,
+    notes: Iterable[str] = (),
+    label: str = "",
+    chain: tuple[CallSite, ...] = (),
+) -> CompileError:
     """Shorthand for a CompileError holding one diagnostic."""
-    return CompileError([Diagnostic(code, message, span, tuple(h for h in help if h), tuple(notes), (), label)])
+    helps = tuple(h for h in help if h)
+    return CompileError([Diagnostic(code, message, span, helps, tuple(notes), chain, label)])
+
+
+def close_matches(word: str, candidates: Iterable[str]) -> list[str]:
+    """The candidates most like `word` (case-insensitive): the best, and any nearly as good."""
+    scored = []
+    for candidate in sorted(set(candidates)):
+        ratio = difflib.SequenceMatcher(None, word.lower(), candidate.lower()).ratio()
+        if ratio >= 0.6:
+            scored.append((-ratio, candidate))
+    scored.sort()
+    if not scored:
+        return []
+    best = -scored[0][0]
+    return [c for r, c in scored[:3] if -r >= best - 0.1]
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str:
     """A 'did you mean' help line, or '' when nothing is close."""
-    close = difflib.get_close_matches(word, sorted(set(candidates)), n=3, cutoff=0.6)
+    close = close_matches(word, candidates)
     if not close:
         return ""
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
 def _chain_note(site: CallSite) -> str:
-    return f"in block '{site.block}' ({site.path}), called at {site.span.location}"
+    path = site.path if len(site.path) <= 60 else "..." + site.path[-57:]
+    return f"in block '{site.block}' ({path}), called at {site.span.location}"
 
 
 def render(diag: Diagnostic) -> str:
     """Format a diagnostic as text: header, location, source line with carets, help, notes."""
     lines = [f"{diag.severity}[{diag.code}]: {diag.message}"]
     span = diag.span
+    prefix = " ="
     if span is not None:
         number = str(span.line)
         gutter = " " * len(number)
-        lines.append(f"{gutter}--> {span.location}")
         source_line = span.source.line(span.line).expandtabs(1)
         end = span.end_column if span.end_line == span.line else len(source_line) + 1
-        width = max(1, end - span.column)
-        caret = " " * (span.column - 1) + "^" * width
-        if diag.label:
-            caret += " " + diag.label
-        lines += [f"{gutter} |", f"{number} | {source_line}", f"{gutter} | {caret}"]
+        shown, start, stop = _window(source_line, span.column - 1, max(end - 1, span.column))
+        caret = " " * start + "^" * (stop - start) + (f" {diag.label}" if diag.label else "")
+        lines += [
+            f"{gutter}--> {span.location}",
+            f"{gutter} |",
+            f"{number} | {shown}",
+            f"{gutter} | {caret}",
+        ]
         prefix = f"{gutter} ="
-    else:
-        prefix = " ="
     lines += [f"{prefix} help: {h}" for h in diag.help]
     lines += [f"{prefix} note: {n}" for n in diag.notes]
-    lines += [f"{prefix} note: {_chain_note(c)}" for c in reversed(diag.chain)]
+    lines += [f"{prefix} note: {n}" for n in _chain_notes(diag.chain)]
     return "\n".join(lines)
+
+
+def _window(line: str, start: int, stop: int) -> tuple[str, int, int]:
+    """At most MAX_SHOWN_LINE characters of `line` around [start, stop) (0-based), with the
+    span's new bounds; cut ends are marked '...'."""
+    if len(line) <= MAX_SHOWN_LINE:
+        return line, start, stop
+    left = max(0, start - MAX_SHOWN_LINE // 3)
+    right = min(len(line), left + MAX_SHOWN_LINE)
+    head = "..." if left > 0 else ""
+    tail = "..." if right < len(line) else ""
+    shift = len(head) - left
+    stop = max(min(stop, right), start + 1)
+    return head + line[left:right] + tail, start + shift, stop + shift
+
+
+def _chain_notes(chain: tuple[CallSite, ...]) -> list[str]:
+    """Innermost call first; a chain longer than MAX_CHAIN_NOTES keeps both ends."""
+    notes = [_chain_note(c) for c in reversed(chain)]
+    if len(notes) <= MAX_CHAIN_NOTES:
+        return notes
+    half = MAX_CHAIN_NOTES // 2
+    hidden = len(notes) - 2 * half
+    return [*notes[:half], f"... {hidden} more block calls ...", *notes[-half:]]

@@ -2,19 +2,30 @@
 
 Assumes an AST expression and a :class:`Scope`; returns a value of
 :mod:`netspec.values` or raises CompileError (E-name, E-type, E-arith, E-index,
-E-attr) pointing at the offending sub-expression. Integer arithmetic is exact: `/`
-gives an int when the division is exact and a float otherwise, so that a later
-"integer needed" error can show the fraction.
+E-attr, E-limit) pointing at the offending sub-expression, always with a help line.
+Integer arithmetic is exact: `/` gives an int when the division is exact and a float
+otherwise, so that a later "integer needed" error can show the fraction
+(:func:`shown` writes it as `64 / 3 = 21.33`). Expression depth is bounded by the
+parser's limits, so the recursion here is too.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 from netspec import ast
-from netspec.errors import CompileError, did_you_mean, error
-from netspec.values import SHAPE_ATTRS, Tensor, is_int, shape_attr, show_value, type_name
+from netspec.errors import MAX_INT, MAX_LIST, did_you_mean, error
+from netspec.values import (
+    SHAPE_ATTRS,
+    Tensor,
+    is_int,
+    shape_attr,
+    show_shape,
+    show_value,
+    type_name,
+)
 
 _SYMBOL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
@@ -84,19 +95,43 @@ def _name(expr: ast.Name, scope: Scope, symbols: bool) -> object:
     except KeyError:
         if symbols and _SYMBOL_NAME.match(expr.id):
             return Symbol(expr.id)
-        hint = did_you_mean(expr.id, scope.names())
-        if expr.id == "in":
-            hint = "`in` (the input of a block) is only defined inside a block"
-        raise error("E-name", f"undefined name '{expr.id}'", expr.span, hint) from None
+        raise error(
+            "E-name", f"undefined name '{expr.id}'", expr.span, _name_hint(expr.id, scope)
+        ) from None
     if isinstance(value, Tensor) and value.shape is None:
         raise Poisoned(expr.id)
     return value
 
 
+def _name_hint(name: str, scope: Scope) -> str:
+    if name == "in":
+        return "`in` (the input of a block) is only defined inside a block"
+    return did_you_mean(name, scope.names()) or (
+        "define it with `const`, `let` or a network parameter, or name a statement (`x = ...`)"
+    )
+
+
+def shown(expr: ast.Expr, value: object) -> str:
+    """A value as `expression = value` when the expression is not just the literal."""
+    text, written = expr.span.text(), show_value(value)
+    return written if text == written or isinstance(expr, ast.Literal) else f"{text} = {written}"
+
+
 def _number(value: object, expr: ast.Expr, what: str) -> int | float:
+    if isinstance(value, Symbol):
+        raise error(
+            "E-type",
+            f"the symbolic dimension '{value.name}' has no value to compute with",
+            expr.span,
+            "a symbol such as N stands alone in a shape: [N, 3, 32, 32]",
+        )
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise error("E-type", f"{what} needs numbers, got {type_name(value)} ({show_value(value)})",
-                    expr.span)
+        raise error(
+            "E-type",
+            f"{what} needs numbers, got {type_name(value)} ({shown(expr, value)})",
+            expr.span,
+            "arithmetic and comparisons take numbers; `+` also joins lists",
+        )
     return value
 
 
@@ -104,27 +139,30 @@ def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
     op = expr.op
     left = evaluate(expr.left, scope, symbols)
     if op in ("and", "or"):
-        if not isinstance(left, bool):
-            raise error("E-type", f"'{op}' needs booleans, got {type_name(left)}", expr.left.span)
+        _boolean(left, expr.left, f"'{op}'")
         if (op == "and" and not left) or (op == "or" and left):
             return left
-        right = evaluate(expr.right, scope, symbols)
-        if not isinstance(right, bool):
-            raise error("E-type", f"'{op}' needs booleans, got {type_name(right)}", expr.right.span)
-        return right
+        return _boolean(evaluate(expr.right, scope, symbols), expr.right, f"'{op}'")
     right = evaluate(expr.right, scope, symbols)
     if op in ("==", "!="):
         return (left == right) == (op == "==")
-    if op == "+" and isinstance(left, tuple) and isinstance(right, tuple):
-        return left + right
-    if op == "*" and isinstance(left, tuple) and is_int(right):
-        return left * right
+    if isinstance(left, tuple) and op in ("+", "*"):
+        return _list_op(expr, left, right)
     a = _number(left, expr.left, f"'{op}'")
     b = _number(right, expr.right, f"'{op}'")
     if op in ("<", "<=", ">", ">="):
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     if op in ("/", "//", "%") and b == 0:
-        raise error("E-arith", f"division by zero in '{expr.span.text()}'", expr.span)
+        raise error(
+            "E-arith",
+            f"division by zero in '{expr.span.text()}'",
+            expr.span,
+            f"the divisor {shown(expr.right, b)}; guard it with `if`, or change the value",
+        )
+    return _bounded(expr, _arithmetic(op, a, b))
+
+
+def _arithmetic(op: str, a: int | float, b: int | float) -> int | float:
     if op == "+":
         return a + b
     if op == "-":
@@ -140,12 +178,68 @@ def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
     return a / b
 
 
+def _bounded(expr: ast.Expr, value: int | float) -> int | float:
+    """Keep integers within MAX_INT, so that no value grows without bound."""
+    if is_int(value) and abs(value) > MAX_INT:
+        raise error(
+            "E-limit",
+            f"'{expr.span.text()}' is larger than the limit of 2^53",
+            expr.span,
+            "netspec's integers count channels, sizes and repeats",
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise error(
+            "E-arith",
+            f"'{expr.span.text()}' overflows to {value}",
+            expr.span,
+            "keep compile-time numbers within the range of a float",
+        )
+    return value
+
+
+def _boolean(value: object, expr: ast.Expr, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise error(
+            "E-type",
+            f"{what} needs booleans, got {type_name(value)} ({shown(expr, value)})",
+            expr.span,
+            "compare to get a boolean: `x != 0`, `stride == 1`",
+        )
+    return value
+
+
+def _list_op(expr: ast.BinOp, left: tuple, right: object) -> tuple:
+    """`list + list` joins, `list * n` repeats (within MAX_LIST items)."""
+    if expr.op == "+" and not isinstance(right, tuple):
+        raise error(
+            "E-type",
+            f"a list can only be joined to a list, not {type_name(right)}",
+            expr.right.span,
+            "wrap the value in brackets: list + [value]",
+        )
+    if expr.op == "*" and not is_int(right):
+        raise error(
+            "E-type",
+            f"a list can only be repeated an integer number of times, not "
+            f"{shown(expr.right, right)}",
+            expr.right.span,
+            "write list * n with n >= 0",
+        )
+    size = len(left) + len(right) if expr.op == "+" else len(left) * max(right, 0)
+    if size > MAX_LIST:
+        raise error(
+            "E-limit",
+            f"the list would have {size:,} items, over the limit of {MAX_LIST:,}",
+            expr.span,
+            "netspec refuses lists this long",
+        )
+    return left + right if expr.op == "+" else left * right
+
+
 def _unary(expr: ast.UnaryOp, scope: Scope) -> object:
     value = evaluate(expr.operand, scope)
     if expr.op == "not":
-        if not isinstance(value, bool):
-            raise error("E-type", f"'not' needs a boolean, got {type_name(value)}", expr.operand.span)
-        return not value
+        return not _boolean(value, expr.operand, "'not'")
     number = _number(value, expr.operand, f"unary '{expr.op}'")
     return -number if expr.op == "-" else number
 
@@ -154,54 +248,92 @@ def _index(expr: ast.Index, scope: Scope) -> object:
     obj = evaluate(expr.obj, scope)
     index = evaluate(expr.index, scope)
     if not isinstance(obj, tuple):
-        raise error("E-type", f"only lists can be indexed, not {type_name(obj)}", expr.obj.span)
+        hint = "read a shape with .shape[i]" if isinstance(obj, Tensor) else "index a list: xs[0]"
+        raise error(
+            "E-type", f"only lists can be indexed, not {type_name(obj)}", expr.obj.span, hint
+        )
     if not is_int(index):
-        raise error("E-type", f"a list index must be an integer, not {type_name(index)}",
-                    expr.index.span)
+        raise error(
+            "E-type",
+            f"a list index must be an integer, not {type_name(index)} ({shown(expr.index, index)})",
+            expr.index.span,
+            "use // for integer division",
+        )
     if not -len(obj) <= index < len(obj):
-        raise error("E-index", f"index {index} is out of range for a list of {len(obj)} items",
-                    expr.index.span, f"valid indices are 0 to {len(obj) - 1}")
+        valid = f"valid indices are 0 to {len(obj) - 1}" if obj else "the list is empty"
+        raise error(
+            "E-index",
+            f"index {shown(expr.index, index)} is out of range for a list of "
+            f"{len(obj)} item{'s' if len(obj) != 1 else ''}",
+            expr.index.span,
+            valid + (" (or -1 for the last)" if obj else ""),
+        )
     return obj[index]
 
 
 def _attr(expr: ast.Attr, scope: Scope) -> object:
     obj = evaluate(expr.obj, scope)
     if not isinstance(obj, Tensor):
-        raise error("E-type", f"'.{expr.name}' reads a tensor's shape, but this is {type_name(obj)}",
-                    expr.span)
+        raise error(
+            "E-type",
+            f"'.{expr.name}' reads a tensor's shape, but "
+            f"'{expr.obj.span.text()}' is {type_name(obj)}",
+            expr.span,
+            "shape attributes exist on `in` and on named statements: in.c, skip.h",
+        )
     try:
         return shape_attr(obj.shape, expr.name)
     except KeyError:
         known = [*SHAPE_ATTRS, "rank", "shape"]
-        raise error("E-attr", f"tensors have no attribute '{expr.name}'", expr.span,
-                    did_you_mean(expr.name, known) or "use one of " + ", ".join(known)) from None
+        raise error(
+            "E-attr",
+            f"tensors have no attribute '{expr.name}'",
+            expr.span,
+            did_you_mean(expr.name, known) or "use one of " + ", ".join(known),
+        ) from None
     except IndexError:
-        raise error("E-attr", f"'.{expr.name}' does not exist for a rank-{len(obj.shape)} tensor "
-                    f"{show_value(obj)}", expr.span,
-                    "use .c for channels, .l for length (rank 3), .h/.w (rank 4-5), .d (rank 5),"
-                    " or .shape[i]") from None
+        raise error(
+            "E-attr",
+            f"'.{expr.name}' does not exist for the rank-{len(obj.shape)} "
+            f"tensor {show_shape(obj.shape)}",
+            expr.span,
+            "use .c for channels, .l for length (rank 3), .h/.w (rank 4-5), .d (rank 5),"
+            " or .shape[i]",
+        ) from None
 
 
 def _call(expr: ast.Call, scope: Scope) -> object:
     if expr.func not in _FUNCTIONS:
-        raise error("E-name", f"unknown function '{expr.func}'", expr.span,
-                    did_you_mean(expr.func, _FUNCTIONS) or "functions: " + ", ".join(_FUNCTIONS))
+        raise error(
+            "E-name",
+            f"unknown function '{expr.func}'",
+            expr.span,
+            did_you_mean(expr.func, _FUNCTIONS) or "functions: " + ", ".join(_FUNCTIONS),
+        )
     if any(a.name is not None for a in expr.args):
-        raise error("E-arg", f"{expr.func}() takes no keyword arguments", expr.span)
+        raise error(
+            "E-arg",
+            f"{expr.func}() takes no keyword arguments",
+            expr.span,
+            f"write {expr.func}(a, b)",
+        )
     values = [evaluate(a.value, scope) for a in expr.args]
-    if len(values) == 1 and isinstance(values[0], tuple) and expr.func != "len":
-        values = list(values[0])
     if expr.func == "len":
         if len(values) != 1 or not isinstance(values[0], tuple):
-            raise error("E-type", "len() takes one list", expr.span)
+            raise error("E-type", "len() takes one list", expr.span, "e.g. len([1, 2, 3]) = 3")
         return len(values[0])
-    if not values:
-        raise error("E-arg", f"{expr.func}() needs at least one value", expr.span)
-    numbers = [_number(v, a.value, f"{expr.func}()") for v, a in zip(values, expr.args * len(values))]
+    exprs = [a.value for a in expr.args]
+    if len(values) == 1 and isinstance(values[0], tuple):
+        values, exprs = list(values[0]), exprs * len(values[0])
+    if not values or (expr.func == "abs" and len(values) != 1):
+        count = "one number" if expr.func == "abs" else "at least one value"
+        raise error(
+            "E-arg",
+            f"{expr.func}() takes {count}",
+            expr.span,
+            f"e.g. {expr.func}(-2)" if expr.func == "abs" else f"e.g. {expr.func}(a, b)",
+        )
+    numbers = [_number(v, e, f"{expr.func}()") for v, e in zip(values, exprs, strict=True)]
     if expr.func == "abs":
-        if len(numbers) != 1:
-            raise error("E-arg", "abs() takes one number", expr.span)
         return abs(numbers[0])
     return min(numbers) if expr.func == "min" else max(numbers)
-
-

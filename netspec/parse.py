@@ -8,16 +8,26 @@ handles what makes the language line-based (see grammars/netspec.lark).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedInput
 
 from netspec import ast
 from netspec._ast_builder import build_module
-from netspec.errors import MAX_NESTING, MAX_SOURCE_BYTES, CompileError, error
+from netspec._syntax_errors import OPERATORS, syntax_error, token_span
+from netspec.errors import (
+    MAX_INT,
+    MAX_NESTING,
+    MAX_OPERATORS,
+    MAX_SOURCE_BYTES,
+    CompileError,
+    deep_recursion,
+    error,
+)
 from netspec.source import Source, Span
 
 _OPENERS = {"LBRACE": "RBRACE", "LPAR": "RPAR", "LSQB": "RSQB"}
@@ -56,42 +66,90 @@ def parser() -> Lark:
 def parse(source: Source) -> ast.Module:
     """Parse one spec file into an AST, or raise CompileError."""
     if len(source.text.encode("utf-8")) > MAX_SOURCE_BYTES:
-        raise error("E-limit", f"spec file is larger than the limit of {MAX_SOURCE_BYTES} bytes",
-                    None, "split it into smaller files")
+        raise error(
+            "E-limit",
+            f"spec file is larger than the limit of {MAX_SOURCE_BYTES} bytes",
+            None,
+            "split it into smaller files",
+        )
     try:
         tree = parser().parse(source.text)
     except UnexpectedInput as exc:
-        raise _syntax_error(source, exc) from None
-    except _NestingError as exc:
+        raise syntax_error(source, exc, parser().terminals) from None
+    except _LexLimit as exc:
         raise exc.to_compile_error(source) from None
     try:
-        return build_module(tree, source)
-    except RecursionError:
-        raise error("E-limit", "expression nested too deeply to parse", None,
-                    f"split it into `let` steps; nesting is limited to {MAX_NESTING} levels") from None
+        with deep_recursion():
+            return build_module(tree, source)
+    except RecursionError:  # not expected: the limits of the post-lexer bound the depth
+        raise error(
+            "E-limit",
+            "the spec nests too deeply to parse",
+            None,
+            f"nesting is limited to {MAX_NESTING} levels",
+        ) from None
 
 
-class _NestingError(Exception):
+class _LexLimit(Exception):
+    """Raised by the post-lexer: nesting or expression size beyond a limit, or a stray bracket."""
+
     def __init__(self, kind: str, token: Token, other: Token | None = None):
         self.kind, self.token, self.other = kind, token, other
 
     def to_compile_error(self, source: Source) -> CompileError:
-        span = _token_span(source, self.token)
-        sym = _SYMBOL.get(self.token.type, str(self.token))
+        span = token_span(source, self.token)
+        if self.kind in ("deep", "operators", "number"):
+            message, hint = self._limit()
+            return error("E-limit", message, span, hint)
+        return self._bracket(source, span)
+
+    def _limit(self) -> tuple[str, str]:
+        """Message and help of an E-limit."""
         if self.kind == "deep":
-            return error("E-limit", f"brackets nested more than {MAX_NESTING} deep", span,
-                         "flatten the spec: use blocks or `let` for intermediate values")
+            return (
+                f"brackets nested more than {MAX_NESTING} deep",
+                "flatten the spec: use blocks or `let` for intermediate values",
+            )
+        if self.kind == "operators":
+            return (
+                f"expression has more than {MAX_OPERATORS} operators",
+                "split it into `let` steps, or build lists with `*` and `+`",
+            )
+        kind = "integer" if self.token.type == "INT" else "number"
+        return (
+            f"{kind} {_short(str(self.token))} is larger than the limit of 2^53",
+            "netspec's numbers count channels, sizes and repeats",
+        )
+
+    def _bracket(self, source: Source, span: Span) -> CompileError:
+        """An unclosed, unopened or mismatched bracket."""
+        sym = _SYMBOL[self.token.type]
         if self.kind == "unclosed":
-            return error("E-unclosed", f"unclosed '{sym}'", span,
-                         f"add the matching '{_SYMBOL[_OPENERS[self.token.type]]}'", label="opened here")
-        expected = _SYMBOL[_OPENERS[self.other.type]] if self.other else None
-        notes = [f"'{_SYMBOL[self.other.type]}' opened at {_token_span(source, self.other).location}"] if self.other else []
-        hint = f"close it with '{expected}' first" if expected else "remove it"
-        return error("E-unclosed", f"unexpected '{sym}'", span, hint, notes=notes)
+            closer = _SYMBOL[_OPENERS[self.token.type]]
+            return error("E-unclosed", f"unclosed '{sym}'", span, f"add the matching '{closer}'",
+                         label="opened here")  # fmt: skip
+        if self.other is None:
+            opener = _SYMBOL[_CLOSERS[self.token.type]]
+            return error("E-unclosed", f"unexpected '{sym}': nothing is open here", span,
+                         f"remove it, or add the '{opener}' it closes")  # fmt: skip
+        other, expected = _SYMBOL[self.other.type], _SYMBOL[_OPENERS[self.other.type]]
+        return error(
+            "E-unclosed",
+            f"'{sym}' does not match '{other}'",
+            span,
+            f"close the '{other}' with '{expected}' first",
+            notes=[f"'{other}' opened at {token_span(source, self.other).location}"],
+            label=f"expected '{expected}'",
+        )
 
 
 class _PostLexer:
-    """Drops the newlines that do not separate statements; resolves soft keywords."""
+    """Drops the newlines that do not separate statements; resolves soft keywords.
+
+    Also enforces the limits that keep later recursive stages safe: bracket nesting
+    (MAX_NESTING) and operators per expression (MAX_OPERATORS), each raising _LexLimit
+    at the token that crossed the limit.
+    """
 
     always_accept = ("_NL", "NAME")
 
@@ -99,95 +157,60 @@ class _PostLexer:
         tokens = list(stream)
         stack: list[Token] = []
         out: list[Token] = []
+        operators = 0
         for i, tok in enumerate(tokens):
-            kind = tok.type
-            if kind in _OPENERS:
-                stack.append(tok)
-                if len(stack) > MAX_NESTING:
-                    raise _NestingError("deep", tok)
-            elif kind in _CLOSERS:
-                if not stack or stack[-1].type != _CLOSERS[kind]:
-                    raise _NestingError("mismatch", tok, stack[-1] if stack else None)
-                stack.pop()
-            if kind == "_NL":
-                inside_parens = stack and stack[-1].type != "LBRACE"
-                nxt = tokens[i + 1].type if i + 1 < len(tokens) else "$END"
-                prev = out[-1].type if out else "_NL"
-                if inside_parens or prev in _NL_AFTER or nxt in _NL_BEFORE or nxt == "$END":
-                    continue
-            elif kind == "NAME" and tok.value in _SOFT_KEYWORDS:
-                nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-                if nxt is not None and nxt.type == "NAME":
-                    tok = Token.new_borrow_pos(_SOFT_KEYWORDS[tok.value], tok.value, tok)
-            out.append(tok)
+            _track_brackets(tok, stack)
+            if tok.type in _EXPR_BREAKS or tok.value == "->":
+                operators = 0
+            elif tok.type in OPERATORS:
+                operators += 1
+            if operators > MAX_OPERATORS:
+                raise _LexLimit("operators", tok)
+            if tok.type == "INT" and (len(tok.value) > 17 or int(tok.value) > MAX_INT):
+                raise _LexLimit("number", tok)
+            if tok.type == "FLOAT" and not math.isfinite(float(tok.value)):
+                raise _LexLimit("number", tok)
+            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+            if tok.type == "_NL" and _drop_newline(stack, out, nxt):
+                continue
+            out.append(_soft_keyword(tok, nxt))
         if stack:
-            raise _NestingError("unclosed", stack[-1])
+            raise _LexLimit("unclosed", stack[-1])
         yield from out
 
 
-def _token_span(source: Source, tok: Token) -> Span:
-    end_line = tok.end_line or tok.line
-    end_col = tok.end_column or (tok.column + max(1, len(str(tok))))
-    return Span(source, tok.line, tok.column, end_line, end_col)
+# Tokens that end an expression (the operator count restarts) and tokens that deepen one.
+_EXPR_BREAKS = {"_NL", "COMMA", "LBRACE", "RBRACE", "VBAR", "EQUAL", "COLON"}  # and '->'
 
 
-_READABLE = {
-    "NAME": "a name", "INT": "an integer", "FLOAT": "a number", "STRING": "a string",
-    "_NL": "a new line", "$END": "the end of the file", "LPAR": "'('", "RPAR": "')'",
-    "LSQB": "'['", "RSQB": "']'", "LBRACE": "'{'", "RBRACE": "'}'", "COMMA": "','",
-    "EQUAL": "'='", "COLON": "':'", "VBAR": "'|'", "COMP_OP": "a comparison",
-    "__ANON_0": "'->'",
-}
+def _track_brackets(tok: Token, stack: list[Token]) -> None:
+    if tok.type in _OPENERS:
+        stack.append(tok)
+        if len(stack) > MAX_NESTING:
+            raise _LexLimit("deep", tok)
+    elif tok.type in _CLOSERS:
+        if not stack or stack[-1].type != _CLOSERS[tok.type]:
+            raise _LexLimit("mismatch", tok, stack[-1] if stack else None)
+        stack.pop()
 
 
-def _describe(kind: str, value: str | None = None) -> str:
-    if kind in _READABLE:
-        return _READABLE[kind]
-    if value is not None and kind not in ("NAME",):
-        return f"'{value}'"
-    return kind.lower()
+def _drop_newline(stack: list[Token], out: list[Token], nxt: Token | None) -> bool:
+    """Whether a newline is not a statement separator (see the module docstring)."""
+    inside_parens = bool(stack) and stack[-1].type != "LBRACE"
+    prev = out[-1].type if out else "_NL"
+    return inside_parens or prev in _NL_AFTER or nxt is None or nxt.type in _NL_BEFORE
 
 
-def _syntax_error(source: Source, exc: UnexpectedInput) -> CompileError:
-    if isinstance(exc, UnexpectedCharacters):
-        span = Span(source, exc.line, exc.column, exc.line, exc.column + 1)
-        char = source.line(exc.line)[exc.column - 1 : exc.column]
-        return error("E-syntax", f"unexpected character '{char}'", span,
-                     "names are letters, digits and '_'; strings are quoted")
-    assert isinstance(exc, UnexpectedToken)
-    tok = exc.token
-    if tok.type == "$END":
-        last = len(source.lines) or 1
-        col = len(source.line(last)) + 1
-        span = Span(source, last, col, last, col + 1)
-    else:
-        span = _token_span(source, tok)
-    expected = sorted(exc.expected - {"$END"} if tok.type != "$END" else exc.expected)
-    found = "the end of the file" if tok.type == "$END" else _describe(tok.type, str(tok))
-    if tok.type == "_NL":
-        found = "the end of the line"
-    return error("E-syntax", f"unexpected {found}", span, _syntax_hint(tok, set(exc.expected)),
-                 notes=[_expected_note(expected)] if expected else [])
+def _soft_keyword(tok: Token, nxt: Token | None) -> Token:
+    if (
+        tok.type == "NAME"
+        and tok.value in _SOFT_KEYWORDS
+        and nxt is not None
+        and nxt.type == "NAME"
+    ):
+        return Token.new_borrow_pos(_SOFT_KEYWORDS[tok.value], tok.value, tok)
+    return tok
 
 
-def _syntax_hint(tok: Token, expected: set[str]) -> str:
-    if tok.type == "COLON" and "EQUAL" in expected:
-        return "use '=' here, not ':' (arguments are key=value; ':' only follows an input's name)"
-    if tok.type == "COLON":
-        return "':' only follows an input's name: input x: [N, 3, 32, 32]"
-    if tok.type == "EQUAL" and "COMP_OP" in expected:
-        return "to compare, write '=='"
-    if tok.type == "_NL" and "RPAR" in expected:
-        return "close the argument list with ')'"
-    if tok.type == "NAME" and "_NL" in expected:
-        return "put each statement on its own line"
-    if tok.type == "LBRACE":
-        return "a '{' body follows block, network, repeat, if/else, or a merge such as add / concat"
-    return ""
-
-
-def _expected_note(expected: list[str]) -> str:
-    words = sorted({_describe(e) for e in expected})
-    if len(words) > 8:
-        words = words[:8] + ["..."]
-    return "expected " + ", ".join(words)
+def _short(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:10]}...{text[-10:]} ({len(text)} digits)"

@@ -62,7 +62,7 @@ def window_pairs(n_iter: int, n_dst: int, k: int, s: int, d: int, offset: int) -
     total = 0
     for t in range(k):
         base = t * d - offset
-        lo = max(0, -(-(-base) // s))  # ceil(-base / s)
+        lo = max(0, -(base // s))  # ceil(-base / s)
         hi = min(n_iter - 1, (n_dst - 1 - base) // s)
         if hi >= lo:
             total += hi - lo + 1
@@ -73,8 +73,12 @@ def per_dim(name: str, value: object, rank: int) -> tuple[int, ...]:
     """Broadcast an int to every spatial dim, or check a list has one entry per dim."""
     if isinstance(value, tuple):
         if len(value) != rank:
-            raise OpError("E-value", f"{name} has {len(value)} values for a {rank}-d input "
-                          f"(one per spatial dimension)", f"give {rank} values or one int", name)
+            raise OpError(
+                "E-value",
+                f"{name} has {len(value)} values for a {rank}-d input (one per spatial dimension)",
+                f"give {rank} values or one int",
+                name,
+            )
         return value
     return (value,) * rank
 
@@ -83,8 +87,12 @@ def kernel_per_dim(value: object, rank: int) -> tuple[int, ...]:
     """per_dim for kernels, within the kernel-size limit."""
     kernel = per_dim("kernel", value, rank)
     if max(kernel) > MAX_KERNEL:
-        raise OpError("E-limit", f"kernel {max(kernel)} exceeds the limit of {MAX_KERNEL} per "
-                      "axis", "netspec refuses kernels this large", "kernel")
+        raise OpError(
+            "E-limit",
+            f"kernel {max(kernel)} exceeds the limit of {MAX_KERNEL} per axis",
+            "netspec refuses kernels this large",
+            "kernel",
+        )
     return kernel
 
 
@@ -92,17 +100,28 @@ def concrete_spatial(op: str, shape: Shape) -> tuple[int, ...]:
     """The spatial sizes of [N, C, *spatial]; they must be known numbers."""
     dims = shape[2:]
     if not all(isinstance(x, int) for x in dims):
-        raise OpError("E-shape", f"{op} needs concrete spatial sizes, got {show_shape(shape)}",
-                      "give the input's spatial dimensions as numbers")
+        raise OpError(
+            "E-shape",
+            f"{op} needs concrete spatial sizes, got {show_shape(shape)}",
+            "give the input's spatial dimensions as numbers",
+        )
     return dims  # type: ignore[return-value]
 
 
-def padding_pairs(value: object, rank: int, inputs: tuple[int, ...], kernel: tuple[int, ...],
-                  stride: tuple[int, ...], dilation: tuple[int, ...]) -> tuple[tuple[int, int], ...]:
+def padding_pairs(
+    value: object,
+    rank: int,
+    inputs: tuple[int, ...],
+    kernel: tuple[int, ...],
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+) -> tuple[tuple[int, int], ...]:
     """Every padding form -> one (before, after) pair per spatial dim."""
     if value == "valid":
         return ((0, 0),) * rank
     if value == "same":
-        return tuple(same_padding(*args) for args in zip(inputs, kernel, stride, dilation))
+        return tuple(
+            same_padding(*args) for args in zip(inputs, kernel, stride, dilation, strict=False)
+        )
     items = per_dim("padding", value, rank)
     return tuple(p if isinstance(p, tuple) else (p, p) for p in items)

@@ -10,11 +10,10 @@ Rules raise :class:`OpError`, which elaboration positions at the argument it nam
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from netspec.values import Shape, Tensor, is_int, show_shape, show_value, type_name
+from netspec.values import Shape, show_shape
 
 REQUIRED = object()
 
@@ -101,12 +100,15 @@ class Op:
     def check_rank(self, inputs: tuple[Shape, ...]) -> None:
         for shape in inputs:
             if not self.min_rank <= len(shape) <= self.max_rank:
-                raise OpError("E-shape", f"{self.name} needs an input of rank "
-                              f"{_rank_range(self.min_rank, self.max_rank)}, got {show_shape(shape)}",
-                              self.rank_help())
+                raise OpError(
+                    "E-shape",
+                    f"{self.name} needs an input of rank "
+                    f"{_rank_range(self.min_rank, self.max_rank)}, got {show_shape(shape)}",
+                    self.rank_help(),
+                )
 
     def rank_help(self) -> str:
-        return ""
+        return f"{self.name} takes tensors of rank {_rank_range(self.min_rank, self.max_rank)}"
 
 
 def _rank_range(lo: int, hi: int) -> str:
@@ -115,124 +117,54 @@ def _rank_range(lo: int, hi: int) -> str:
 
 REGISTRY: dict[str, Op] = {}
 
+# Names from other frameworks and papers -> the netspec op. Looked up lower-case, without
+# '_' and without a 1d/2d/3d suffix (so Conv2d, conv_2d and conv3d all find `conv`).
+ALIASES = {
+    "convolution": "conv",
+    "convtranspose": "conv_transpose",
+    "deconv": "conv_transpose",
+    "transposedconv": "conv_transpose",
+    "batchnorm": "bn",
+    "batchnormalization": "bn",
+    "dense": "linear",
+    "fc": "linear",
+    "fullyconnected": "linear",
+    "localresponsenorm": "lrn",
+    "maxpooling": "maxpool",
+    "averagepooling": "avgpool",
+    "avgpooling": "avgpool",
+    "adaptiveavgpool": "adaptive_avgpool",
+    "adaptivemaxpool": "adaptive_maxpool",
+    "globalaveragepooling": "global_avgpool",
+    "globalavgpooling": "global_avgpool",
+    "globalmaxpooling": "global_maxpool",
+    "leakyrelu": "leaky_relu",
+    "logsoftmax": "log_softmax",
+    "swish": "silu",
+    "upsampling": "upsample",
+    "interpolate": "upsample",
+    "cat": "concat",
+    "concatenate": "concat",
+    "sum": "add",
+    "view": "reshape",
+}
+
+
+def suggest_op(name: str) -> str:
+    """A help line naming the op that `name` (a PyTorch or Keras spelling) most likely means."""
+    key = name.lower().replace("_", "")
+    stripped = key[:-2] if key[-2:] in ("1d", "2d", "3d") else key
+    plain = {op.replace("_", ""): op for op in REGISTRY}
+    op = ALIASES.get(stripped) or plain.get(stripped)
+    if op is None or op == name:
+        return ""
+    note = (
+        " (ops are rank-generic: the input's rank picks 1-d, 2-d or 3-d)" if stripped != key else ""
+    )
+    return f"did you mean '{op}'?{note}"
+
 
 def register(cls: type[Op]) -> type[Op]:
     assert cls.name not in REGISTRY, f"op {cls.name} registered twice"
     REGISTRY[cls.name] = cls()
     return cls
-
-
-# --- argument kinds ---------------------------------------------------------------
-
-
-def _int(p: Param, v: object) -> object:
-    if isinstance(v, float) and not isinstance(v, bool):
-        raise OpError("E-type", f"{p.name} must be an integer, got {show_value(v)}",
-                      "use // for integer division, or round the value", p.name)
-    if not is_int(v):
-        raise OpError("E-type", f"{p.name} must be an integer, got {type_name(v)} ({show_value(v)})",
-                      arg=p.name)
-    if p.minimum is not None and v < p.minimum:
-        raise OpError("E-value", f"{p.name} must be at least {p.minimum}, got {v}", arg=p.name)
-    return v
-
-
-def _float(p: Param, v: object) -> object:
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise OpError("E-type", f"{p.name} must be a number, got {type_name(v)}", arg=p.name)
-    return float(v)
-
-
-def _bool(p: Param, v: object) -> object:
-    if not isinstance(v, bool):
-        raise OpError("E-type", f"{p.name} must be true or false, got {show_value(v)}", arg=p.name)
-    return v
-
-
-def _str(p: Param, v: object) -> object:
-    if not isinstance(v, str) or (p.choices and v not in p.choices):
-        choices = ", ".join(f'"{c}"' for c in p.choices)
-        raise OpError("E-value" if isinstance(v, str) else "E-type",
-                      f"{p.name} must be one of {choices}, got {show_value(v)}", arg=p.name)
-    return v
-
-
-def _ints(p: Param, v: object) -> object:
-    """An int, or a list of ints (one per spatial dim)."""
-    items = v if isinstance(v, tuple) else (v,)
-    if not items:
-        raise OpError("E-value", f"{p.name} must not be an empty list", arg=p.name)
-    for item in items:
-        _int(p, item)
-    return v
-
-
-def _padding(p: Param, v: object) -> object:
-    if isinstance(v, str):
-        if v not in ("same", "valid"):
-            raise OpError("E-value", f'padding must be an integer, a list, "same" or "valid", '
-                          f"got {show_value(v)}", arg=p.name)
-        return v
-    for item in v if isinstance(v, tuple) else (v,):
-        pair = item if isinstance(item, tuple) else (item,)
-        if isinstance(item, tuple) and len(item) != 2:
-            raise OpError("E-value", f"per-dim padding pairs are [before, after], got "
-                          f"{show_value(item)}", arg=p.name)
-        for x in pair:
-            _int(Param(p.name, "int", minimum=0), x)
-    return v
-
-
-def _table(p: Param, v: object) -> object:
-    if v is None:
-        return v
-    if not isinstance(v, tuple) or not all(isinstance(r, tuple) for r in v):
-        raise OpError("E-type", f"{p.name} must be a list of lists of input channels "
-                      "(one list per output channel)", arg=p.name)
-    for row in v:
-        if not row:
-            raise OpError("E-connect", f"{p.name}: every output channel needs at least one input",
-                          arg=p.name)
-        for x in row:
-            _int(Param(p.name, "int"), x)
-    return v
-
-
-def _tensor(p: Param, v: object) -> object:
-    if not isinstance(v, Tensor):
-        raise OpError("E-type", f"{p.name} must name a tensor (a named statement or input), "
-                      f"got {type_name(v)}", arg=p.name)
-    return v
-
-
-def _size(p: Param, v: object) -> object:
-    """A positive number, or a list of them (upsample scale, adaptive output size)."""
-    for item in v if isinstance(v, tuple) else (v,):
-        if isinstance(item, bool) or not isinstance(item, (int, float)) or item <= 0:
-            raise OpError("E-value", f"{p.name} must be a positive number or a list of them, "
-                          f"got {show_value(v)}", arg=p.name)
-    return v
-
-
-def _dims(p: Param, v: object) -> object:
-    if not isinstance(v, tuple):
-        raise OpError("E-type", f"{p.name} must be a list of dimensions", arg=p.name)
-    return v
-
-
-def _any(p: Param, v: object) -> object:
-    return v
-
-
-KINDS: dict[str, Callable[[Param, object], object]] = {
-    "int": _int, "float": _float, "bool": _bool, "str": _str, "ints": _ints,
-    "padding": _padding, "table": _table, "tensor": _tensor, "size": _size, "dims": _dims,
-    "any": _any,
-}
-
-
-def check_value(p: Param, value: object) -> object:
-    """Type-check one argument value against its parameter; raise OpError on mismatch."""
-    if value is None and p.default is None:
-        return None
-    return KINDS[p.kind](p, value)

@@ -44,43 +44,77 @@ class _ConvBase(Op):
             a[key] = arith.per_dim(key, a[key], rank)
         for key in ("kernel", "stride", "dilation"):
             if any(v < 1 for v in a[key]):
-                raise OpError("E-value", f"{key} must be at least 1, got {a[key]}", arg=key)
-        a["padding"] = arith.padding_pairs(a["padding"], rank, sizes, a["kernel"], a["stride"],
-                                           a["dilation"])
+                raise OpError(
+                    "E-value",
+                    f"{key} must be at least 1, got {list(a[key])}",
+                    f"every {key} entry counts from 1",
+                    key,
+                )
+        a["padding"] = arith.padding_pairs(
+            a["padding"], rank, sizes, a["kernel"], a["stride"], a["dilation"]
+        )
         self._check_channels(a, x)
         return a
 
     def _check_channels(self, a: Attrs, x: Shape) -> None:
         c, groups = x[1], a["groups"]
         if not isinstance(c, int):
-            raise OpError("E-shape", f"{self.name} needs a concrete channel count, got {c}")
+            raise OpError(
+                "E-shape",
+                f"{self.name} needs a concrete channel count, got {c}",
+                "give the input's channel dimension as a number: [N, 3, H, W]",
+            )
         if a.get("connect") is not None:
             return self._check_table(a, c)
         if c % groups:
-            raise OpError("E-groups", f"groups={groups} does not divide the {c} input channels",
-                          f"choose groups among the divisors of {c}: {_divisors(c)}", "groups")
+            raise OpError(
+                "E-groups",
+                f"groups={groups} does not divide the {c} input channels",
+                f"choose groups among the divisors of {c}: {_divisors(c)}",
+                "groups",
+            )
         if a["out"] % groups:
-            raise OpError("E-groups", f"groups={groups} does not divide out={a['out']}",
-                          f"choose out as a multiple of {groups}", "groups")
+            raise OpError(
+                "E-groups",
+                f"groups={groups} does not divide out={a['out']}",
+                f"choose out as a multiple of {groups}",
+                "groups",
+            )
 
     def _check_table(self, a: Attrs, c: int) -> None:
         table = a["connect"]
         if a["groups"] != 1:
-            raise OpError("E-connect", "a connection table replaces groups; use one or the other",
-                          arg="connect")
+            raise OpError(
+                "E-connect",
+                "a connection table replaces groups; use one or the other",
+                "remove groups=...; the table already says which inputs feed each output",
+                "connect",
+            )
         if len(table) != a["out"]:
-            raise OpError("E-connect", f"the connection table has {len(table)} rows but out="
-                          f"{a['out']}", "give one list of input channels per output channel",
-                          "connect")
+            raise OpError(
+                "E-connect",
+                f"the connection table has {len(table)} rows but out={a['out']}",
+                "give one list of input channels per output channel",
+                "connect",
+            )
         for row_index, row in enumerate(table):
             for ch in row:
                 if not 0 <= ch < c:
-                    raise OpError("E-connect", f"connection table row {row_index} names input "
-                                  f"channel {ch}, but the input has {c} channels (0 to {c - 1})",
-                                  arg="connect")
+                    raise OpError(
+                        "E-connect",
+                        f"connection table row {row_index} names input "
+                        f"channel {ch}, but the input has {c} channels (0 to {c - 1})",
+                        "channels are numbered from 0; check the table against the "
+                        "input's channel count",
+                        "connect",
+                    )
             if len(set(row)) != len(row):
-                raise OpError("E-connect", f"connection table row {row_index} repeats a channel: "
-                              f"{list(row)}", arg="connect")
+                raise OpError(
+                    "E-connect",
+                    f"connection table row {row_index} repeats a channel: {list(row)}",
+                    "list each input channel once per row",
+                    "connect",
+                )
 
     def fan_in_channels(self, a: Attrs, c: int) -> int:
         """Input channels summed over output channels (the weight tensor's C_in x C_out)."""
@@ -93,7 +127,7 @@ class _ConvBase(Op):
         sizes = x[2:]
         out = []
         for axis, (i, k, s, pad, d) in enumerate(
-            zip(sizes, a["kernel"], a["stride"], a["padding"], a["dilation"])
+            zip(sizes, a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False)
         ):
             o = self.axis_out(i, k, s, pad, d, a)
             if o < 1:
@@ -125,8 +159,9 @@ class _ConvBase(Op):
         x = inputs[0]
         pairs = prod(
             arith.window_pairs(o, i, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
-                                          a["dilation"])
+            for i, o, k, s, pad, d in zip(
+                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
+            )
         )
         batch = numel(out[:1])
         links = self.fan_in_channels(a, x[1]) * pairs
@@ -150,15 +185,18 @@ class _ConvBase(Op):
         return text
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
-        return floor_warnings(self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"],
-                              a["dilation"])
+        return floor_warnings(
+            self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
+        )
 
 
 def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarning]:
     """W-floor: a stride that does not tile the input silently drops its last rows."""
     warnings = []
     names = axis_names(len(x) - 2)
-    for axis, i, o, k, s, pad, d in zip(names, x[2:], out[2:], kernel, stride, padding, dilation):
+    for axis, i, o, k, s, pad, d in zip(
+        names, x[2:], out[2:], kernel, stride, padding, dilation, strict=False
+    ):
         if arith.effective_kernel(k, d) < s:
             continue  # windows skip rows between them anyway (a strided 1x1 shortcut)
         lost = arith.dropped_rows(i, k, s, pad, d, o)
@@ -166,14 +204,17 @@ def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarn
             ek = arith.effective_kernel(k, d)
             first = i - lost
             rows = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
-            warnings.append(OpWarning(
-                "W-floor",
-                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
-                f"leaves the last {lost} input row{'s' if lost > 1 else ''} ({rows}) unused",
-                f"the windows cover (o - 1) * s + k = {(o - 1) * s + ek} of {i + pad[0] + pad[1]}"
-                " padded rows; adjust padding or input size if those rows matter",
-                "stride",
-            ))
+            warnings.append(
+                OpWarning(
+                    "W-floor",
+                    f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
+                    f"leaves the last {lost} input row{'s' if lost > 1 else ''} ({rows}) unused",
+                    f"the windows cover (o - 1) * s + k = {(o - 1) * s + ek} of "
+                    f"{i + pad[0] + pad[1]} padded rows; adjust padding or input size if those "
+                    "rows matter",
+                    "stride",
+                )
+            )
     return warnings
 
 
@@ -184,10 +225,10 @@ def _divisors(n: int) -> str:
 
 _CONV_PARAMS = (
     Param("out", "int", minimum=1, doc="output channels"),
-    Param("kernel", "ints", doc="kernel size, one int or one per spatial dim"),
-    Param("stride", "ints", 1),
+    Param("kernel", "ints", minimum=1, doc="kernel size, one int or one per spatial dim"),
+    Param("stride", "ints", 1, minimum=1),
     Param("padding", "padding", 0, doc='int, per-dim list, [before, after] pairs, "same", "valid"'),
-    Param("dilation", "ints", 1),
+    Param("dilation", "ints", 1, minimum=1),
     Param("groups", "int", 1, minimum=1),
     Param("bias", "bool", True),
 )
@@ -203,20 +244,30 @@ class Conv(_ConvBase):
 @register
 class PartialConv(_ConvBase):
     name = "partial_conv"
-    params = (*_CONV_PARAMS[:2], Param("mask", "tensor", doc="the validity mask, by name"),
-              *_CONV_PARAMS[2:])
+    params = (
+        *_CONV_PARAMS[:2],
+        Param("mask", "tensor", doc="the validity mask, by name"),
+        *_CONV_PARAMS[2:],
+    )
     summary = "partial convolution (Liu et al. 2018): re-normalised by the mask's coverage"
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         a = super().normalize(a, inputs)
         if len(inputs) != 2:
-            raise OpError("E-arg", "partial_conv needs mask=name, the tensor of valid pixels",
-                          arg="mask")
+            raise OpError(
+                "E-arg",
+                "partial_conv needs mask=name, the tensor of valid pixels",
+                "declare the mask as an input or name a statement, then pass mask=m",
+                "mask",
+            )
         x, mask = inputs
         if len(mask) != len(x) or mask[2:] != x[2:] or mask[1] not in (1, x[1]):
-            raise OpError("E-shape", f"partial_conv: mask {show_shape(mask)} does not fit the "
-                          f"input {show_shape(x)}",
-                          "the mask needs the input's spatial size and 1 or C channels", "mask")
+            raise OpError(
+                "E-shape",
+                f"partial_conv: mask {show_shape(mask)} does not fit the input {show_shape(x)}",
+                "the mask needs the input's spatial size and 1 or C channels",
+                "mask",
+            )
         return a
 
 
@@ -234,19 +285,31 @@ class ConvTranspose(_ConvBase):
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         rank = len(inputs[0]) - 2
         if isinstance(a["padding"], str):
-            raise OpError("E-value", f'conv_transpose takes numeric padding, not "{a["padding"]}"',
-                          "use output_padding and padding to choose the output size", "padding")
+            raise OpError(
+                "E-value",
+                f'conv_transpose takes numeric padding, not "{a["padding"]}"',
+                "use output_padding and padding to choose the output size",
+                "padding",
+            )
         a = super().normalize(a, inputs)
         a["output_padding"] = arith.per_dim("output_padding", a["output_padding"], rank)
         for pad in a["padding"]:
             if pad[0] != pad[1]:
-                raise OpError("E-value", "conv_transpose padding must be symmetric",
-                              "crop afterwards, or use output_padding for one extra row", "padding")
-        for op_, s, d in zip(a["output_padding"], a["stride"], a["dilation"]):
+                raise OpError(
+                    "E-value",
+                    "conv_transpose padding must be symmetric",
+                    "crop afterwards, or use output_padding for one extra row",
+                    "padding",
+                )
+        for op_, s, d in zip(a["output_padding"], a["stride"], a["dilation"], strict=False):
             if op_ >= max(s, d):
-                raise OpError("E-value", f"output_padding {op_} must be smaller than the stride "
-                              f"({s}) or the dilation ({d})", "it only picks among the sizes a "
-                              "stride can produce", "output_padding")
+                raise OpError(
+                    "E-value",
+                    f"output_padding {op_} must be smaller than the stride "
+                    f"({s}) or the dilation ({d})",
+                    "it only picks among the sizes a stride can produce",
+                    "output_padding",
+                )
         return a
 
     def fan_in_channels(self, a: Attrs, c: int) -> int:
@@ -256,14 +319,26 @@ class ConvTranspose(_ConvBase):
         x = inputs[0]
         out = []
         for axis, (i, k, s, pad, d, op_) in enumerate(
-            zip(x[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], a["output_padding"])
+            zip(
+                x[2:],
+                a["kernel"],
+                a["stride"],
+                a["padding"],
+                a["dilation"],
+                a["output_padding"],
+                strict=False,
+            )
         ):
             o = arith.conv_transpose_out(i, k, s, pad[0], op_, d)
             if o < 1:
-                raise OpError("E-size", f"conv_transpose: output size along "
-                              f"{axis_names(len(x) - 2)[axis]} is {s}({i} - 1) + {op_} + "
-                              f"{arith.effective_kernel(k, d)} - 2*{pad[0]} = {o}",
-                              "reduce the padding", "padding")
+                raise OpError(
+                    "E-size",
+                    f"conv_transpose: output size along "
+                    f"{axis_names(len(x) - 2)[axis]} is {s}({i} - 1) + {op_} + "
+                    f"{arith.effective_kernel(k, d)} - 2*{pad[0]} = {o}",
+                    "reduce the padding",
+                    "padding",
+                )
             out.append(o)
         return (x[0], a["out"], *out)
 
@@ -271,8 +346,9 @@ class ConvTranspose(_ConvBase):
         x = inputs[0]
         pairs = prod(
             arith.window_pairs(i, o, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
-                                          a["dilation"])
+            for i, o, k, s, pad, d in zip(
+                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
+            )
         )
         links = self.fan_in_channels(a, x[1]) * pairs
         return numel(out[:1]) * (links + (numel(out[1:]) if a["bias"] else 0))

@@ -24,8 +24,13 @@ class Elementwise(Op):
 
 
 def _simple(op_name: str, summary: str, *params: Param) -> None:
-    register(type(op_name.title().replace("_", ""), (Elementwise,),
-                  {"name": op_name, "summary": summary, "params": params}))
+    register(
+        type(
+            op_name.title().replace("_", ""),
+            (Elementwise,),
+            {"name": op_name, "summary": summary, "params": params},
+        )
+    )
 
 
 _simple("identity", "passes its input through")
@@ -34,8 +39,12 @@ _simple("relu6", "min(max(0, x), 6)")
 _simple("leaky_relu", "x if x > 0 else slope * x", Param("slope", "float", 0.01))
 _simple("sigmoid", "1 / (1 + exp(-x))")
 _simple("tanh", "tanh(x)")
-_simple("scaled_tanh", "a * tanh(s * x); LeCun's f(a) = 1.7159 tanh(2a/3)",
-        Param("a", "float", 1.7159), Param("s", "float", 0.6667))
+_simple(
+    "scaled_tanh",
+    "a * tanh(s * x); LeCun's f(a) = 1.7159 tanh(2a/3)",
+    Param("a", "float", 1.7159),
+    Param("s", "float", 0.6667),
+)
 _simple("elu", "x if x > 0 else alpha (exp(x) - 1)", Param("alpha", "float", 1.0))
 _simple("gelu", "x * Phi(x)")
 _simple("silu", "x * sigmoid(x)")
@@ -48,7 +57,12 @@ class _Softmax(Elementwise):
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
         if not -len(x) <= a["dim"] < len(x):
-            raise OpError("E-value", f"dim {a['dim']} does not exist in {show_shape(x)}", arg="dim")
+            raise OpError(
+                "E-value",
+                f"dim {a['dim']} does not exist in {show_shape(x)}",
+                f"choose a dim from 0 to {len(x) - 1} (or -1 for the last)",
+                "dim",
+            )
         return x
 
 
@@ -66,8 +80,11 @@ class LogSoftmax(_Softmax):
 
 def _channels(op: str, x: Shape) -> int:
     if len(x) < 2 or not isinstance(x[1], int):
-        raise OpError("E-shape", f"{op} needs a concrete channel dimension (dim 1), got "
-                      f"{show_shape(x)}")
+        raise OpError(
+            "E-shape",
+            f"{op} needs a concrete channel dimension (dim 1), got {show_shape(x)}",
+            "give the channel dimension as a number: [N, 16, H, W]",
+        )
     return x[1]
 
 
@@ -86,12 +103,18 @@ class PReLU(Elementwise):
 @register
 class BatchNorm(Elementwise):
     name = "bn"
-    params = (Param("eps", "float", 1e-5), Param("momentum", "float", 0.1),
-              Param("affine", "bool", True), Param("track_running_stats", "bool", True))
+    params = (
+        Param("eps", "float", 1e-5),
+        Param("momentum", "float", 0.1),
+        Param("affine", "bool", True),
+        Param("track_running_stats", "bool", True),
+    )
     min_rank, max_rank = 2, 5
     summary = "batch normalisation over dim 1 (channels or features)"
-    param_rule = ("2 per channel (scale, shift) when affine; buffers: running mean and variance"
-                  " (2 per channel) + 1 batch counter, as PyTorch saves them")
+    param_rule = (
+        "2 per channel (scale, shift) when affine; buffers: running mean and variance"
+        " (2 per channel) + 1 batch counter, as PyTorch saves them"
+    )
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         self.check_rank(inputs)
@@ -107,11 +130,17 @@ class BatchNorm(Elementwise):
 @register
 class LRN(Elementwise):
     name = "lrn"
-    params = (Param("size", "int", 5, minimum=1), Param("alpha", "float", 1e-4),
-              Param("beta", "float", 0.75), Param("k", "float", 1.0))
+    params = (
+        Param("size", "int", 5, minimum=1),
+        Param("alpha", "float", 1e-4),
+        Param("beta", "float", 0.75),
+        Param("k", "float", 1.0),
+    )
     min_rank = 3
-    summary = ("local response normalisation across channels (Krizhevsky et al. 2012): "
-               "x / (k + alpha/size * sum of squares over `size` neighbouring channels)^beta")
+    summary = (
+        "local response normalisation across channels (Krizhevsky et al. 2012): "
+        "x / (k + alpha/size * sum of squares over `size` neighbouring channels)^beta"
+    )
 
     def describe(self, a: Attrs) -> str:
         return f"lrn {a['size']}"

@@ -13,7 +13,11 @@ from netspec.values import Shape, numel, show_shape
 def _features(op: str, x: Shape) -> int:
     f = x[-1]
     if not isinstance(f, int):
-        raise OpError("E-shape", f"{op} needs a concrete feature size, got {show_shape(x)}")
+        raise OpError(
+            "E-shape",
+            f"{op} needs a concrete feature size, got {show_shape(x)}",
+            "the last dimension must be a number; flatten or reshape first",
+        )
     return f
 
 
@@ -55,6 +59,9 @@ class RBF(Op):
     summary = "Euclidean radial-basis units: y_i = sum_j (x_j - w_ij)^2 (LeNet-5's output)"
     param_rule = "units x in centre coordinates, fixed unless trainable=true"
     connection_rule = "in x units (no bias)"
+
+    def rank_help(self) -> str:
+        return "rbf acts on [N, features]; insert `flatten` before it"
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)

@@ -22,8 +22,11 @@ class Add(Op):
         first = inputs[0]
         for other in inputs[1:]:
             if other != first:
-                raise OpError("E-shape", f"add: branch shapes differ: {show_shape(first)} vs "
-                              f"{show_shape(other)}", _add_help(first, other))
+                raise OpError(
+                    "E-shape",
+                    f"add: branch shapes differ: {show_shape(first)} vs {show_shape(other)}",
+                    _add_help(first, other),
+                )
         return first
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
@@ -50,20 +53,31 @@ class Concat(Op):
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         first, dim = inputs[0], a["dim"]
         if not -len(first) <= dim < len(first):
-            raise OpError("E-value", f"concat: dim {dim} does not exist in {show_shape(first)}",
-                          arg="dim")
+            raise OpError(
+                "E-value",
+                f"concat: dim {dim} does not exist in {show_shape(first)}",
+                f"choose a dim from 0 to {len(first) - 1}; channels are dim 1",
+                "dim",
+            )
         dim %= len(first)
         total = 0
         for shape in inputs:
             if len(shape) != len(first) or any(
-                x != y for i, (x, y) in enumerate(zip(shape, first)) if i != dim
+                x != y for i, (x, y) in enumerate(zip(shape, first, strict=False)) if i != dim
             ):
-                raise OpError("E-shape", f"concat on dim {dim}: shapes {show_shape(first)} and "
-                              f"{show_shape(shape)} differ outside dim {dim}",
-                              "crop or pad so the other dimensions match (e.g. padding=1 on the"
-                              " 3x3 convs keeps U-Net sizes equal)")
+                raise OpError(
+                    "E-shape",
+                    f"concat on dim {dim}: shapes {show_shape(first)} and "
+                    f"{show_shape(shape)} differ outside dim {dim}",
+                    "crop or pad so the other dimensions match (e.g. padding=1 on the"
+                    " 3x3 convs keeps U-Net sizes equal)",
+                )
             if not isinstance(shape[dim], int):
-                raise OpError("E-shape", f"concat needs concrete sizes along dim {dim}")
+                raise OpError(
+                    "E-shape",
+                    f"concat needs concrete sizes along dim {dim}",
+                    "symbolic dims such as N cannot be joined; concat on another dim",
+                )
             total += shape[dim]
         return (*first[:dim], total, *first[dim + 1 :])
 

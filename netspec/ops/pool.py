@@ -33,40 +33,56 @@ class _WindowPool(Op):
         a["dilation"] = arith.per_dim("dilation", a.get("dilation", 1), rank)
         for key in ("kernel", "stride", "dilation"):
             if any(v < 1 for v in a[key]):
-                raise OpError("E-value", f"{key} must be at least 1, got {a[key]}", arg=key)
-        a["padding"] = arith.padding_pairs(a.get("padding", 0), rank, sizes, a["kernel"],
-                                           a["stride"], a["dilation"])
+                raise OpError(
+                    "E-value",
+                    f"{key} must be at least 1, got {list(a[key])}",
+                    f"every {key} entry counts from 1",
+                    key,
+                )
+        a["padding"] = arith.padding_pairs(
+            a.get("padding", 0), rank, sizes, a["kernel"], a["stride"], a["dilation"]
+        )
         a.setdefault("ceil_mode", False)
-        for k, d, pad in zip(a["kernel"], a["dilation"], a["padding"]):
+        for k, d, pad in zip(a["kernel"], a["dilation"], a["padding"], strict=False):
             half = arith.effective_kernel(k, d) // 2
             if max(pad) > half:
-                raise OpError("E-value", f"{self.name}: padding {max(pad)} is more than half the "
-                              f"window ({arith.effective_kernel(k, d)})",
-                              "a window could then lie entirely in padding; pad at most "
-                              f"{half}", "padding")
+                raise OpError(
+                    "E-value",
+                    f"{self.name}: padding {max(pad)} is more than half the "
+                    f"window ({arith.effective_kernel(k, d)})",
+                    f"a window could then lie entirely in padding; pad at most {half}",
+                    "padding",
+                )
         return a
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
         out = []
         for axis, (i, k, s, pad, d) in enumerate(
-            zip(x[2:], a["kernel"], a["stride"], a["padding"], a["dilation"])
+            zip(x[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False)
         ):
             o = arith.pool_out(i, k, s, pad, d, a["ceil_mode"])
             if o < 1:
-                ek = arith.effective_kernel(k, d)
-                raise OpError("E-size", f"{self.name}: window {ek} is larger than the padded "
-                              f"input {i + pad[0] + pad[1]} along {axis_names(len(x) - 2)[axis]}",
-                              "the input is already too small here: remove a pooling layer or "
-                              "use a larger input", "kernel")
+                ek, total = arith.effective_kernel(k, d), pad[0] + pad[1]
+                rounding = "ceil" if a["ceil_mode"] else "floor"
+                raise OpError(
+                    "E-size",
+                    f"{self.name}: window {ek} is larger than the padded "
+                    f"input {i + total} along {axis_names(len(x) - 2)[axis]}: output "
+                    f"size {rounding}(({i} + {total} - {ek}) / {s}) + 1 = {o}",
+                    "the input is already too small here: remove a pooling layer or "
+                    "use a larger input",
+                    "kernel",
+                )
             out.append(o)
         return (*x[:2], *out)
 
     def window_links(self, a: Attrs, x: Shape, out: Shape) -> int:
         return prod(
             arith.window_pairs(o, i, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(x[2:], out[2:], a["kernel"], a["stride"], a["padding"],
-                                          a["dilation"])
+            for i, o, k, s, pad, d in zip(
+                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
+            )
         )
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
@@ -85,15 +101,16 @@ class _WindowPool(Op):
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
         if a.get("ceil_mode"):
             return []
-        return floor_warnings(self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"],
-                              a["dilation"])
+        return floor_warnings(
+            self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
+        )
 
 
 _POOL_PARAMS = (
-    Param("kernel", "ints"),
-    Param("stride", "ints", None, doc="defaults to the kernel"),
+    Param("kernel", "ints", minimum=1),
+    Param("stride", "ints", None, minimum=1, doc="defaults to the kernel"),
     Param("padding", "padding", 0),
-    Param("dilation", "ints", 1),
+    Param("dilation", "ints", 1, minimum=1),
     Param("ceil_mode", "bool", False),
 )
 
@@ -115,7 +132,7 @@ class AvgPool(_WindowPool):
 @register
 class Subsample(_WindowPool):
     name = "subsample"
-    params = (Param("kernel", "ints"),)
+    params = (Param("kernel", "ints", minimum=1),)
     summary = "LeNet-5 subsampling: per map, coefficient x sum(window) + bias"
     param_rule = "2 per map: one coefficient and one bias"
     connection_rule = "(window size + 1 bias link) x output units"
@@ -172,14 +189,21 @@ class _AdaptivePool(Op):
         arith.concrete_spatial(self.name, inputs[0])
         size = arith.per_dim("size", a["size"], len(inputs[0]) - 2)
         if any(s < 1 for s in size):
-            raise OpError("E-value", f"size must be at least 1, got {size}", arg="size")
+            raise OpError(
+                "E-value",
+                f"size must be at least 1, got {list(size)}",
+                "give the output size per spatial dim, e.g. size=1 or size=[7, 7]",
+                "size",
+            )
         return {**a, "size": size}
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         return (*inputs[0][:2], *a["size"])
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
-        per_map = prod(adaptive_window_total(i, o) for i, o in zip(inputs[0][2:], a["size"]))
+        per_map = prod(
+            adaptive_window_total(i, o) for i, o in zip(inputs[0][2:], a["size"], strict=False)
+        )
         return numel(out[:2]) * per_map
 
     def describe(self, a: Attrs) -> str:

@@ -24,12 +24,19 @@ class Flatten(Op):
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x, start = inputs[0], a["start_dim"]
         if not 0 <= start < len(x):
-            raise OpError("E-value", f"start_dim {start} does not exist in {show_shape(x)}",
-                          arg="start_dim")
+            raise OpError(
+                "E-value",
+                f"start_dim {start} does not exist in {show_shape(x)}",
+                f"choose start_dim from 0 to {len(x) - 1}",
+                "start_dim",
+            )
         rest = x[start:]
         if not all(isinstance(d, int) for d in rest):
-            raise OpError("E-shape", f"flatten needs concrete sizes after dim {start}, got "
-                          f"{show_shape(x)}")
+            raise OpError(
+                "E-shape",
+                f"flatten needs concrete sizes after dim {start}, got {show_shape(x)}",
+                "start flattening after the symbolic dims (start_dim=1 keeps the batch dim N)",
+            )
         return (*x[:start], prod(rest))
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
@@ -48,60 +55,101 @@ class Reshape(Op):
         x = inputs[0]
         dims = tuple(getattr(d, "name", d) for d in a["dims"])
         for d in dims:
-            if not (isinstance(d, str) or (isinstance(d, int) and not isinstance(d, bool)
-                                           and (d > 0 or d == -1))):
-                raise OpError("E-value", f"reshape dims must be positive integers, -1 or symbols, "
-                              f"got {show_value(d)}", arg="dims")
+            if not (
+                isinstance(d, str)
+                or (isinstance(d, int) and not isinstance(d, bool) and (d > 0 or d == -1))
+            ):
+                raise OpError(
+                    "E-value",
+                    f"reshape dims must be positive integers, -1 or symbols, got {show_value(d)}",
+                    "e.g. reshape([N, 16, -1])",
+                    "dims",
+                )
         if dims.count(-1) > 1:
-            raise OpError("E-value", "reshape: at most one dimension may be -1", arg="dims")
+            raise OpError(
+                "E-value",
+                "reshape: at most one dimension may be -1",
+                "give every other dimension as a number",
+                "dims",
+            )
         if sorted(d for d in dims if isinstance(d, str)) != sorted(
             d for d in x if isinstance(d, str)
         ):
-            raise OpError("E-shape", f"reshape {show_shape(dims)} must keep the symbolic dims of "
-                          f"{show_shape(x)}", arg="dims")
+            raise OpError(
+                "E-shape",
+                f"reshape {show_shape(dims)} must keep the symbolic dims of {show_shape(x)}",
+                "write the same symbols (such as N) in the new shape",
+                "dims",
+            )
         total, known = numel(x), numel(tuple(d for d in dims if d != -1))
         if -1 in dims:
             if total % known:
-                raise OpError("E-shape", f"reshape: {total} elements do not divide into "
-                              f"{show_shape(dims)}", arg="dims")
+                raise OpError(
+                    "E-shape",
+                    f"reshape: {total} elements do not divide into {show_shape(dims)}",
+                    "the known dims must divide the element count",
+                    "dims",
+                )
             dims = tuple(total // known if d == -1 else d for d in dims)
         elif known != total:
-            raise OpError("E-shape", f"reshape {show_shape(x)} to {show_shape(dims)}: {total} "
-                          f"elements vs {known}", "the element counts must be equal", "dims")
+            raise OpError(
+                "E-shape",
+                f"reshape {show_shape(x)} to {show_shape(dims)}: {total} elements vs {known}",
+                "the element counts must be equal",
+                "dims",
+            )
         return dims
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return 0
 
 
-_MODES = {"nearest": (1, 2, 3), "linear": (1,), "bilinear": (2,), "bicubic": (2,),
-          "trilinear": (3,)}
+_MODES = {
+    "nearest": (1, 2, 3),
+    "linear": (1,),
+    "bilinear": (2,),
+    "bicubic": (2,),
+    "trilinear": (3,),
+}
 
 
 @register
 class Upsample(Op):
     name = "upsample"
-    params = (Param("scale", "size", doc="factor, one or one per spatial dim"),
-              Param("mode", "str", "nearest", choices=tuple(_MODES)))
+    params = (
+        Param("scale", "size", doc="factor, one or one per spatial dim"),
+        Param("mode", "str", "nearest", choices=tuple(_MODES)),
+    )
     min_rank, max_rank = 3, 5
     summary = "enlarges the spatial dims by a factor: out = floor(in * scale)"
-    connection_rule = "nearest: none (a copy); linear modes: 2^rank links per output unit (4^r bicubic)"
+    connection_rule = (
+        "nearest: none (a copy); linear modes: 2^rank links per output unit (4^r bicubic)"
+    )
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)
         rank = len(inputs[0]) - 2
         if rank not in _MODES[a["mode"]]:
-            raise OpError("E-value", f"mode \"{a['mode']}\" is for {_MODES[a['mode']][0]}-d "
-                          f"inputs, this one is {rank}-d", arg="mode")
+            fits = [m for m, ranks in _MODES.items() if rank in ranks]
+            raise OpError(
+                "E-value",
+                f'mode "{a["mode"]}" is for {_MODES[a["mode"]][0]}-d inputs, this one is {rank}-d',
+                "for this input use " + " or ".join(f'"{m}"' for m in fits),
+                "mode",
+            )
         scale = a["scale"] if isinstance(a["scale"], tuple) else (a["scale"],) * rank
         if len(scale) != rank:
-            raise OpError("E-value", f"scale has {len(scale)} values for a {rank}-d input",
-                          arg="scale")
+            raise OpError(
+                "E-value",
+                f"scale has {len(scale)} values for a {rank}-d input",
+                f"give one scale, or {rank} (one per spatial dim)",
+                "scale",
+            )
         return {**a, "scale": scale}
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
-        return (*x[:2], *(floor(i * s) for i, s in zip(x[2:], a["scale"])))
+        return (*x[:2], *(floor(i * s) for i, s in zip(x[2:], a["scale"], strict=False)))
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         if a["mode"] == "nearest":
