@@ -11,7 +11,8 @@ from lark import Token, Tree, v_args
 from lark.visitors import Transformer_NonRecursive
 
 from netspec import ast
-from netspec._precedence import resolve
+from netspec._precedence import ChainedComparison, resolve
+from netspec.errors import error
 from netspec.source import Source, Span
 
 
@@ -131,7 +132,15 @@ class _Builder(Transformer_NonRecursive):
         if len(c) == 1 and not isinstance(c[0], list):
             return c[0]
         flat = [x for item in c for x in (item if isinstance(item, list) else (item,))]
-        return resolve(flat)
+        try:
+            return resolve(flat)
+        except ChainedComparison as exc:
+            raise error(
+                "E-syntax",
+                f"comparisons do not chain: '{exc.token}' follows another comparison",
+                self._tok(exc.token),
+                "join them with `and`: a < b and b < c",
+            ) from None
 
     def prefixed(self, meta, c):
         return list(c)  # prefix tokens then the operand, flattened by `expr`

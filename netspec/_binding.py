@@ -28,6 +28,13 @@ class Formal:
         return self.name if self.default is MISSING else f"{self.name}=..."
 
 
+@dataclass(frozen=True)
+class Lazy:
+    """A default computed at binding time from the values bound before it."""
+
+    value: Callable[[dict[str, object]], object]
+
+
 def signature(callee: str, formals: Sequence[Formal]) -> str:
     return f"{callee}(" + ", ".join(f.show() for f in formals) + ")"
 
@@ -89,6 +96,8 @@ def bind(
                 span,
                 f"signature: {signature(callee, formals)}",
             )
+        elif isinstance(formal.default, Lazy):
+            values[formal.name] = formal.default.value(values)
         else:
             values[formal.name] = formal.default
     return values, {name: arg.value.span for name, arg in given.items()}

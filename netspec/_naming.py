@@ -46,13 +46,29 @@ def stage_paths(frame: Frame, stmt: ast.ChainStmt, used: set[str]) -> list[str]:
         return paths
     paths = []
     for stage in stmt.stages:
+        # relu6 -> relu6_1, not relu61
+        stem = f"{stage.name}_" if stage.name[-1].isdigit() else stage.name
         while True:
             frame.counters[stage.name] = frame.counters.get(stage.name, 0) + 1
-            path = join(frame.prefix, f"{stage.name}{frame.counters[stage.name]}")
-            if path not in used:
+            name = f"{stem}{frame.counters[stage.name]}"
+            path = join(frame.prefix, name)
+            if path not in used and name not in frame.reserved:
                 break
         paths.append(path)
     return paths
+
+
+def statement_names(body: tuple[ast.Stmt, ...]) -> frozenset[str]:
+    """Names of the named statements of a scope, in if and repeat bodies too."""
+    names: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, ast.ChainStmt) and stmt.name is not None:
+            names.add(stmt.name)
+        elif isinstance(stmt, ast.RepeatStmt):
+            names |= statement_names(stmt.body)
+        elif isinstance(stmt, ast.IfStmt):
+            names |= statement_names(stmt.then) | statement_names(stmt.orelse)
+    return frozenset(names)
 
 
 _DEFINITION = re.compile(r"[A-Za-z_]+[ \t]+([A-Za-z_][A-Za-z0-9_]*)")

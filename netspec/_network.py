@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from netspec import ast
-from netspec._naming import definition_name_span, stage_paths
+from netspec._naming import definition_name_span, stage_paths, statement_names
 from netspec._shapes import check_checkpoint, shape_literal
 from netspec._stages import StageBuilder
 from netspec.errors import (
@@ -59,6 +59,7 @@ class Frame:
     bound_by: dict[str, Span] = field(default_factory=dict)
     suffix: str = ""  # repeat iteration indices for named statements
     top: bool = False
+    reserved: frozenset[str] = frozenset()  # statement names of this scope: no auto name takes one
 
 
 class NetworkBuilder(StageBuilder):
@@ -79,7 +80,7 @@ class NetworkBuilder(StageBuilder):
     # --- driver ----------------------------------------------------------------------
     def build(self) -> Graph:
         scope = Scope(self.parameters, self.program.globals)
-        frame = Frame(scope, "", None, top=True)
+        frame = Frame(scope, "", None, top=True, reserved=statement_names(self.net.body))
         try:
             self.body(frame, self.net.body)
         except _Abort as abort:
@@ -119,21 +120,23 @@ class NetworkBuilder(StageBuilder):
             return self.outputs
         if frame.stream is None:
             return []
-        name = self.statements[-1].name if self.statements else self.inputs[-1][0]
-        return [(name, frame.stream.id)]
+        return [(self._name_of(frame, frame.stream), frame.stream.id)]
+
+    def _name_of(self, frame: Frame, tensor: Tensor) -> str:
+        """The default output's name: the statement or binding that made it, else 'output'."""
+        for statement in reversed(self.statements):
+            if statement.output == tensor.id:
+                return statement.name
+        for name, value in frame.scope.bindings.items():
+            if isinstance(value, Tensor) and value.id == tensor.id:
+                return name
+        return "output"
 
     def body(self, frame: Frame, stmts: tuple[ast.Stmt, ...], top: bool | None = None) -> None:
         """Elaborate statements in order; `top` ones (default: the frame's) become report rows."""
         top = frame.top if top is None else top
         for stmt in stmts:
-            self.steps += 1
-            if self.steps > MAX_STEPS:
-                raise self.limit(
-                    f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
-                    _first_line(stmt.span),
-                    frame,
-                    "reduce the repeat counts; netspec refuses networks this large",
-                )
+            self._step(frame, stmt.span)
             first = len(self.nodes)
             try:
                 name = self.statement_(frame, stmt, top)
@@ -163,7 +166,7 @@ class NetworkBuilder(StageBuilder):
         if isinstance(stmt, ast.InputStmt):
             self.input(frame, stmt)
         elif isinstance(stmt, ast.LetStmt):
-            frame.scope.bindings[stmt.name] = evaluate(stmt.value, frame.scope)
+            self._let(frame, stmt)
         elif isinstance(stmt, ast.RepeatStmt):
             return self.repeat(frame, stmt, top)
         elif isinstance(stmt, ast.IfStmt):
@@ -191,6 +194,18 @@ class NetworkBuilder(StageBuilder):
         if stmt.name is not None:
             frame.scope.bindings[stmt.name] = x
         return name
+
+    def _let(self, frame: Frame, stmt: ast.LetStmt) -> None:
+        first = frame.bound_by.get(stmt.name)
+        if first is not None:
+            raise error(
+                "E-dup",
+                f"'{stmt.name}' already names a tensor in this scope",
+                stmt.span,
+                "give the value another name",
+                notes=[f"first defined at {first.location}"],
+            )
+        frame.scope.bindings[stmt.name] = evaluate(stmt.value, frame.scope)
 
     def _claim(self, frame: Frame, name: str, span: Span) -> None:
         first = frame.bound_by.get(name)
@@ -232,6 +247,17 @@ class NetworkBuilder(StageBuilder):
             tensor = self.tensor(frame.scope, name, "output")
             self.outputs.append((name.id, tensor.id))
 
+    def _step(self, frame: Frame, span: Span) -> None:
+        """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise self.limit(
+                f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
+                _first_line(span),
+                frame,
+                "reduce the repeat counts; netspec refuses networks this large",
+            )
+
     def repeat(self, frame: Frame, stmt: ast.RepeatStmt, top: bool) -> str:
         count = self._count(frame, stmt.count)
         name = self._auto(frame, "repeat")
@@ -239,6 +265,7 @@ class NetworkBuilder(StageBuilder):
             self.statement = name
         suffix = frame.suffix
         for i in range(count):
+            self._step(frame, stmt.span)
             before = len(self.nodes)
             if stmt.var is not None:
                 frame.scope.bindings[stmt.var] = i

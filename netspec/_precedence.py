@@ -29,7 +29,15 @@ _BINARY = {
     "//": 6,
     "%": 6,
 }
-_NOT, _UNARY = 3, 7
+_NOT, _UNARY, _COMPARE = 3, 7, 4
+
+
+class ChainedComparison(Exception):
+    """`a < b < c`: comparisons do not chain (the token is the second comparison)."""
+
+    def __init__(self, token: Token):
+        super().__init__(str(token))
+        self.token = token
 
 
 def resolve(items: list) -> ast.Expr:
@@ -68,7 +76,10 @@ class _Climber:
             prec = _BINARY[op]
             if prec <= min_prec:
                 break
+            token = self.items[self.pos]
             self.pos += 1
             right = self.expression(prec)
+            if prec == _COMPARE and isinstance(left, ast.BinOp) and _BINARY[left.op] == _COMPARE:
+                raise ChainedComparison(token)
             left = ast.BinOp(op, left, right, left.span.until(right.span))
         return left

@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from netspec import ast
-from netspec._binding import MISSING, Formal, bind
+from netspec._binding import MISSING, Formal, Lazy, bind
+from netspec._naming import statement_names
 from netspec.errors import MAX_BLOCK_DEPTH, MAX_LAYERS, CallSite, did_you_mean, error
 from netspec.evaluate import Poisoned, Scope, evaluate, shown
 from netspec.ir import Node, freeze
@@ -203,6 +204,7 @@ class StageBuilder:
 
         self.paths.add(path)
         sub = Frame(Scope({}, frame.scope), path, x, frame.chain, frame.active)
+        sub.reserved = statement_names(branch.body)
         self.body(sub, branch.body)
         if sub.stream is None or sub.stream.shape is None:
             raise Poisoned(path)
@@ -213,10 +215,14 @@ class StageBuilder:
 
         block = self.program.blocks[stage.name]
         self._check_call(frame, stage, block)
+
+        # A default may use `in` and the parameters before it: block f(c, out=c * 4).
+        def default(expr: ast.Expr) -> Lazy:
+            globals_ = self.program.globals
+            return Lazy(lambda bound: evaluate(expr, Scope({**bound, "in": x}, globals_)))
+
         formals = [
-            Formal(
-                p.name, MISSING if p.default is None else evaluate(p.default, self.program.globals)
-            )
+            Formal(p.name, MISSING if p.default is None else default(p.default))
             for p in block.params
         ]
         values, _ = bind(
@@ -227,6 +233,7 @@ class StageBuilder:
         site = CallSite(block.name, path, stage.span)
         scope = Scope({**values, "in": x}, self.program.globals)
         sub = Frame(scope, path, x, (*frame.chain, site), (*frame.active, block.name))
+        sub.reserved = statement_names(block.body)
         self.paths.add(path)
         self.body(sub, block.body)
         if sub.stream is None or sub.stream.shape is None:

@@ -145,9 +145,11 @@ def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
         return _boolean(evaluate(expr.right, scope, symbols), expr.right, f"'{op}'")
     right = evaluate(expr.right, scope, symbols)
     if op in ("==", "!="):
-        return (left == right) == (op == "==")
+        return _equal(left, right) == (op == "==")
     if isinstance(left, tuple) and op in ("+", "*"):
         return _list_op(expr, left, right)
+    if isinstance(right, tuple) and op == "*":
+        return _list_op(expr, right, left)
     a = _number(left, expr.left, f"'{op}'")
     b = _number(right, expr.right, f"'{op}'")
     if op in ("<", "<=", ">", ">="):
@@ -160,6 +162,15 @@ def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
             f"the divisor {shown(expr.right, b)}; guard it with `if`, or change the value",
         )
     return _bounded(expr, _arithmetic(op, a, b))
+
+
+def _equal(left: object, right: object) -> bool:
+    """Equality without Python's bool/int mixing: `true == 1` is false, as written."""
+    if isinstance(left, bool) != isinstance(right, bool):
+        return False
+    if isinstance(left, tuple) and isinstance(right, tuple):
+        return len(left) == len(right) and all(map(_equal, left, right))
+    return left == right
 
 
 def _arithmetic(op: str, a: int | float, b: int | float) -> int | float:
@@ -271,6 +282,15 @@ def _index(expr: ast.Index, scope: Scope) -> object:
     return obj[index]
 
 
+def _symbolic(value: object) -> object:
+    """Symbolic dims of a shape (stored as names) read back as Symbols, like `N` in a shape."""
+    if isinstance(value, str):
+        return Symbol(value)
+    if isinstance(value, tuple):
+        return tuple(_symbolic(v) for v in value)
+    return value
+
+
 def _attr(expr: ast.Attr, scope: Scope) -> object:
     obj = evaluate(expr.obj, scope)
     if not isinstance(obj, Tensor):
@@ -282,7 +302,7 @@ def _attr(expr: ast.Attr, scope: Scope) -> object:
             "shape attributes exist on `in` and on named statements: in.c, skip.h",
         )
     try:
-        return shape_attr(obj.shape, expr.name)
+        return _symbolic(shape_attr(obj.shape, expr.name))
     except KeyError:
         known = [*SHAPE_ATTRS, "rank", "shape"]
         raise error(

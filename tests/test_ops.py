@@ -459,7 +459,8 @@ CASES = [
         "lrn(size=5, alpha=1e-4, beta=0.75, k=2)",
         ("N", 8, 4, 4),
         params=0,
-        connections=0,
+        # windows of 2 channels before and 2 after: 3+4+5+5+5+5+4+3 = 34 per position
+        connections=34 * 16,
         torch=lambda nn: nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0),
     ),
     Case(
@@ -498,9 +499,17 @@ CASES = [
     Case("silu", ("N", 7), "silu", ("N", 7), params=0, connections=0),
     Case("dropout", ("N", 4096), "dropout(0.5)", ("N", 4096), params=0, connections=0),
     Case("identity", ("N", 3, 4, 4), "identity", ("N", 3, 4, 4), params=0, connections=0),
-    Case("softmax", ("N", 10), "softmax", ("N", 10), params=0, connections=0),
-    Case("softmax-dim", ("N", 3, 4, 4), "softmax(dim=1)", ("N", 3, 4, 4), params=0, connections=0),
-    Case("log-softmax", ("N", 10), "log_softmax(dim=-1)", ("N", 10), params=0, connections=0),
+    # every output unit reads every unit along dim
+    Case("softmax", ("N", 10), "softmax", ("N", 10), params=0, connections=10 * 10),
+    Case(
+        "softmax-dim",
+        ("N", 3, 4, 4),
+        "softmax(dim=1)",
+        ("N", 3, 4, 4),
+        params=0,
+        connections=48 * 3,
+    ),
+    Case("log-softmax", ("N", 10), "log_softmax(dim=-1)", ("N", 10), params=0, connections=10 * 10),
     # --- shape ops ---------------------------------------------------------------------
     Case("flatten", ("N", 3, 4, 5), "flatten", ("N", 60), params=0, connections=0),
     Case(

@@ -1,14 +1,17 @@
-"""Ops that keep the shape and transform each unit on its own: activations, dropout,
-identity, batch norm, local response normalisation.
+"""Ops that keep the shape: activations, dropout, identity, batch norm, softmax and
+local response normalisation.
 
-Connections: none. As in LeCun's count, where C1's squashing function adds nothing
-to C1's 122,304 connections, a unit's own activation or normalisation is not a link.
+Connections: none for ops that transform each unit on its own. As in LeCun's count,
+where C1's squashing function adds nothing to C1's 122,304 connections, a unit's own
+activation or normalisation is not a link. softmax and lrn read other units: each
+output links to the units along `dim` (softmax) or to its `size` neighbouring
+channels (lrn, fewer at the channel edges).
 """
 
 from __future__ import annotations
 
 from netspec.ops.base import Attrs, Counts, Op, OpError, Param, register
-from netspec.values import Shape, show_shape
+from netspec.values import Shape, numel, show_shape
 
 
 class Elementwise(Op):
@@ -64,6 +67,10 @@ class _Softmax(Elementwise):
                 "dim",
             )
         return x
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        along = out[a["dim"]]
+        return numel(out) * (along if isinstance(along, int) else 1)
 
 
 @register
@@ -127,6 +134,15 @@ class BatchNorm(Elementwise):
         return Counts(trainable=2 * c if a["affine"] else 0, buffers=buffers)
 
 
+def channel_window_total(c: int, before: int, after: int) -> int:
+    """Sum over channels i < c of |[i - before, i + after] within [0, c)|, in closed form."""
+    m = min(after, c)  # channels whose window runs past the last channel
+    sum_hi = c * (c - 1) // 2 + c * after - (m * after - m * (m - 1) // 2)
+    k = max(0, c - before)  # channels whose window starts inside
+    sum_lo = k * (k - 1) // 2
+    return c + sum_hi - sum_lo
+
+
 @register
 class LRN(Elementwise):
     name = "lrn"
@@ -141,6 +157,14 @@ class LRN(Elementwise):
         "local response normalisation across channels (Krizhevsky et al. 2012): "
         "x / (k + alpha/size * sum of squares over `size` neighbouring channels)^beta"
     )
+    connection_rule = "each unit links to the channels of its window (size//2 before, "
+    connection_rule += "(size-1)//2 after, as PyTorch), fewer at the channel edges"
+
+    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        c = out[1]
+        if not isinstance(c, int):
+            return 0
+        return numel(out) // c * channel_window_total(c, a["size"] // 2, (a["size"] - 1) // 2)
 
     def describe(self, a: Attrs) -> str:
         return f"lrn {a['size']}"
