@@ -8,7 +8,7 @@ keyword (with "did you mean"), duplicate, too many positional, missing.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netspec import ast
 from netspec.errors import did_you_mean, error
@@ -17,8 +17,7 @@ from netspec.source import Span
 MISSING = object()
 
 
-@dataclass(frozen=True)
-class Formal:
+class Formal(NamedTuple):
     """A parameter as binding sees it: its name and default (MISSING if required)."""
 
     name: str
@@ -28,8 +27,7 @@ class Formal:
         return self.name if self.default is MISSING else f"{self.name}=..."
 
 
-@dataclass(frozen=True)
-class Lazy:
+class Lazy(NamedTuple):
     """A default computed at binding time from the values bound before it."""
 
     value: Callable[[dict[str, object]], object]

@@ -1,4 +1,4 @@
-"""The abstract syntax tree: frozen dataclasses, each with the Span it came from.
+"""The abstract syntax tree: immutable records, each with the Span it came from.
 
 The AST is what the user wrote, nothing resolved: names are strings, op arguments are
 unevaluated expressions. :mod:`netspec.elaborate` gives it meaning.
@@ -6,65 +6,59 @@ unevaluated expressions. :mod:`netspec.elaborate` gives it meaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netspec.source import Span
 
-_node = dataclass(frozen=True, slots=True)
+# NamedTuples rather than frozen dataclasses: the same immutability for a tenth of
+# the class-creation cost, which `netspec check` pays at every start
+# (docs/performance.md).
 
 
 # --- expressions ------------------------------------------------------------------
 
 
-@_node
-class Literal:
+class Literal(NamedTuple):
     value: int | float | str | bool | None
     span: Span
 
 
-@_node
-class Name:
+class Name(NamedTuple):
     id: str
     span: Span
 
 
-@_node
-class ListExpr:
+class ListExpr(NamedTuple):
     items: tuple[Expr, ...]
     span: Span
 
 
-@_node
-class Index:
+class Index(NamedTuple):
     obj: Expr
     index: Expr
     span: Span
 
 
-@_node
-class Attr:
+class Attr(NamedTuple):
     obj: Expr
     name: str
     span: Span
 
 
-@_node
-class Call:
+class Call(NamedTuple):
     func: str
     args: tuple[Arg, ...]
     span: Span
 
 
-@_node
-class BinOp:
+class BinOp(NamedTuple):
     op: str  # one of + - * / // % == != < <= > >= and or
     left: Expr
     right: Expr
     span: Span
 
 
-@_node
-class UnaryOp:
+class UnaryOp(NamedTuple):
     op: str  # one of - + not
     operand: Expr
     span: Span
@@ -73,8 +67,7 @@ class UnaryOp:
 Expr = Literal | Name | ListExpr | Index | Attr | Call | BinOp | UnaryOp
 
 
-@_node
-class Arg:
+class Arg(NamedTuple):
     """A call argument: positional when `name` is None."""
 
     name: str | None
@@ -85,14 +78,12 @@ class Arg:
 # --- statements -------------------------------------------------------------------
 
 
-@_node
-class Branch:
+class Branch(NamedTuple):
     body: tuple[Stmt, ...]
     span: Span
 
 
-@_node
-class Stage:
+class Stage(NamedTuple):
     """`op`, `op(args)`, `block(args)` or a merge `op(args) { branch | branch }`."""
 
     name: str
@@ -102,8 +93,7 @@ class Stage:
     span: Span
 
 
-@_node
-class ChainStmt:
+class ChainStmt(NamedTuple):
     name: str | None
     name_span: Span | None
     stages: tuple[Stage, ...]
@@ -111,44 +101,38 @@ class ChainStmt:
     span: Span
 
 
-@_node
-class InputStmt:
+class InputStmt(NamedTuple):
     name: str
     dims: Expr
     span: Span
 
 
-@_node
-class LetStmt:
+class LetStmt(NamedTuple):
     name: str
     value: Expr
     span: Span
 
 
-@_node
-class RepeatStmt:
+class RepeatStmt(NamedTuple):
     count: Expr
     var: str | None
     body: tuple[Stmt, ...]
     span: Span
 
 
-@_node
-class IfStmt:
+class IfStmt(NamedTuple):
     cond: Expr
     then: tuple[Stmt, ...]
     orelse: tuple[Stmt, ...]
     span: Span
 
 
-@_node
-class FromStmt:
+class FromStmt(NamedTuple):
     name: str
     span: Span
 
 
-@_node
-class OutputStmt:
+class OutputStmt(NamedTuple):
     names: tuple[Name, ...]
     span: Span
 
@@ -159,38 +143,33 @@ Stmt = ChainStmt | InputStmt | LetStmt | RepeatStmt | IfStmt | FromStmt | Output
 # --- top-level items --------------------------------------------------------------
 
 
-@_node
-class Param:
+class Param(NamedTuple):
     name: str
     default: Expr | None
     span: Span
 
 
-@_node
-class ConstDef:
+class ConstDef(NamedTuple):
     name: str
     value: Expr
     span: Span
 
 
-@_node
-class DefaultsDef:
+class DefaultsDef(NamedTuple):
     op: str
     op_span: Span
     args: tuple[Arg, ...]
     span: Span
 
 
-@_node
-class BlockDef:
+class BlockDef(NamedTuple):
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
     span: Span
 
 
-@_node
-class NetworkDef:
+class NetworkDef(NamedTuple):
     name: str
     params: tuple[Param, ...]
     body: tuple[Stmt, ...]
@@ -200,7 +179,6 @@ class NetworkDef:
 Item = ConstDef | DefaultsDef | BlockDef | NetworkDef
 
 
-@_node
-class Module:
+class Module(NamedTuple):
     items: tuple[Item, ...]
     span: Span

@@ -13,7 +13,7 @@ import difflib
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netspec.source import Span
 
@@ -47,8 +47,7 @@ def deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(NamedTuple):
     """One block call on the way to a diagnostic: the block, its instance path, where."""
 
     block: str
@@ -56,8 +55,7 @@ class CallSite:
     span: Span
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One error or warning, positioned in the source."""
 
     code: str

@@ -10,17 +10,15 @@ immutable; analyses return results keyed by node path and never annotate it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from netspec.errors import CallSite, Diagnostic
 from netspec.source import Span
 from netspec.values import Shape
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
     """One layer: an op applied to input tensors, producing one output tensor."""
 
     path: str
@@ -33,8 +31,7 @@ class Node:
     statement: str  # the top-level statement it belongs to
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
+class Statement(NamedTuple):
     """A top-level statement of the network body: its name and its layers."""
 
     name: str
@@ -44,8 +41,7 @@ class Statement:
     output: int  # tensor id of its final output
 
 
-@dataclass(frozen=True)
-class Graph:
+class Graph(NamedTuple):
     """One elaborated network."""
 
     name: str

@@ -8,7 +8,7 @@ at the layer's source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from netspec.errors import Diagnostic
 from netspec.ir import Graph, Node
@@ -16,8 +16,7 @@ from netspec.ops import REGISTRY, Counts
 from netspec.values import Shape
 
 
-@dataclass(frozen=True)
-class LayerFigures:
+class LayerFigures(NamedTuple):
     path: str
     op: str
     statement: str
@@ -28,8 +27,7 @@ class LayerFigures:
     connections: int
 
 
-@dataclass(frozen=True)
-class StatementFigures:
+class StatementFigures(NamedTuple):
     name: str
     output_shape: Shape
     counts: Counts
@@ -37,8 +35,7 @@ class StatementFigures:
     layers: tuple[int, ...]  # indices into Analysis.layers
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(NamedTuple):
     params: int
     trainable_params: int
     fixed_params: int
@@ -50,8 +47,7 @@ class Totals:
         return 4 * self.params
 
 
-@dataclass(frozen=True)
-class Analysis:
+class Analysis(NamedTuple):
     graph: Graph
     layers: tuple[LayerFigures, ...]
     statements: tuple[StatementFigures, ...]

@@ -10,8 +10,7 @@ Rules raise :class:`OpError`, which elaboration positions at the argument it nam
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from netspec.values import Shape, show_shape
 
@@ -26,16 +25,14 @@ class OpError(Exception):
         self.code, self.message, self.help, self.arg = code, message, help, arg
 
 
-@dataclass(frozen=True)
-class OpWarning:
+class OpWarning(NamedTuple):
     code: str
     message: str
     help: str = ""
     arg: str | None = None
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(NamedTuple):
     """One parameter of an op: its name, kind of value, default and limits."""
 
     name: str
@@ -50,8 +47,7 @@ class Param:
         return self.default is REQUIRED
 
 
-@dataclass(frozen=True)
-class Counts:
+class Counts(NamedTuple):
     """Parameter elements of one layer: trainable, fixed (saved, not trained), buffers."""
 
     trainable: int = 0
