@@ -9,6 +9,7 @@ Prints, for each size, the best-of-N time of every stage and of a whole
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -62,7 +63,9 @@ def whole_process(text: str, repeat: int) -> float:
         path = Path(tmp) / "bench.netspec"
         path.write_text(text)
         cmd = [sys.executable, "-m", "netspec", "check", str(path), "--format", "json"]
-        return best(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
+        # Bytecode caching allowed, as on a user's machine (see check_startup.py).
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        return best(lambda: subprocess.run(cmd, check=True, capture_output=True, env=env), repeat)
 
 
 def main() -> None:
