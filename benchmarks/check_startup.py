@@ -18,7 +18,6 @@ import subprocess
 import sys
 import time
 
-
 # As on a user's machine, Python may cache bytecode: an environment that forbids it
 # (PYTHONDONTWRITEBYTECODE, set on some CI machines) recompiles every module each run.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
