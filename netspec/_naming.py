@@ -32,30 +32,36 @@ def join(prefix: str, name: str) -> str:
 
 def stage_paths(frame: Frame, stmt: ast.ChainStmt, used: set[str]) -> list[str]:
     """One path per stage of the statement; anonymous names skip paths already used."""
-    if stmt.name is not None:
-        base = join(frame.prefix, stmt.name + frame.suffix)
-        if len(stmt.stages) == 1:
-            return [base]
-        total = Counter(stage.name for stage in stmt.stages)
-        seen: Counter[str] = Counter()
-        paths = []
-        for stage in stmt.stages:
-            seen[stage.name] += 1
-            numbered = f"{stage.name}{seen[stage.name]}" if total[stage.name] > 1 else stage.name
-            paths.append(join(base, numbered))
-        return paths
-    paths = []
+    if stmt.name is None:
+        return [auto_name(frame, stage.name, used) for stage in stmt.stages]
+    base = join(frame.prefix, stmt.name + frame.suffix)
+    if len(stmt.stages) == 1:
+        return [base]
+    total = Counter(stage.name for stage in stmt.stages)
+    seen: Counter[str] = Counter()
+    names: list[str] = []
     for stage in stmt.stages:
-        # relu6 -> relu6_1, not relu61
-        stem = f"{stage.name}_" if stage.name[-1].isdigit() else stage.name
-        while True:
-            frame.counters[stage.name] = frame.counters.get(stage.name, 0) + 1
-            name = f"{stem}{frame.counters[stage.name]}"
-            path = join(frame.prefix, name)
-            if path not in used and name not in frame.reserved:
-                break
-        paths.append(path)
-    return paths
+        seen[stage.name] += 1
+        name = _numbered(stage.name, seen[stage.name]) if total[stage.name] > 1 else stage.name
+        while name in names:  # `a = conv conv conv1`: the plain conv1 follows the numbered
+            seen[stage.name] += 1
+            name = _numbered(stage.name, seen[stage.name])
+        names.append(name)
+    return [join(base, name) for name in names]
+
+
+def auto_name(frame: Frame, word: str, used: set[str]) -> str:
+    """The next free `wordK` of the scope: not a path in use, not a statement's name."""
+    while True:
+        frame.counters[word] = frame.counters.get(word, 0) + 1
+        name = _numbered(word, frame.counters[word])
+        if join(frame.prefix, name) not in used and name not in frame.reserved:
+            return join(frame.prefix, name)
+
+
+def _numbered(word: str, k: int) -> str:
+    """`conv` 2 -> `conv2`; a name ending in a digit takes an underscore: `relu6_2`."""
+    return f"{word}_{k}" if word[-1].isdigit() else f"{word}{k}"
 
 
 def statement_names(body: tuple[ast.Stmt, ...]) -> frozenset[str]:

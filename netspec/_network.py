@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from netspec import ast
-from netspec._naming import definition_name_span, stage_paths, statement_names
+from netspec._naming import auto_name, definition_name_span, stage_paths, statement_names
 from netspec._shapes import check_checkpoint, shape_literal
 from netspec._stages import StageBuilder
 from netspec.errors import (
@@ -324,8 +324,7 @@ class NetworkBuilder(StageBuilder):
         return name
 
     def _auto(self, frame: Frame, word: str) -> str:
-        frame.counters[word] = frame.counters.get(word, 0) + 1
-        return f"{word}{frame.counters[word]}"
+        return auto_name(frame, word, self.paths)
 
     # --- values ----------------------------------------------------------------------
     def tensor(self, scope: Scope, name: ast.Name, what: str) -> Tensor:

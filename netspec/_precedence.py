@@ -42,10 +42,29 @@ class ChainedComparison(Exception):
 
 def resolve(items: list) -> ast.Expr:
     """Build the expression tree of a flat list of operands and operator Tokens."""
+    _check_chains(items)
     parser = _Climber(items)
     expr = parser.expression(0)
     assert parser.pos == len(items), "grammar produced a malformed operator sequence"
     return expr
+
+
+def _check_chains(items: list) -> None:
+    """Refuse `a < b < c`: two comparisons with no `and`, `or` or `not` between them.
+
+    A parenthesised comparison is one operand here, so `(a < b) == c` is accepted.
+    """
+    compared = False
+    for item in items:
+        if not isinstance(item, Token):
+            continue
+        prec = _BINARY.get(str(item), _NOT)
+        if prec == _COMPARE:
+            if compared:
+                raise ChainedComparison(item)
+            compared = True
+        elif prec <= _NOT:
+            compared = False
 
 
 class _Climber:
@@ -76,10 +95,7 @@ class _Climber:
             prec = _BINARY[op]
             if prec <= min_prec:
                 break
-            token = self.items[self.pos]
             self.pos += 1
             right = self.expression(prec)
-            if prec == _COMPARE and isinstance(left, ast.BinOp) and _BINARY[left.op] == _COMPARE:
-                raise ChainedComparison(token)
             left = ast.BinOp(op, left, right, left.span.until(right.span))
         return left

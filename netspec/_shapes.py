@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from netspec import ast
 from netspec.errors import error
-from netspec.evaluate import Poisoned, Scope, Symbol, evaluate, shown
-from netspec.values import Shape, Tensor, is_int, show_shape
+from netspec.evaluate import Poisoned, Scope, evaluate, shown
+from netspec.values import Shape, Symbol, Tensor, is_int, show_shape
 
 
 def shape_literal(scope: Scope, expr: ast.Expr, what: str) -> Shape:

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
 
 from netspec import ast
 from netspec.errors import MAX_INT, MAX_LIST, did_you_mean, error
 from netspec.values import (
     SHAPE_ATTRS,
+    Symbol,
     Tensor,
     is_int,
     shape_attr,
@@ -28,13 +28,6 @@ from netspec.values import (
 )
 
 _SYMBOL_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    """A symbolic dimension such as the batch size `N` (only inside shapes)."""
-
-    name: str
 
 
 class Poisoned(Exception):
@@ -236,7 +229,14 @@ def _list_op(expr: ast.BinOp, left: tuple, right: object) -> tuple:
             expr.right.span,
             "write list * n with n >= 0",
         )
-    size = len(left) + len(right) if expr.op == "+" else len(left) * max(right, 0)
+    if expr.op == "*" and right < 0:
+        raise error(
+            "E-value",
+            f"a list cannot be repeated {right} times",
+            expr.span,
+            "write list * n with n >= 0",
+        )
+    size = len(left) + len(right) if expr.op == "+" else len(left) * right
     if size > MAX_LIST:
         raise error(
             "E-limit",

@@ -115,10 +115,14 @@ class _LexLimit(Exception):
                 f"expression has more than {MAX_OPERATORS} operators",
                 "split it into `let` steps, or build lists with `*` and `+`",
             )
-        kind = "integer" if self.token.type == "INT" else "number"
+        if self.token.type == "INT":
+            return (
+                f"integer {_short(str(self.token))} is larger than the limit of 2^53",
+                "netspec's numbers count channels, sizes and repeats",
+            )
         return (
-            f"{kind} {_short(str(self.token))} is larger than the limit of 2^53",
-            "netspec's numbers count channels, sizes and repeats",
+            f"number {_short(str(self.token))} is too large to represent",
+            "write a finite number (floats go up to about 1.8e308)",
         )
 
     def _bracket(self, source: Source, span: Span) -> CompileError:

@@ -15,6 +15,13 @@ Shape = tuple[Dim, ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Symbol:
+    """A symbolic dimension such as the batch size `N`, as a value in expressions."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Tensor:
     """A tensor of the graph: its value id and shape. shape None = poisoned by an error."""
 
@@ -47,6 +54,8 @@ def show_value(value: object) -> str:
         return "[" + ", ".join(show_value(v) for v in value) + "]"
     if isinstance(value, Tensor):
         return f"a tensor {show_shape(value.shape)}"
+    if isinstance(value, Symbol):
+        return value.name
     return str(value)
 
 
@@ -65,6 +74,8 @@ def type_name(value: object) -> str:
         return "a list"
     if isinstance(value, Tensor):
         return "a tensor"
+    if isinstance(value, Symbol):
+        return "a symbolic dimension"
     return type(value).__name__
 
 

@@ -51,7 +51,23 @@ _simple(
 _simple("elu", "x if x > 0 else alpha (exp(x) - 1)", Param("alpha", "float", 1.0))
 _simple("gelu", "x * Phi(x)")
 _simple("silu", "x * sigmoid(x)")
-_simple("dropout", "zeroes units with probability p while training", Param("p", "float", 0.5))
+
+
+@register
+class Dropout(Elementwise):
+    name = "dropout"
+    params = (Param("p", "float", 0.5),)
+    summary = "zeroes units with probability p while training"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        if not 0.0 <= a["p"] <= 1.0:
+            raise OpError(
+                "E-value",
+                f"dropout probability p must be between 0 and 1, got {a['p']:g}",
+                "p is the fraction of units zeroed while training, e.g. 0.5",
+                "p",
+            )
+        return a
 
 
 class _Softmax(Elementwise):
