@@ -117,7 +117,8 @@ def _print_errors(exc: CompileError, fmt: str) -> None:
         print(render(diag) + "\n", file=sys.stderr)
     errors = sum(d.severity == "error" for d in exc.diagnostics)
     print(
-        f"netspec: {errors} error{'s' if errors != 1 else ''}; the spec is not accepted", file=sys.stderr
+        f"netspec: {errors} error{'s' if errors != 1 else ''}; the spec is not accepted",
+        file=sys.stderr,
     )
     if fmt == "json":
         print(

@@ -69,6 +69,40 @@ def window_pairs(n_iter: int, n_dst: int, k: int, s: int, d: int, offset: int) -
     return total
 
 
+def links(a: dict, x: tuple[int, ...], out: tuple[int, ...], transposed: bool = False) -> int:
+    """Kernel-tap links of one input/output channel pair, over all spatial axes.
+
+    `x` and `out` are the spatial sizes; `a` holds per-dim kernel, stride, padding
+    (before, after) and dilation. A convolution or pooling window walks the output and
+    reads the input; a transposed convolution walks the input and writes the output.
+    """
+    total = 1
+    for i, o, k, s, pad, d in zip(
+        x, out, a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
+    ):
+        total *= (
+            window_pairs(i, o, k, s, d, pad[0])
+            if transposed
+            else window_pairs(o, i, k, s, d, pad[0])
+        )
+    return total
+
+
+def window_text(a: dict) -> str:
+    """`5x5 /1`, `3x3 /2 p1`, `3x3 /1 p0,1,1,1 d2`: a window as the report shows it."""
+
+    def dims(values: tuple[int, ...]) -> str:
+        return str(values[0]) if len(set(values)) == 1 else "x".join(map(str, values))
+
+    text = "x".join(map(str, a["kernel"])) + " /" + dims(a["stride"])
+    flat = [p for pair in a["padding"] for p in pair]
+    if any(flat):
+        text += f" p{flat[0]}" if len(set(flat)) == 1 else " p" + ",".join(map(str, flat))
+    if set(a["dilation"]) != {1}:
+        text += " d" + dims(a["dilation"])
+    return text
+
+
 def per_dim(name: str, value: object, rank: int) -> tuple[int, ...]:
     """Broadcast an int to every spatial dim, or check a list has one entry per dim."""
     if isinstance(value, tuple):

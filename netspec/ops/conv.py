@@ -42,14 +42,6 @@ class _ConvBase(Op):
         a["kernel"] = arith.kernel_per_dim(a["kernel"], rank)
         for key in ("stride", "dilation"):
             a[key] = arith.per_dim(key, a[key], rank)
-        for key in ("kernel", "stride", "dilation"):
-            if any(v < 1 for v in a[key]):
-                raise OpError(
-                    "E-value",
-                    f"{key} must be at least 1, got {list(a[key])}",
-                    f"every {key} entry counts from 1",
-                    key,
-                )
         a["padding"] = arith.padding_pairs(
             a["padding"], rank, sizes, a["kernel"], a["stride"], a["dilation"]
         )
@@ -155,29 +147,17 @@ class _ConvBase(Op):
         weights = self.fan_in_channels(a, inputs[0][1]) * prod(a["kernel"])
         return Counts(trainable=weights + (a["out"] if a["bias"] else 0))
 
+    transposed = False
+
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         x = inputs[0]
-        pairs = prod(
-            arith.window_pairs(o, i, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(
-                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
-            )
-        )
-        batch = numel(out[:1])
-        links = self.fan_in_channels(a, x[1]) * pairs
-        return batch * (links + (numel(out[1:]) if a["bias"] else 0))
+        taps = self.fan_in_channels(a, x[1]) * arith.links(a, x[2:], out[2:], self.transposed)
+        return numel(out[:1]) * (taps + (numel(out[1:]) if a["bias"] else 0))
 
     def describe(self, a: Attrs) -> str:
-        k = "x".join(map(str, a["kernel"]))
-        stride = a["stride"]
-        s = str(stride[0]) if len(set(stride)) == 1 else "x".join(map(str, stride))
-        text = f"{self.name} {k} /{s}, {a['out']}"
-        pads = {p for pair in a["padding"] for p in pair}
-        if pads != {0}:
-            flat = [p for pair in a["padding"] for p in pair]
-            text += f" p{flat[0]}" if len(pads) == 1 else " p" + ",".join(map(str, flat))
-        if set(a["dilation"]) != {1}:
-            text += " d" + "x".join(map(str, a["dilation"]))
+        kernel, _, rest = arith.window_text(a).partition(" ")
+        stride, _, extra = rest.partition(" ")
+        text = f"{self.name} {kernel} {stride}, {a['out']}" + (f" {extra}" if extra else "")
         if a.get("groups", 1) != 1:
             text += f" g{a['groups']}"
         if a.get("connect") is not None:
@@ -342,16 +322,7 @@ class ConvTranspose(_ConvBase):
             out.append(o)
         return (x[0], a["out"], *out)
 
-    def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
-        x = inputs[0]
-        pairs = prod(
-            arith.window_pairs(i, o, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(
-                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
-            )
-        )
-        links = self.fan_in_channels(a, x[1]) * pairs
-        return numel(out[:1]) * (links + (numel(out[1:]) if a["bias"] else 0))
+    transposed = True
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
         return []

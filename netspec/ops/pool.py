@@ -28,29 +28,20 @@ class _WindowPool(Op):
         sizes = arith.concrete_spatial(self.name, inputs[0])
         a = dict(a)
         a["kernel"] = arith.kernel_per_dim(a["kernel"], rank)
-        stride = a.get("stride")
+        stride = a["stride"]
         a["stride"] = a["kernel"] if stride is None else arith.per_dim("stride", stride, rank)
-        a["dilation"] = arith.per_dim("dilation", a.get("dilation", 1), rank)
-        for key in ("kernel", "stride", "dilation"):
-            if any(v < 1 for v in a[key]):
-                raise OpError(
-                    "E-value",
-                    f"{key} must be at least 1, got {list(a[key])}",
-                    f"every {key} entry counts from 1",
-                    key,
-                )
+        a["dilation"] = arith.per_dim("dilation", a["dilation"], rank)
         a["padding"] = arith.padding_pairs(
-            a.get("padding", 0), rank, sizes, a["kernel"], a["stride"], a["dilation"]
+            a["padding"], rank, sizes, a["kernel"], a["stride"], a["dilation"]
         )
-        a.setdefault("ceil_mode", False)
-        for k, d, pad in zip(a["kernel"], a["dilation"], a["padding"], strict=False):
-            half = arith.effective_kernel(k, d) // 2
-            if max(pad) > half:
+        for k, pad in zip(a["kernel"], a["padding"], strict=False):
+            # PyTorch's rule: the undilated kernel's half, so that no window (of a
+            # kernel that is not dilated) lies entirely in padding.
+            if max(pad) > k // 2:
                 raise OpError(
                     "E-value",
-                    f"{self.name}: padding {max(pad)} is more than half the "
-                    f"window ({arith.effective_kernel(k, d)})",
-                    f"a window could then lie entirely in padding; pad at most {half}",
+                    f"{self.name}: padding {max(pad)} is more than half the kernel ({k})",
+                    f"pad at most kernel // 2 = {k // 2}, as PyTorch requires",
                     "padding",
                 )
         return a
@@ -77,29 +68,14 @@ class _WindowPool(Op):
             out.append(o)
         return (*x[:2], *out)
 
-    def window_links(self, a: Attrs, x: Shape, out: Shape) -> int:
-        return prod(
-            arith.window_pairs(o, i, k, s, d, pad[0])
-            for i, o, k, s, pad, d in zip(
-                x[2:], out[2:], a["kernel"], a["stride"], a["padding"], a["dilation"], strict=False
-            )
-        )
-
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
-        return numel(out[:2]) * self.window_links(a, inputs[0], out)
+        return numel(out[:2]) * arith.links(a, inputs[0][2:], out[2:])
 
     def describe(self, a: Attrs) -> str:
-        k = "x".join(map(str, a["kernel"]))
-        s = a["stride"]
-        text = f"{self.name} {k} /{s[0] if len(set(s)) == 1 else 'x'.join(map(str, s))}"
-        if any(p for pair in a["padding"] for p in pair):
-            text += " p" + ",".join(str(p) for p in {p for pair in a["padding"] for p in pair})
-        if a.get("ceil_mode"):
-            text += " ceil"
-        return text
+        return f"{self.name} {arith.window_text(a)}" + (" ceil" if a["ceil_mode"] else "")
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
-        if a.get("ceil_mode"):
+        if a["ceil_mode"]:
             return []
         return floor_warnings(
             self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
@@ -136,6 +112,11 @@ class Subsample(_WindowPool):
     summary = "LeNet-5 subsampling: per map, coefficient x sum(window) + bias"
     param_rule = "2 per map: one coefficient and one bias"
     connection_rule = "(window size + 1 bias link) x output units"
+
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        # Non-overlapping windows: the window attributes maxpool takes, fixed.
+        fixed = {"stride": None, "padding": 0, "dilation": 1, "ceil_mode": False}
+        return super().normalize({**a, **fixed}, inputs)
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
         return Counts(trainable=2 * inputs[0][1])
