@@ -264,6 +264,14 @@ class NetworkBuilder(StageBuilder):
         if top:
             self.statement = name
         suffix = frame.suffix
+        if stmt.var is not None and stmt.var in frame.bound_by:
+            raise error(
+                "E-dup",
+                f"'{stmt.var}' already names a tensor in this scope",
+                stmt.span,
+                "give the repeat index another name: repeat n as i { ... }",
+                notes=[f"first defined at {frame.bound_by[stmt.var].location}"],
+            )
         for i in range(count):
             self._step(frame, stmt.span)
             before = len(self.nodes)
@@ -341,8 +349,8 @@ class NetworkBuilder(StageBuilder):
     def new_tensor(self, shape: Shape, span: Span, frame: Frame | None = None) -> Tensor:
         if numel(shape) > MAX_ELEMENTS:
             raise self.limit(
-                f"tensor {show_shape(shape)} has {numel(shape):.3g} elements per "
-                f"sample, over the limit of {MAX_ELEMENTS:.3g}",
+                f"tensor {show_shape(shape)} has {_magnitude(numel(shape))} elements per "
+                f"sample, over the limit of {_magnitude(MAX_ELEMENTS)}",
                 span,
                 frame,
             )
@@ -374,3 +382,8 @@ def _last_word(span: Span, word: str) -> Span:
     if span.line != span.end_line or not span.text().endswith(word):
         return span
     return Span(span.source, span.line, span.end_column - len(word), span.line, span.end_column)
+
+
+def _magnitude(n: int) -> str:
+    """A huge count in a few digits (1e+15); exact ints too big for a float stay exact."""
+    return f"{n:.3g}" if n < 10**300 else f"about 10^{len(str(n)) - 1}"

@@ -21,6 +21,7 @@ from netspec.ir import Node, freeze
 from netspec.ops import REGISTRY, Op, OpError
 from netspec.ops.base import suggest_op
 from netspec.ops.kinds import check_value
+from netspec.parse import STATEMENT_KEYWORDS
 from netspec.source import Span
 from netspec.values import Tensor, show_shape
 
@@ -74,11 +75,11 @@ class StageBuilder:
                 if name == "input"
                 else ("`output` declares outputs by name: output a, b")
             )
-        known = [*REGISTRY, *self.program.blocks]
+        known = [*REGISTRY, *self.program.blocks, *STATEMENT_KEYWORDS]
         return (
             suggest_op(name)
             or did_you_mean(name, known)
-            or "see `docs/language.md` for the ops, or define a block of this name"
+            or "see `docs/ops.md` for the ops, or define a block of this name"
         )
 
     def op_args(self, frame: Frame, op: Op, stage: ast.Stage, args) -> tuple[dict, dict]:

@@ -8,13 +8,14 @@ was expected, with operands and operators grouped so the list stays readable.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr, TerminalDef
 
-from netspec.errors import CompileError, error
+from netspec.errors import CompileError, did_you_mean, error
 from netspec.source import Source, Span
 
 # Terminals that continue an expression (the post-lexer counts them, too).
@@ -88,6 +89,9 @@ def syntax_error(
     else:
         span = token_span(source, tok)
     expected = set(exc.expected) - ({"$END"} if tok.type != "$END" else set())
+    typo = _keyword_typo(source, span)
+    if typo is not None:
+        return typo
     return error(
         "E-syntax",
         f"unexpected {_found(tok)}",
@@ -95,6 +99,42 @@ def syntax_error(
         _syntax_hint(tok, expected),
         notes=[_expected_note(expected)] if expected else [],
     )
+
+
+KEYWORDS = (
+    "const",
+    "defaults",
+    "block",
+    "network",
+    "let",
+    "repeat",
+    "if",
+    "else",
+    "from",
+    "input",
+    "output",
+    "as",
+)
+_FIRST_WORD = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _keyword_typo(source: Source, span: Span) -> CompileError | None:
+    """`repeet 3 { ... }`, `netwrk B { }`: the line starts with a misspelt keyword."""
+    from netspec.ops import REGISTRY  # only on this error path
+
+    line = source.line(span.line)
+    match = _FIRST_WORD.match(line)
+    if match is None or match.group(1) in KEYWORDS or match.group(1) in REGISTRY:
+        return None
+    after = line[match.end(1) :].lstrip()
+    if match.start(1) + 1 > span.column or (after.startswith("=") and after[1:2] != "="):
+        return None  # the error comes before the word, or the word names a statement
+    hint = did_you_mean(match.group(1), KEYWORDS)
+    if not hint:
+        return None
+    start = match.start(1) + 1
+    word = Span(source, span.line, start, span.line, start + len(match.group(1)))
+    return error("E-syntax", f"'{match.group(1)}' is not a keyword", word, hint)
 
 
 def _char_hint(char: str) -> str:

@@ -254,7 +254,7 @@ class PartialConv(_ConvBase):
 @register
 class ConvTranspose(_ConvBase):
     name = "conv_transpose"
-    params = (*_CONV_PARAMS[:4], Param("output_padding", "ints", 0), *_CONV_PARAMS[4:])
+    params = (*_CONV_PARAMS[:4], Param("output_padding", "ints", 0, minimum=0), *_CONV_PARAMS[4:])
     summary = "transposed convolution (fractionally strided, 'deconvolution')"
     param_rule = "C_in x (out / groups) x prod(kernel) weights + out biases"
     connection_rule = (

@@ -149,7 +149,15 @@ class Upsample(Op):
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
-        return (*x[:2], *(floor(i * s) for i, s in zip(x[2:], a["scale"], strict=False)))
+        out = tuple(floor(i * s) for i, s in zip(x[2:], a["scale"], strict=True))
+        if min(out) < 1:
+            raise OpError(
+                "E-size",
+                f"upsample: floor(size x scale) gives {list(out)} for sizes {list(x[2:])}",
+                "a scale below 1 shrinks the map; every output size must be at least 1",
+                "scale",
+            )
+        return (*x[:2], *out)
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         if a["mode"] == "nearest":
