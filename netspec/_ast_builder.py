@@ -7,8 +7,7 @@ once per tree level; the post-lexer's nesting and operator limits bound the dept
 
 from __future__ import annotations
 
-from lark import Token, Tree, v_args
-from lark.visitors import Transformer_NonRecursive
+from lark import Token, Tree
 
 from netspec import ast
 from netspec._precedence import ChainedComparison, resolve
@@ -24,24 +23,16 @@ def _items(children) -> tuple:
     return tuple(c for c in children if c is not None)
 
 
-@v_args(meta=True)
-class _Builder(Transformer_NonRecursive):
+class _Builder:
+    """One method per grammar rule: (meta, transformed children) -> AST node."""
+
     def __init__(self, source: Source):
-        super().__init__()
         self.source = source
-        self._rules: dict[str, object] = {}
 
     def build(self, tree: Tree):
-        """Bottom-up rebuild; a direct walk, several times faster than Transformer.transform."""
+        """Bottom-up rebuild: a direct walk, several times faster than a lark Transformer."""
         children = [self.build(c) if isinstance(c, Tree) else c for c in tree.children]
-        return self._rule(tree.data)(tree.meta, children)
-
-    def _rule(self, name: str):
-        # v_args builds a new wrapper on every attribute access; look each rule up once.
-        method = self._rules.get(name)
-        if method is None:
-            method = self._rules[name] = getattr(self, name)
-        return method
+        return getattr(self, tree.data)(tree.meta, children)
 
     def _span(self, meta) -> Span:
         if getattr(meta, "empty", True):
@@ -177,9 +168,3 @@ class _Builder(Transformer_NonRecursive):
 
     def list(self, meta, c):
         return ast.ListExpr(_items(c), self._span(meta))
-
-    def __default__(self, data, children, meta):
-        raise AssertionError(f"grammar rule {data!r} has no AST builder")
-
-    def __default_token__(self, token):
-        return token

@@ -59,13 +59,17 @@ def bind(
             )
     if len(positional) > len(formals):
         extra = positional[len(formals)]
-        raise error(
-            "E-arg",
-            f"{kind} '{callee}' takes at most {len(formals)} positional "
-            f"argument{'s' if len(formals) != 1 else ''}, got {len(positional)}",
-            extra.span,
-            f"signature: {signature(callee, formals)}",
-        )
+        if not formals:
+            message = f"{kind} '{callee}' takes no arguments"
+            hint = f"write it bare: {callee}"
+        else:
+            plural = "s" if len(formals) != 1 else ""
+            message = (
+                f"{kind} '{callee}' takes at most {len(formals)} positional argument{plural}, "
+                f"got {len(positional)}"
+            )
+            hint = f"signature: {signature(callee, formals)}"
+        raise error("E-arg", message, extra.span, hint)
     for formal, arg in zip(formals, positional, strict=False):
         given[formal.name] = arg
     for arg in args:

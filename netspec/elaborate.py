@@ -70,6 +70,13 @@ def _define(program: Program, item: ast.Item, seen: dict[str, ast.Item]) -> None
     if isinstance(item, ast.DefaultsDef):
         program.defaults[item.op] = _defaults(program, item)
         return
+    if name == "in":
+        raise error(
+            "E-dup",
+            "'in' is reserved: inside a block it names the block's input",
+            definition_name_span(item.span, name),
+            "choose another name",
+        )
     if name in seen:
         first = definition_name_span(seen[name].span, name)
         raise error(

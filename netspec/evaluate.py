@@ -344,7 +344,9 @@ def _call(expr: ast.Call, scope: Scope) -> object:
         return len(values[0])
     exprs = [a.value for a in expr.args]
     if len(values) == 1 and isinstance(values[0], tuple):
-        values, exprs = list(values[0]), exprs * len(values[0])
+        single = exprs[0]
+        items = single.items if isinstance(single, ast.ListExpr) else (single,) * len(values[0])
+        values, exprs = list(values[0]), list(items)
     if not values or (expr.func == "abs" and len(values) != 1):
         count = "one number" if expr.func == "abs" else "at least one value"
         raise error(

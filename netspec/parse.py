@@ -24,6 +24,7 @@ from netspec.errors import (
     MAX_NESTING,
     MAX_OPERATORS,
     MAX_SOURCE_BYTES,
+    MAX_TOKENS,
     CompileError,
     deep_recursion,
     error,
@@ -100,7 +101,7 @@ class _LexLimit(Exception):
 
     def to_compile_error(self, source: Source) -> CompileError:
         span = token_span(source, self.token)
-        if self.kind in ("deep", "operators", "number"):
+        if self.kind in ("deep", "operators", "number", "tokens"):
             message, hint = self._limit()
             return error("E-limit", message, span, hint)
         return self._bracket(source, span)
@@ -111,6 +112,11 @@ class _LexLimit(Exception):
             return (
                 f"brackets nested more than {MAX_NESTING} deep",
                 "flatten the spec: use blocks or `let` for intermediate values",
+            )
+        if self.kind == "tokens":
+            return (
+                f"spec is longer than the limit of {MAX_TOKENS:,} tokens",
+                "split it into several files, or use blocks and repeat for long stacks",
             )
         if self.kind == "operators":
             return (
@@ -160,7 +166,11 @@ class _PostLexer:
     always_accept = ("_NL", "NAME")
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        tokens = list(stream)
+        tokens = []
+        for tok in stream:
+            tokens.append(tok)
+            if len(tokens) > MAX_TOKENS:  # stop lexing early: parsing costs ~25 us a token
+                raise _LexLimit("tokens", tok)
         stack: list[Token] = []
         out: list[Token] = []
         operators = 0

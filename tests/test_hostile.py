@@ -45,11 +45,16 @@ def nested_empty_repeats(count: int) -> str:
     )
 
 
+def long_file(lines: int) -> str:
+    return "network Net {\n    input x: [N, 8]\n" + "    relu\n" * lines + "}\n"
+
+
 GENERATED = {
     "block_chain_5000": (block_chain(5000), "block calls nest more than"),
     "brackets_10000": (nested_brackets(10_000), "brackets nested more than"),
     "sum_50000_terms": (long_sum(50_000), "expression has more than"),
     "empty_repeats_1e10": (nested_empty_repeats(100_000), "statements to elaborate"),
+    "file_of_150000_lines": (long_file(150_000), "spec is longer than the limit of"),
 }
 
 

@@ -82,7 +82,7 @@ class Op:
         raise NotImplementedError(f"op '{self.name}' has no shape rule")
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
-        return Counts()
+        raise NotImplementedError(f"op '{self.name}' has no parameter rule")
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         raise NotImplementedError(f"op '{self.name}' has no connection rule")
@@ -109,6 +109,11 @@ class Op:
 
 def _rank_range(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo} to {hi}"
+
+
+def no_params(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
+    """The parameter rule of ops without weights or buffers (set as `counts = no_params`)."""
+    return Counts()
 
 
 REGISTRY: dict[str, Op] = {}

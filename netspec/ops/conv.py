@@ -314,8 +314,9 @@ class ConvTranspose(_ConvBase):
                 raise OpError(
                     "E-size",
                     f"conv_transpose: output size along "
-                    f"{axis_names(len(x) - 2)[axis]} is {s}({i} - 1) + {op_} + "
-                    f"{arith.effective_kernel(k, d)} - 2*{pad[0]} = {o}",
+                    f"{axis_names(len(x) - 2)[axis]} is s(i - 1) + a + d(k - 1) + 1 - 2p = "
+                    f"{s} x ({i} - 1) + {op_} + {arith.effective_kernel(k, d)} - 2 x {pad[0]} "
+                    f"= {o}",
                     "reduce the padding",
                     "padding",
                 )

@@ -10,11 +10,12 @@ channels (lrn, fewer at the channel edges).
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Counts, Op, OpError, Param, register
+from netspec.ops.base import Attrs, Counts, Op, OpError, Param, no_params, register
 from netspec.values import Shape, numel, show_shape
 
 
 class Elementwise(Op):
+    counts = no_params
     min_rank = 1
     connection_rule = "none: a unit's own transform is not a link"
 

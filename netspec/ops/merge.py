@@ -6,12 +6,13 @@ only places units side by side (none).
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Op, OpError, Param, register
+from netspec.ops.base import Attrs, Op, OpError, Param, no_params, register
 from netspec.values import Shape, numel, show_shape
 
 
 @register
 class Add(Op):
+    counts = no_params
     name = "add"
     merge = True
     min_rank = 1
@@ -43,6 +44,7 @@ def _add_help(a: Shape, b: Shape) -> str:
 
 @register
 class Concat(Op):
+    counts = no_params
     name = "concat"
     merge = True
     params = (Param("dim", "int", 1),)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from math import gcd, prod
 
 from netspec.ops import arith
-from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, register
+from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, no_params, register
 from netspec.ops.conv import axis_names, floor_warnings
 from netspec.values import Shape, numel
 
 
 class _WindowPool(Op):
+    counts = no_params
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to the input units inside its window (not padding)"
 
@@ -126,6 +127,7 @@ class Subsample(_WindowPool):
 
 
 class _GlobalPool(Op):
+    counts = no_params
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to every position of its channel"
 
@@ -161,21 +163,15 @@ def adaptive_window_total(i: int, o: int) -> int:
 
 
 class _AdaptivePool(Op):
+    counts = no_params
     min_rank, max_rank = 3, 5
-    params = (Param("size", "ints", doc="output size, one int or one per spatial dim"),)
+    params = (Param("size", "ints", minimum=1, doc="output size, one int or one per spatial dim"),)
     connection_rule = "each output unit links to the positions of its adaptive window"
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)
         arith.concrete_spatial(self.name, inputs[0])
         size = arith.per_dim("size", a["size"], len(inputs[0]) - 2)
-        if any(s < 1 for s in size):
-            raise OpError(
-                "E-value",
-                f"size must be at least 1, got {list(size)}",
-                "give the output size per spatial dim, e.g. size=1 or size=[7, 7]",
-                "size",
-            )
         return {**a, "size": size}
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from math import floor, prod
 
-from netspec.ops.base import Attrs, Op, OpError, Param, register
+from netspec.ops.base import Attrs, Op, OpError, Param, no_params, register
 from netspec.values import Shape, numel, show_shape, show_value
 
 
 @register
 class Flatten(Op):
+    counts = no_params
     name = "flatten"
     params = (Param("start_dim", "int", 1),)
     min_rank = 1
@@ -43,8 +44,14 @@ class Flatten(Op):
         return 0
 
 
+def _symbol_offsets(shape: Shape) -> list[int]:
+    """For each symbolic dim, the number of elements of the concrete dims before it."""
+    return [numel(shape[:i]) for i, d in enumerate(shape) if isinstance(d, str)]
+
+
 @register
 class Reshape(Op):
+    counts = no_params
     name = "reshape"
     params = (Param("dims", "dims", doc="new shape; one entry may be -1; symbols keep their dim"),)
     min_rank = 1
@@ -72,9 +79,7 @@ class Reshape(Op):
                 "give every other dimension as a number",
                 "dims",
             )
-        if sorted(d for d in dims if isinstance(d, str)) != sorted(
-            d for d in x if isinstance(d, str)
-        ):
+        if [d for d in dims if isinstance(d, str)] != [d for d in x if isinstance(d, str)]:
             raise OpError(
                 "E-shape",
                 f"reshape {show_shape(dims)} must keep the symbolic dims of {show_shape(x)}",
@@ -98,6 +103,13 @@ class Reshape(Op):
                 "the element counts must be equal",
                 "dims",
             )
+        if _symbol_offsets(dims) != _symbol_offsets(x):
+            raise OpError(
+                "E-shape",
+                f"reshape {show_shape(x)} to {show_shape(dims)} moves a symbolic dim",
+                "a symbolic dim such as N keeps its place: the elements before it stay before it",
+                "dims",
+            )
         return dims
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
@@ -115,6 +127,7 @@ _MODES = {
 
 @register
 class Upsample(Op):
+    counts = no_params
     name = "upsample"
     params = (
         Param("scale", "size", doc="factor, one or one per spatial dim"),
