@@ -245,6 +245,13 @@ class NetworkBuilder(StageBuilder):
             )
         for name in stmt.names:
             tensor = self.tensor(frame.scope, name, "output")
+            if any(name.id == other for other, _ in self.outputs):
+                raise error(
+                    "E-dup",
+                    f"'{name.id}' is declared an output twice",
+                    name.span,
+                    "list each output once",
+                )
             self.outputs.append((name.id, tensor.id))
 
     def _step(self, frame: Frame, span: Span) -> None:

@@ -88,7 +88,7 @@ def _check(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         source = load(args.spec)
         analyses = check(source, args.network, overrides)
     except CompileError as exc:
-        _print_errors(exc, args.format)
+        _print_errors(exc, args.format, args.spec)
         return 1
     from netspec import report
 
@@ -112,17 +112,19 @@ def _check(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     return 0
 
 
-def _print_errors(exc: CompileError, fmt: str) -> None:
+def _print_errors(exc: CompileError, fmt: str, source: str) -> None:
     for diag in exc.diagnostics:
         print(render(diag) + "\n", file=sys.stderr)
     errors = sum(d.severity == "error" for d in exc.diagnostics)
-    print(
-        f"netspec: {errors} error{'s' if errors != 1 else ''}; the spec is not accepted",
-        file=sys.stderr,
-    )
+    plural = "s" if errors != 1 else ""
+    print(f"netspec: {errors} error{plural}; the spec is not accepted", file=sys.stderr)
     if fmt == "json":
-        print(
-            json.dumps(
-                {"schema_version": 1, "errors": [d.to_json() for d in exc.diagnostics]}, indent=2
-            )
-        )
+        from netspec import __version__
+
+        doc = {
+            "schema_version": 1,
+            "netspec_version": __version__,
+            "source": source,
+            "errors": [d.to_json() for d in exc.diagnostics],
+        }
+        print(json.dumps(doc))

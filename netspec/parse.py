@@ -9,6 +9,7 @@ handles what makes the language line-based (see grammars/netspec.lark).
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -60,10 +61,24 @@ def parser() -> Lark:
         postlex=_PostLexer(),
         propagate_positions=True,
         maybe_placeholders=True,
-        # The LALR tables are cached in the temp directory, keyed by a hash of the
-        # grammar and options: building them costs ~0.2 s, loading ~0.02 s.
-        cache=True,
+        # Building the LALR tables costs ~0.2 s, loading them ~0.02 s. lark checks a hash
+        # of the grammar and options stored in the file before using it.
+        cache=_cache_file() or False,
     )
+
+
+def _cache_file() -> str | None:
+    """A per-user cache file for the parser tables (not a shared temp directory, where
+    another user could plant a file that lark would unpickle); None if not writable."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "netspec")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    return os.path.join(folder, "netspec-parser.lark-cache")
 
 
 def parse(source: Source) -> ast.Module:

@@ -158,12 +158,7 @@ class Row:
 
 
 def _sum(layers: list[LayerFigures]) -> tuple[Counts, int]:
-    counts = Counts(
-        sum(x.counts.trainable for x in layers),
-        sum(x.counts.fixed for x in layers),
-        sum(x.counts.buffers for x in layers),
-    )
-    return counts, sum(x.connections for x in layers)
+    return Counts.total(x.counts for x in layers), sum(x.connections for x in layers)
 
 
 def _label(layers: list[LayerFigures]) -> str:

@@ -96,14 +96,6 @@ def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
     ]
 
 
-def _sum(counts: list[Counts]) -> Counts:
-    return Counts(
-        sum(c.trainable for c in counts),
-        sum(c.fixed for c in counts),
-        sum(c.buffers for c in counts),
-    )
-
-
 def analyze(graph: Graph) -> Analysis:
     """Count parameters and connections of every layer of `graph`."""
     layers = tuple(_layer(graph, node) for node in graph.nodes)
@@ -112,13 +104,13 @@ def analyze(graph: Graph) -> Analysis:
         StatementFigures(
             s.name,
             graph.shape(s.output),
-            _sum([layers[i].counts for i in range(s.first, s.end)]),
+            Counts.total([layers[i].counts for i in range(s.first, s.end)]),
             sum(layers[i].connections for i in range(s.first, s.end)),
             tuple(range(s.first, s.end)),
         )
         for s in graph.statements
     )
-    total = _sum([layer.counts for layer in layers])
+    total = Counts.total([layer.counts for layer in layers])
     totals = Totals(
         total.params,
         total.trainable,

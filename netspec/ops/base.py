@@ -10,6 +10,7 @@ Rules raise :class:`OpError`, which elaboration positions at the argument it nam
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, NamedTuple
 
 from netspec.values import Shape, show_shape
@@ -57,6 +58,17 @@ class Counts(NamedTuple):
     @property
     def params(self) -> int:
         return self.trainable + self.fixed
+
+    @staticmethod
+    def total(counts: Iterable[Counts]) -> Counts:
+        trainable = fixed = buffers = 0
+        for c in counts:
+            trainable, fixed, buffers = (
+                trainable + c.trainable,
+                fixed + c.fixed,
+                buffers + c.buffers,
+            )
+        return Counts(trainable, fixed, buffers)
 
 
 Attrs = dict[str, Any]
