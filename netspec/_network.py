@@ -145,7 +145,7 @@ class NetworkBuilder(StageBuilder):
                 continue
             if top and name is not None and frame.stream is not None:
                 self.statements.append(
-                    Statement(name, stmt.span, first, len(self.nodes), frame.stream.id)
+                    Statement(name, stmt.span, first, len(self.nodes), frame.stream.id, _body(stmt))
                 )
 
     def _fail(self, frame: Frame, stmt: ast.Stmt, exc: Exception) -> None:
@@ -394,3 +394,10 @@ def _last_word(span: Span, word: str) -> Span:
 def _magnitude(n: int) -> str:
     """A huge count in a few digits (1e+15); exact ints too big for a float stay exact."""
     return f"{n:.3g}" if n < 10**300 else f"about 10^{len(str(n)) - 1}"
+
+
+def _body(stmt: ast.Stmt) -> Span:
+    """The part of a statement a report row shows: a chain's stages, else all of it."""
+    if isinstance(stmt, ast.ChainStmt):
+        return stmt.stages[0].span.until(stmt.stages[-1].span)
+    return stmt.span

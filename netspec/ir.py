@@ -39,6 +39,7 @@ class Statement(NamedTuple):
     first: int  # index of its first node
     end: int  # one past its last node
     output: int  # tensor id of its final output
+    body: Span  # what it does, as written: a chain's stages, or the whole repeat / if
 
 
 class Graph(NamedTuple):

@@ -15,6 +15,7 @@ from netspec import __version__
 from netspec.analysis import Analysis, LayerFigures
 from netspec.errors import render
 from netspec.ops import Counts
+from netspec.source import Span
 from netspec.values import Shape, show_shape
 
 SCHEMA_VERSION = 1
@@ -167,12 +168,11 @@ def _label(layers: list[LayerFigures]) -> str:
     return f"{len(layers)} layers"
 
 
-def _source_label(text: str) -> str:
-    """A statement as written, without its name and checkpoint: `stage(64, 3, stride=1)`."""
-    name, sep, rest = text.partition("=")
-    if sep and name.strip().isidentifier() and not rest.startswith("="):
-        text = rest
-    return text.split("->")[0].split("#")[0].strip()
+def _source_label(span: Span) -> str:
+    """A statement as written (`stage(64, 3, stride=1)`); a long one is cut after a line."""
+    if span.line == span.end_line:
+        return span.text()
+    return span.source.line(span.line)[span.column - 1 :].strip() + " ..."
 
 
 def rows(analysis: Analysis, depth: int = 0) -> list[Row]:
@@ -181,7 +181,7 @@ def rows(analysis: Analysis, depth: int = 0) -> list[Row]:
         out = []
         for s, stmt in zip(analysis.statements, analysis.graph.statements, strict=False):
             layers = [analysis.layers[i] for i in s.layers]
-            label = _label(layers) if len(layers) <= 3 else _source_label(stmt.span.text())
+            label = _label(layers) if len(layers) <= 3 else _source_label(stmt.body)
             out.append(Row(s.name, label or "-", s.output_shape, s.counts, s.connections))
         return out
     groups: dict[str, list[LayerFigures]] = {}
