@@ -23,7 +23,7 @@ from netspec import ast
 from netspec.source import Span
 
 if TYPE_CHECKING:
-    from netspec._network import Frame
+    from netspec._frame import Frame
 
 
 def join(prefix: str, name: str) -> str:

@@ -10,60 +10,33 @@ carrying the block call chain. Stages (ops, merges, block calls) are in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from netspec import ast
-from netspec._naming import auto_name, definition_name_span, stage_paths, statement_names
+from netspec._control import ControlBuilder
+from netspec._frame import POISON, Abort, Frame, first_line
+from netspec._naming import definition_name_span, stage_paths, statement_names
 from netspec._shapes import check_checkpoint, shape_literal
 from netspec._stages import StageBuilder
 from netspec.errors import (
     MAX_BLOCK_DEPTH,
     MAX_ELEMENTS,
-    MAX_LAYERS,
-    MAX_REPEAT,
-    MAX_STEPS,
-    CallSite,
     CompileError,
     Diagnostic,
     error,
 )
-from netspec.evaluate import Poisoned, Scope, evaluate, shown
+from netspec.evaluate import Poisoned, Scope, evaluate
 from netspec.ir import Graph, Node, Statement, freeze
 from netspec.source import Span
-from netspec.values import Shape, Tensor, is_int, numel, show_shape, type_name
+from netspec.values import Shape, Tensor, numel, show_shape, type_name
 
 if TYPE_CHECKING:
     from netspec.elaborate import Program
 
-POISON = Tensor(-1, None)
 
-
-class _Abort(Exception):
-    """A limit was hit: stop elaborating this network at once."""
-
-    def __init__(self, exc: CompileError):
-        self.exc = exc
-
-
-@dataclass
-class Frame:
-    """Where a body is being elaborated: its names, path prefix, stream, call chain."""
-
-    scope: Scope
-    prefix: str
-    stream: Tensor | None
-    chain: tuple[CallSite, ...] = ()
-    active: tuple[str, ...] = ()  # blocks being called, for recursion checks
-    counters: dict[str, int] = field(default_factory=dict)
-    bound_by: dict[str, Span] = field(default_factory=dict)
-    suffix: str = ""  # repeat iteration indices for named statements
-    top: bool = False
-    reserved: frozenset[str] = frozenset()  # statement names of this scope: no auto name takes one
-
-
-class NetworkBuilder(StageBuilder):
-    """Elaborates one network: statements here, stages in StageBuilder."""
+class NetworkBuilder(StageBuilder, ControlBuilder):
+    """Elaborates one network: statements here, stages in StageBuilder, repeat and if in
+    ControlBuilder."""
 
     def __init__(self, program: Program, net: ast.NetworkDef, parameters: dict[str, object]):
         self.program, self.net, self.parameters = program, net, parameters
@@ -83,7 +56,7 @@ class NetworkBuilder(StageBuilder):
         frame = Frame(scope, "", None, top=True, reserved=statement_names(self.net.body))
         try:
             self.body(frame, self.net.body)
-        except _Abort as abort:
+        except Abort as abort:
             raise CompileError([*self.diags, *abort.exc.diagnostics]) from None
         except RecursionError:
             raise error(
@@ -240,7 +213,7 @@ class NetworkBuilder(StageBuilder):
             raise error(
                 "E-input",
                 "outputs are declared at the top level of a network",
-                _first_line(stmt.span),
+                first_line(stmt.span),
                 "a block's output is its final stream",
             )
         for name in stmt.names:
@@ -253,93 +226,6 @@ class NetworkBuilder(StageBuilder):
                     "list each output once",
                 )
             self.outputs.append((name.id, tensor.id))
-
-    def _step(self, frame: Frame, span: Span) -> None:
-        """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise self.limit(
-                f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
-                _first_line(span),
-                frame,
-                "reduce the repeat counts; netspec refuses networks this large",
-            )
-
-    def repeat(self, frame: Frame, stmt: ast.RepeatStmt, top: bool) -> str:
-        count = self._count(frame, stmt.count)
-        name = self._auto(frame, "repeat")
-        if top:
-            self.statement = name
-        suffix = frame.suffix
-        if stmt.var is not None and stmt.var in frame.bound_by:
-            raise error(
-                "E-dup",
-                f"'{stmt.var}' already names a tensor in this scope",
-                stmt.span,
-                "give the repeat index another name: repeat n as i { ... }",
-                notes=[f"first defined at {frame.bound_by[stmt.var].location}"],
-            )
-        for i in range(count):
-            self._step(frame, stmt.span)
-            before = len(self.nodes)
-            if stmt.var is not None:
-                frame.scope.bindings[stmt.var] = i
-            frame.suffix = f"{suffix}.{i}"
-            try:
-                self.body(frame, stmt.body, top=False)
-            finally:
-                frame.suffix = suffix
-            per_copy = len(self.nodes) - before
-            if i == 0 and len(self.nodes) + per_copy * (count - 1) > MAX_LAYERS:
-                raise self.limit(
-                    f"repeat {count} would make about "
-                    f"{before + per_copy * count:,} layers, over the limit of "
-                    f"{MAX_LAYERS:,}",
-                    stmt.count.span,
-                    frame,
-                )
-        return name
-
-    def _count(self, frame: Frame, expr: ast.Expr) -> int:
-        count = evaluate(expr, frame.scope)
-        if not is_int(count):
-            raise error(
-                "E-type",
-                f"repeat needs an integer count, got {type_name(count)} ({shown(expr, count)})",
-                expr.span,
-                "use // for integer division",
-            )
-        if count < 0:
-            raise error(
-                "E-value",
-                f"repeat needs a count >= 0, got {shown(expr, count)}",
-                expr.span,
-                "repeat 0 { ... } is allowed and repeats nothing",
-            )
-        if count > MAX_REPEAT:
-            raise self.limit(
-                f"repeat {count} exceeds the limit of {MAX_REPEAT:,} copies", expr.span, frame
-            )
-        return count
-
-    def if_(self, frame: Frame, stmt: ast.IfStmt, top: bool) -> str:
-        cond = evaluate(stmt.cond, frame.scope)
-        if not isinstance(cond, bool):
-            example = f"`if {stmt.cond.span.text()} != 0`" if is_int(cond) else "`if x.c == 64`"
-            raise error(
-                "E-type",
-                f"if needs a boolean condition, got {type_name(cond)} ({shown(stmt.cond, cond)})",
-                stmt.cond.span,
-                f"compare to get a boolean, e.g. {example}",
-            )
-        name = self._auto(frame, "if")
-        if top:
-            self.statement = name
-        self.body(frame, stmt.then if cond else stmt.orelse, top=False)
-        return name
-
-    def _auto(self, frame: Frame, word: str) -> str:
-        return auto_name(frame, word, self.paths)
 
     # --- values ----------------------------------------------------------------------
     def tensor(self, scope: Scope, name: ast.Name, what: str) -> Tensor:
@@ -370,18 +256,10 @@ class NetworkBuilder(StageBuilder):
         span: Span,
         frame: Frame | None,
         hint: str = "netspec refuses networks this large",
-    ) -> _Abort:
+    ) -> Abort:
         """An E-limit diagnostic that stops this network at once."""
         chain = frame.chain if frame is not None else ()
-        return _Abort(error("E-limit", message, span, hint, chain=chain))
-
-
-def _first_line(span: Span) -> Span:
-    """A statement's span cut to its first line (so carets do not run past it)."""
-    if span.line == span.end_line:
-        return span
-    end = len(span.source.line(span.line)) + 1
-    return Span(span.source, span.line, span.column, span.line, max(end, span.column + 1))
+        return Abort(error("E-limit", message, span, hint, chain=chain))
 
 
 def _last_word(span: Span, word: str) -> Span:

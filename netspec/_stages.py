@@ -5,15 +5,14 @@ Assumes the host class provides the builder state (`program`, `nodes`, `paths`,
 `statement`) and `body`, `tensor`, `new_tensor`, `limit`. Guarantees each stage either
 appends its layers and returns the output tensor, raises a positioned CompileError (op
 errors point at the argument they name, or at the op's name), raises Poisoned when an
-input depends on an earlier error, or raises _Abort for a limit.
+input depends on an earlier error, or raises Abort for a limit.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from netspec import ast
 from netspec._binding import MISSING, Formal, Lazy, bind
+from netspec._frame import Frame
 from netspec._naming import statement_names
 from netspec.errors import MAX_BLOCK_DEPTH, MAX_LAYERS, CallSite, did_you_mean, error
 from netspec.evaluate import Poisoned, Scope, evaluate, shown
@@ -24,9 +23,6 @@ from netspec.ops.kinds import check_value
 from netspec.parse import STATEMENT_KEYWORDS
 from netspec.source import Span
 from netspec.values import Tensor, show_shape
-
-if TYPE_CHECKING:
-    from netspec._network import Frame
 
 
 class StageBuilder:
@@ -201,8 +197,6 @@ class StageBuilder:
         return self.tensor(frame.scope, arg.value, op.name)
 
     def branch(self, frame: Frame, branch: ast.Branch, path: str, x: Tensor) -> Tensor:
-        from netspec._network import Frame
-
         self.paths.add(path)
         sub = Frame(Scope({}, frame.scope), path, x, frame.chain, frame.active)
         sub.reserved = statement_names(branch.body)
@@ -212,8 +206,6 @@ class StageBuilder:
         return sub.stream
 
     def call_block(self, frame: Frame, stage: ast.Stage, path: str, x: Tensor) -> Tensor:
-        from netspec._network import Frame
-
         block = self.program.blocks[stage.name]
         self._check_call(frame, stage, block)
 

@@ -90,7 +90,11 @@ class CompileError(Exception):
 
     def __init__(self, diagnostics: Iterable[Diagnostic]):
         self.diagnostics = tuple(diagnostics)
-        super().__init__("\n\n".join(render(d) for d in self.diagnostics))
+        super().__init__(self.diagnostics)
+
+    def __str__(self) -> str:
+        # Rendered only when shown: most CompileErrors are caught and collected.
+        return "\n\n".join(render(d) for d in self.diagnostics)
 
 
 def error(
