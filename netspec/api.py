@@ -22,7 +22,17 @@ from netspec.parse import parse as _parse
 from netspec.source import Source
 from netspec.zoo import resolve_spec
 
-__all__ = ["Analysis", "CompileError", "Graph", "analyze", "check", "elaborate", "load", "parse"]
+__all__ = [
+    "Analysis",
+    "CompileError",
+    "Graph",
+    "analyze",
+    "check",
+    "check_text",
+    "elaborate",
+    "load",
+    "parse",
+]
 
 
 @contextmanager
@@ -86,6 +96,11 @@ def check(
         return [analyze(graph) for graph in elaborate(module, network, overrides)]
 
 
-def check_text(text: str, network: str | None = None, overrides=None, name="<string>"):
+def check_text(
+    text: str,
+    network: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    name: str = "<string>",
+) -> list[Analysis]:
     """`check` for spec text held in a string."""
     return check(Source(name, text), network, overrides)

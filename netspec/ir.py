@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from netspec.errors import CallSite, Diagnostic
+from netspec.errors import CallSite
 from netspec.source import Span
 from netspec.values import Shape
 
@@ -53,7 +53,6 @@ class Graph(NamedTuple):
     nodes: tuple[Node, ...]
     statements: tuple[Statement, ...]
     span: Span
-    warnings: tuple[Diagnostic, ...] = ()
 
     def shape(self, tensor: int) -> Shape:
         return self.shapes[tensor]

@@ -118,4 +118,4 @@ def analyze(graph: Graph) -> Analysis:
         total.buffers,
         sum(layer.connections for layer in layers),
     )
-    return Analysis(graph, layers, statements, totals, (*graph.warnings, *warnings))
+    return Analysis(graph, layers, statements, totals, tuple(warnings))

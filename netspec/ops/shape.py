@@ -24,13 +24,14 @@ class Flatten(Op):
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x, start = inputs[0], a["start_dim"]
-        if not 0 <= start < len(x):
+        if not -len(x) <= start < len(x):
             raise OpError(
                 "E-value",
                 f"start_dim {start} does not exist in {show_shape(x)}",
-                f"choose start_dim from 0 to {len(x) - 1}",
+                f"choose start_dim from 0 to {len(x) - 1} (negative counts from the end)",
                 "start_dim",
             )
+        start %= len(x)
         rest = x[start:]
         if not all(isinstance(d, int) for d in rest):
             raise OpError(
