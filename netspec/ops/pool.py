@@ -105,6 +105,20 @@ class AvgPool(_WindowPool):
     params = (*_POOL_PARAMS, Param("count_include_pad", "bool", True))
     summary = "average pooling"
 
+    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
+        a = super().normalize(a, inputs)
+        sizes = inputs[0][2:]
+        # PyTorch's 3-d average pooling (alone among its pools) refuses an input smaller
+        # than the kernel even when padding makes room; the spec must lower to it.
+        if len(sizes) == 3 and any(i < k for i, k in zip(sizes, a["kernel"], strict=True)):
+            raise OpError(
+                "E-size",
+                f"avgpool: 3-d input {list(sizes)} is smaller than the kernel {list(a['kernel'])}",
+                "PyTorch's AvgPool3d needs every input size >= the kernel, padding aside",
+                "kernel",
+            )
+        return a
+
 
 @register
 class Subsample(_WindowPool):
