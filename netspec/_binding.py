@@ -43,18 +43,19 @@ def bind(
     formals: Sequence[Formal],
     args: Sequence[ast.Arg],
     span: Span,
-    evaluate: Callable[[ast.Expr], object],
-) -> tuple[dict[str, object], dict[str, Span]]:
-    """Match `args` to `formals`; returns values and the span of each given argument."""
+    evaluate: Callable[[str, ast.Expr], object],
+) -> tuple[dict[str, object], dict[str, ast.Expr]]:
+    """Match `args` to `formals`; returns the values, and the expression of each given
+    argument. `evaluate(name, expr)` computes a given argument's value."""
     by_name = {f.name: f for f in formals}
     given: dict[str, ast.Arg] = {}
     positional = [a for a in args if a.name is None]
-    for arg in args:
-        if arg.name is not None and arg is not args[-1] and args[args.index(arg) + 1].name is None:
+    for arg, after in zip(args, args[1:], strict=False):
+        if arg.name is not None and after.name is None:
             raise error(
                 "E-arg",
                 "positional argument after a keyword argument",
-                args[args.index(arg) + 1].span,
+                after.span,
                 "put positional arguments first",
             )
     if len(positional) > len(formals):
@@ -90,7 +91,7 @@ def bind(
     values: dict[str, object] = {}
     for formal in formals:
         if formal.name in given:
-            values[formal.name] = evaluate(given[formal.name].value)
+            values[formal.name] = evaluate(formal.name, given[formal.name].value)
         elif formal.default is MISSING:
             raise error(
                 "E-arg",
@@ -102,4 +103,4 @@ def bind(
             values[formal.name] = formal.default.value(values)
         else:
             values[formal.name] = formal.default
-    return values, {name: arg.value.span for name, arg in given.items()}
+    return values, {name: arg.value for name, arg in given.items()}

@@ -84,25 +84,19 @@ class StageBuilder:
             Formal(p.name, defaults.get(p.name, MISSING if p.required else p.default))
             for p in op.params
         ]
-        given = {a.name: a.value for a in args if a.name is not None}
-        given.update(
-            {
-                f.name: a.value
-                for f, a in zip(formals, (a for a in args if a.name is None), strict=False)
-            }
-        )
         # Shapes written as arguments (reshape's dims) may hold symbols such as N.
-        shaped = {id(given[p.name]) for p in op.params if p.kind == "dims" and p.name in given}
-        values, spans = bind(
+        shaped = {p.name for p in op.params if p.kind == "dims"}
+        values, given = bind(
             op.name,
             "op",
             formals,
             args,
             stage.span,
-            lambda e: evaluate(e, frame.scope, symbols=id(e) in shaped),
+            lambda name, e: evaluate(e, frame.scope, symbols=name in shaped),
         )
+        spans = {name: expr.span for name, expr in given.items()}
         for p in op.params:
-            if p.name in spans:
+            if p.name in given:
                 written = shown(given[p.name], values[p.name])
                 try:
                     values[p.name] = check_value(p, values[p.name], written)
@@ -219,7 +213,12 @@ class StageBuilder:
             for p in block.params
         ]
         values, _ = bind(
-            block.name, "block", formals, stage.args, stage.span, lambda e: evaluate(e, frame.scope)
+            block.name,
+            "block",
+            formals,
+            stage.args,
+            stage.span,
+            lambda _, e: evaluate(e, frame.scope),
         )
         if x.shape is None:
             raise Poisoned(block.name)
