@@ -181,3 +181,16 @@ def test_every_independent_error_is_reported():
         )
     codes = [d.code for d in caught.value.diagnostics]
     assert codes.count("E-arg") == 1 and codes.count("E-op") == 1
+
+
+def test_floor_warning_says_which_rows_are_dropped():
+    a = one("network W {\n    input x: [N, 1, 28, 28]\n    conv(8, 3, stride=2)\n}\n")
+    messages = [w.message for w in a.warnings]
+    assert [w.code for w in a.warnings] == ["W-floor", "W-floor"]
+    assert "leaves the last 1 input row (index 27) unused" in messages[0]
+    assert "input column (index 27)" in messages[1]
+    # Padding that absorbs the remainder, or a strided 1x1 shortcut, warns of nothing.
+    assert not one(
+        "network P {\n input x: [N, 1, 28, 28]\n conv(8, 3, stride=2, padding=1)\n}"
+    ).warnings
+    assert not one("network S {\n input x: [N, 1, 56, 56]\n conv(8, 1, stride=2)\n}").warnings

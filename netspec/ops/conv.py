@@ -183,18 +183,17 @@ def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarn
         if lost:
             ek = arith.effective_kernel(k, d)
             first = i - lost
-            rows = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
-            warnings.append(
-                OpWarning(
-                    "W-floor",
-                    f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
-                    f"leaves the last {lost} input row{'s' if lost > 1 else ''} ({rows}) unused",
-                    f"the windows cover (o - 1) * s + k = {(o - 1) * s + ek} of "
-                    f"{i + pad[0] + pad[1]} padded rows; adjust padding or input size if those "
-                    "rows matter",
-                    "stride",
-                )
+            unit = "column" if axis == "W" else "row"
+            which = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
+            message = (
+                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
+                f"leaves the last {lost} input {unit}{'s' if lost > 1 else ''} ({which}) unused"
             )
+            hint = (
+                f"the windows cover (o - 1) s + d(k - 1) + 1 = {(o - 1) * s + ek} of the "
+                f"{i + pad[0] + pad[1]} padded {unit}s; pad or resize if those {unit}s matter"
+            )
+            warnings.append(OpWarning("W-floor", message, hint, "stride"))
     return warnings
 
 
