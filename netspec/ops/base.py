@@ -123,6 +123,13 @@ def _rank_range(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo} to {hi}"
 
 
+def dim_index(arg: str, dim: int, shape: Shape, hint: str) -> int:
+    """`dim` of `shape` as a non-negative index (negative counts from the end), or E-value."""
+    if not -len(shape) <= dim < len(shape):
+        raise OpError("E-value", f"{arg} {dim} does not exist in {show_shape(shape)}", hint, arg)
+    return dim % len(shape)
+
+
 def no_params(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
     """The parameter rule of ops without weights or buffers (set as `counts = no_params`)."""
     return Counts()

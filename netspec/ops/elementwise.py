@@ -10,7 +10,7 @@ channels (lrn, fewer at the channel edges).
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Counts, Op, OpError, Param, no_params, register
+from netspec.ops.base import Attrs, Counts, Op, OpError, Param, dim_index, no_params, register
 from netspec.values import Shape, numel, show_shape
 
 
@@ -76,13 +76,7 @@ class _Softmax(Elementwise):
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
-        if not -len(x) <= a["dim"] < len(x):
-            raise OpError(
-                "E-value",
-                f"dim {a['dim']} does not exist in {show_shape(x)}",
-                f"choose a dim from 0 to {len(x) - 1} (or -1 for the last)",
-                "dim",
-            )
+        dim_index("dim", a["dim"], x, f"choose a dim from 0 to {len(x) - 1} (or -1 for the last)")
         return x
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:

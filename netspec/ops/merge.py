@@ -6,7 +6,7 @@ only places units side by side (none).
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Op, OpError, Param, no_params, register
+from netspec.ops.base import Attrs, Op, OpError, Param, dim_index, no_params, register
 from netspec.values import Shape, numel, show_shape
 
 
@@ -54,14 +54,9 @@ class Concat(Op):
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         first, dim = inputs[0], a["dim"]
-        if not -len(first) <= dim < len(first):
-            raise OpError(
-                "E-value",
-                f"concat: dim {dim} does not exist in {show_shape(first)}",
-                f"choose a dim from 0 to {len(first) - 1}; channels are dim 1",
-                "dim",
-            )
-        dim %= len(first)
+        dim = dim_index(
+            "dim", dim, first, f"choose a dim from 0 to {len(first) - 1}; channels are dim 1"
+        )
         total = 0
         for shape in inputs:
             if len(shape) != len(first) or any(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from math import floor, prod
 
-from netspec.ops.base import Attrs, Op, OpError, Param, no_params, register
+from netspec.ops.base import Attrs, Op, OpError, Param, dim_index, no_params, register
 from netspec.values import Shape, numel, show_shape, show_value
 
 
@@ -24,14 +24,8 @@ class Flatten(Op):
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x, start = inputs[0], a["start_dim"]
-        if not -len(x) <= start < len(x):
-            raise OpError(
-                "E-value",
-                f"start_dim {start} does not exist in {show_shape(x)}",
-                f"choose start_dim from 0 to {len(x) - 1} (negative counts from the end)",
-                "start_dim",
-            )
-        start %= len(x)
+        hint = f"choose start_dim from 0 to {len(x) - 1} (negative counts from the end)"
+        start = dim_index("start_dim", start, x, hint)
         rest = x[start:]
         if not all(isinstance(d, int) for d in rest):
             raise OpError(
