@@ -3,17 +3,20 @@
 Each op is a subclass of :class:`Op` registered once in :data:`REGISTRY`. Elaboration
 binds and type-checks arguments against :attr:`Op.params`, calls :meth:`Op.normalize`
 (which may depend on the input shapes: per-dim kernels, "same" padding) and
-:meth:`Op.infer` for the output shape. The analysis asks :meth:`Op.counts` and
-:meth:`Op.connections`. A rule that an op cannot answer raises; nothing defaults to 0.
+:meth:`Op.infer` for the output shape. The analysis asks :meth:`Op.counts`,
+:meth:`Op.connections`, :meth:`Op.cost` (multiply-adds and FLOPs) and
+:meth:`Op.receptive` (how the layer moves a receptive field). A rule that an op
+cannot answer raises; nothing defaults to 0.
 Rules raise :class:`OpError`, which elaboration positions at the argument it names.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from fractions import Fraction
 from typing import Any, ClassVar, NamedTuple
 
-from netspec.values import Shape, show_shape
+from netspec.values import Shape, numel, show_shape
 
 REQUIRED = object()
 
@@ -71,6 +74,36 @@ class Counts(NamedTuple):
         return Counts(trainable, fixed, buffers)
 
 
+class Cost(NamedTuple):
+    """The work of one layer for its whole output (batch included when concrete).
+
+    `macs`: multiply-adds of inputs with weights (convolution, transposed convolution,
+    linear), bias excluded: the figure torchvision publishes as GFLOPS. `flops`: every
+    floating-point operation under netspec's `flops` convention (docs/costs.md), 2 per
+    multiply-add plus bias adds, normalisation, activations, pooling and merges.
+    """
+
+    macs: int = 0
+    flops: int = 0
+
+
+class Window(NamedTuple):
+    """How a layer slides over one spatial axis, in units of its input positions.
+
+    Output position y reads inputs [y stride - padding, y stride - padding + extent - 1].
+    Fractions describe transposed convolutions and upsampling (stride 1/s).
+    """
+
+    extent: Fraction  # d(k - 1) + 1 for a dilated kernel
+    stride: Fraction
+    padding: Fraction  # before (left / top)
+
+
+# What `Op.receptive` returns besides a Window per spatial axis:
+POINTWISE = "pointwise"  # each output position reads the same position of its input
+GLOBAL = "global"  # each output reads every position: the field becomes the whole input
+UNEVEN = "uneven"  # windows of unequal size or spacing: no single (size, stride, padding)
+
 Attrs = dict[str, Any]
 
 
@@ -85,6 +118,9 @@ class Op:
     summary: ClassVar[str] = ""
     param_rule: ClassVar[str] = "none"
     connection_rule: ClassVar[str] = ""
+    macs_rule: ClassVar[str] = "0 (no multiply-adds with weights)"
+    flops_rule: ClassVar[str] = ""  # the `flops` formula, as docs/costs.md prints it
+    view: ClassVar[bool] = False  # output shares the input's storage (no new memory)
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         """Resolve rank-dependent attributes (per-dim lists, "same" padding)."""
@@ -98,6 +134,15 @@ class Op:
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         raise NotImplementedError(f"op '{self.name}' has no connection rule")
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        raise NotImplementedError(f"op '{self.name}' has no cost rule")
+
+    def receptive(
+        self, a: Attrs, inputs: tuple[Shape, ...], out: Shape
+    ) -> tuple[Window, ...] | str:
+        """A Window per spatial axis, or POINTWISE, or GLOBAL."""
+        raise NotImplementedError(f"op '{self.name}' has no receptive-field rule")
 
     def describe(self, a: Attrs) -> str:
         return self.name
@@ -133,6 +178,24 @@ def dim_index(arg: str, dim: int, shape: Shape, hint: str) -> int:
 def no_params(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
     """The parameter rule of ops without weights or buffers (set as `counts = no_params`)."""
     return Counts()
+
+
+def pointwise(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+    """The receptive-field rule of ops that keep positions (`receptive = pointwise`)."""
+    return POINTWISE
+
+
+def per_element(flops: int):
+    """A cost rule of `flops` operations per output element and no multiply-adds."""
+
+    def cost(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, flops * numel(out))
+
+    return cost
+
+
+def window(extent: int, stride: int, padding: int) -> Window:
+    return Window(Fraction(extent), Fraction(stride), Fraction(padding))
 
 
 REGISTRY: dict[str, Op] = {}

@@ -5,14 +5,32 @@ Connections (LeCun's count): for each output unit, the links to input units its
 kernel taps land on (taps on zero padding are not links) plus one bias link. The
 count is exact, summed axis by axis with :func:`window_pairs`; without padding it is
 (taps per unit + 1) x units, e.g. LeNet-5 C1: (25 + 1) x 6 x 28 x 28 = 122,304.
+
+Multiply-adds count every kernel tap, padding included (frameworks multiply the zeros):
+(C_in / groups) x prod(kernel) per output element, e.g. C1: 25 x 6 x 28 x 28 = 117,600.
+A transposed convolution does that work per *input* element. Receptive field: a
+convolution is a window of extent d(k - 1) + 1, stride s, padding p_before; a
+transposed one of stride 1/s (see docs/costs.md).
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import prod
 
 from netspec.ops import arith
-from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, register
+from netspec.ops.base import (
+    Attrs,
+    Cost,
+    Counts,
+    Op,
+    OpError,
+    OpWarning,
+    Param,
+    Window,
+    register,
+    window,
+)
 from netspec.values import Shape, numel, show_shape
 
 _SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
@@ -148,6 +166,26 @@ class _ConvBase(Op):
         return Counts(trainable=weights + (a["out"] if a["bias"] else 0))
 
     transposed = False
+    flops_rule = "2 x macs + one add per output element for the bias"
+    macs_rule = "output elements x (C_in / groups) x prod(kernel)"
+
+    def macs(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        """Kernel taps times the units that apply the kernel (outputs; inputs if transposed)."""
+        x = inputs[0]
+        units = numel(x) // x[1] if self.transposed else numel(out) // out[1]
+        return units * self.fan_in_channels(a, x[1]) * prod(a["kernel"])
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        macs = self.macs(a, inputs, out)
+        return Cost(macs, 2 * macs + (numel(out) if a["bias"] else 0))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
+        return tuple(
+            window(arith.effective_kernel(k, d), s, pad[0])
+            for k, s, pad, d in zip(
+                a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True
+            )
+        )
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         x = inputs[0]
@@ -229,6 +267,16 @@ class PartialConv(_ConvBase):
         *_CONV_PARAMS[2:],
     )
     summary = "partial convolution (Liu et al. 2018): re-normalised by the mask's coverage"
+    flops_rule = (
+        "2 x macs + bias adds + per output position the mask window's sum"
+        " (C_mask x prod(kernel) adds) and one ratio, + one rescale per output element"
+    )
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        base = super().cost(a, inputs, out)
+        positions = numel(out) // out[1]
+        mask_work = positions * (inputs[1][1] * prod(a["kernel"]) + 1) + numel(out)
+        return Cost(base.macs, base.flops + mask_work)
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         a = super().normalize(a, inputs)
@@ -323,6 +371,16 @@ class ConvTranspose(_ConvBase):
         return (x[0], a["out"], *out)
 
     transposed = True
+    macs_rule = "input elements x (out / groups) x prod(kernel)"
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
+        # Output y receives input x when y = x s - p + t d for a tap t < k, i.e.
+        # x in [(y + p - d(k - 1)) / s, (y + p) / s]: stride 1/s in input units.
+        windows = []
+        for k, s, pad, d in zip(a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True):
+            span = Fraction(arith.effective_kernel(k, d) - 1, s)
+            windows.append(Window(span + 1, Fraction(1, s), span - Fraction(pad[0], s)))
+        return tuple(windows)
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
         return []

@@ -6,11 +6,31 @@ where C1's squashing function adds nothing to C1's 122,304 connections, a unit's
 activation or normalisation is not a link. softmax and lrn read other units: each
 output links to the units along `dim` (softmax) or to its `size` neighbouring
 channels (lrn, fewer at the channel edges).
+
+Costs (`flops`, inference): one operation per element for an activation function
+(a transcendental counts as one, as most counting tools do), none for identity and
+dropout (off at inference), 2 for batch norm (its scale and shift folded), 3 for
+softmax (exp, sum, divide) and 2 size + 3 for lrn. No multiply-adds with weights.
+Receptive field: every op here keeps positions, except a softmax along a spatial axis.
 """
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Counts, Op, OpError, Param, dim_index, no_params, register
+from netspec.ops.base import (
+    GLOBAL,
+    POINTWISE,
+    Attrs,
+    Cost,
+    Counts,
+    Op,
+    OpError,
+    Param,
+    dim_index,
+    no_params,
+    per_element,
+    pointwise,
+    register,
+)
 from netspec.values import Shape, numel, show_shape
 
 
@@ -18,6 +38,9 @@ class Elementwise(Op):
     counts = no_params
     min_rank = 1
     connection_rule = "none: a unit's own transform is not a link"
+    receptive = pointwise
+    cost = per_element(1)
+    flops_rule = "1 per element"
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         self.check_rank(inputs)
@@ -27,17 +50,18 @@ class Elementwise(Op):
         return 0
 
 
-def _simple(op_name: str, summary: str, *params: Param) -> None:
+def _simple(op_name: str, summary: str, *params: Param, **rules: object) -> None:
     register(
         type(
             op_name.title().replace("_", ""),
             (Elementwise,),
-            {"name": op_name, "summary": summary, "params": params},
+            {"name": op_name, "summary": summary, "params": params, **rules},
         )
     )
 
 
-_simple("identity", "passes its input through")
+_NOTHING = {"cost": per_element(0), "flops_rule": "0", "view": True}
+_simple("identity", "passes its input through", **_NOTHING)
 _simple("relu", "max(0, x)")
 _simple("relu6", "min(max(0, x), 6)")
 _simple("leaky_relu", "x if x > 0 else slope * x", Param("slope", "float", 0.01))
@@ -48,6 +72,8 @@ _simple(
     "a * tanh(s * x); LeCun's f(a) = 1.7159 tanh(2a/3)",
     Param("a", "float", 1.7159),
     Param("s", "float", 0.6667),
+    cost=per_element(3),
+    flops_rule="3 per element (multiply, tanh, multiply)",
 )
 _simple("elu", "x if x > 0 else alpha (exp(x) - 1)", Param("alpha", "float", 1.0))
 _simple("gelu", "x * Phi(x)")
@@ -59,6 +85,9 @@ class Dropout(Elementwise):
     name = "dropout"
     params = (Param("p", "float", 0.5),)
     summary = "zeroes units with probability p while training"
+    cost = per_element(0)
+    flops_rule = "0 (off at inference)"
+    view = True  # at inference PyTorch returns its input
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         if not 0.0 <= a["p"] <= 1.0:
@@ -73,6 +102,12 @@ class Dropout(Elementwise):
 
 class _Softmax(Elementwise):
     params = (Param("dim", "int", 1),)
+    cost = per_element(3)
+    flops_rule = "3 per element (exp, sum, divide)"
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        spatial = len(out) >= 3 and a["dim"] % len(out) >= 2
+        return GLOBAL if spatial else POINTWISE
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
@@ -129,6 +164,8 @@ class BatchNorm(Elementwise):
     )
     min_rank, max_rank = 2, 5
     summary = "batch normalisation over dim 1 (channels or features)"
+    cost = per_element(2)
+    flops_rule = "2 per element (inference: scale and shift, folded from mean and variance)"
     param_rule = (
         "2 per channel (scale, shift) when affine; buffers: running mean and variance"
         " (2 per channel) + 1 batch counter, as PyTorch saves them"
@@ -170,6 +207,10 @@ class LRN(Elementwise):
     )
     connection_rule = "each unit links to the channels of its window (size//2 before, "
     connection_rule += "(size-1)//2 after, as PyTorch), fewer at the channel edges"
+    flops_rule = "2 size + 3 per element (squares and sum over the window, scale, power, divide)"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, (2 * a["size"] + 3) * numel(out))
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         c = out[1]

@@ -2,11 +2,17 @@
 
 Connections: every output unit links to every input feature, plus a bias link:
 F6 = (120 + 1) x 84 = 10,164. rbf has no bias: 10 x 84 = 840.
+
+Multiply-adds: in x out per position (F6: 120 x 84 = 10,080); a linear layer on
+[N, L, F] applies at each of the L positions. rbf is a distance, not a weight
+product: no multiply-adds, 3 FLOPs (subtract, square, add) per link.
+Receptive field: a linear layer mixes its last axis; on [N, features] it keeps the
+field it was given (global after a flatten).
 """
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Counts, Op, OpError, Param, register
+from netspec.ops.base import GLOBAL, POINTWISE, Attrs, Cost, Counts, Op, OpError, Param, register
 from netspec.values import Shape, numel, show_shape
 
 
@@ -28,6 +34,15 @@ class Linear(Op):
     summary = "fully connected layer acting on the last dimension"
     param_rule = "in x out weights + out biases"
     connection_rule = "(in + 1 bias link) x output units"
+    macs_rule = "output elements x in"
+    flops_rule = "2 x macs + one add per output element for the bias"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        macs = numel(out) * inputs[0][-1]
+        return Cost(macs, 2 * macs + (numel(out) if a["bias"] else 0))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        return GLOBAL if len(out) >= 3 else POINTWISE
 
     def rank_help(self) -> str:
         return "linear acts on the last dimension; insert `flatten` to feed it a feature map"
@@ -59,6 +74,13 @@ class RBF(Op):
     summary = "Euclidean radial-basis units: y_i = sum_j (x_j - w_ij)^2 (LeNet-5's output)"
     param_rule = "units x in centre coordinates, fixed unless trainable=true"
     connection_rule = "in x units (no bias)"
+    flops_rule = "3 x in per output element (subtract, square, add)"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, 3 * inputs[0][-1] * numel(out))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        return POINTWISE
 
     def rank_help(self) -> str:
         return "rbf acts on [N, features]; insert `flatten` before it"

@@ -2,11 +2,29 @@
 
 Connections: add links each output unit to the k units it sums (k inputs); concat
 only places units side by side (none).
+
+Costs: add does k - 1 additions per output element; concat copies (0 FLOPs). The
+receptive field of a merge is the union of its branches' fields, which the analysis
+computes (netspec.analysis.receptive); the op itself keeps positions, except a concat
+along a spatial axis, which places different positions side by side.
 """
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Op, OpError, Param, dim_index, no_params, register
+from netspec.ops.base import (
+    GLOBAL,
+    POINTWISE,
+    Attrs,
+    Cost,
+    Op,
+    OpError,
+    Param,
+    dim_index,
+    no_params,
+    per_element,
+    pointwise,
+    register,
+)
 from netspec.values import Shape, numel, show_shape
 
 
@@ -18,6 +36,11 @@ class Add(Op):
     min_rank = 1
     summary = "elementwise sum of tensors of equal shape (residual connections)"
     connection_rule = "k links per output unit for k summed tensors"
+    flops_rule = "k - 1 per output element for k summed tensors"
+    receptive = pointwise
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, (len(inputs) - 1) * numel(out))
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         first = inputs[0]
@@ -51,6 +74,12 @@ class Concat(Op):
     min_rank = 1
     summary = "joins tensors along dim (channels by default); other dims must match"
     connection_rule = "none (wiring)"
+    cost = per_element(0)
+    flops_rule = "0 (a copy)"
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        spatial = len(out) >= 3 and a["dim"] % len(out) >= 2
+        return GLOBAL if spatial else POINTWISE
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         first, dim = inputs[0], a["dim"]

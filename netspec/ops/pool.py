@@ -10,7 +10,20 @@ from __future__ import annotations
 from math import gcd, prod
 
 from netspec.ops import arith
-from netspec.ops.base import Attrs, Counts, Op, OpError, OpWarning, Param, no_params, register
+from netspec.ops.base import (
+    UNEVEN,
+    Attrs,
+    Cost,
+    Counts,
+    Op,
+    OpError,
+    OpWarning,
+    Param,
+    Window,
+    no_params,
+    register,
+    window,
+)
 from netspec.ops.conv import axis_names, floor_warnings
 from netspec.values import Shape, numel
 
@@ -19,6 +32,18 @@ class _WindowPool(Op):
     counts = no_params
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to the input units inside its window (not padding)"
+    flops_rule = "prod(kernel) per output element"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, prod(a["kernel"]) * numel(out))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
+        return tuple(
+            window(arith.effective_kernel(k, d), s, pad[0])
+            for k, s, pad, d in zip(
+                a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True
+            )
+        )
 
     def rank_help(self) -> str:
         return "pooling needs [N, C, L], [N, C, H, W] or [N, C, D, H, W]"
@@ -126,6 +151,11 @@ class Subsample(_WindowPool):
     params = (Param("kernel", "ints", minimum=1),)
     summary = "LeNet-5 subsampling: per map, coefficient x sum(window) + bias"
     param_rule = "2 per map: one coefficient and one bias"
+    flops_rule = "prod(kernel) + 1 per output element (window sum, coefficient, bias)"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, (prod(a["kernel"]) + 1) * numel(out))
+
     connection_rule = "(window size + 1 bias link) x output units"
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
@@ -144,6 +174,13 @@ class _GlobalPool(Op):
     counts = no_params
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to every position of its channel"
+    flops_rule = "1 per input element"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, numel(inputs[0]))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
+        return tuple(window(n, n, 0) for n in inputs[0][2:])
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         self.check_rank(inputs)
@@ -181,6 +218,19 @@ class _AdaptivePool(Op):
     min_rank, max_rank = 3, 5
     params = (Param("size", "ints", minimum=1, doc="output size, one int or one per spatial dim"),)
     connection_rule = "each output unit links to the positions of its adaptive window"
+    flops_rule = "1 per position read: the window lengths summed over the output"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        return Cost(0, self.connections(a, inputs, out))
+
+    def receptive(
+        self, a: Attrs, inputs: tuple[Shape, ...], out: Shape
+    ) -> tuple[Window, ...] | str:
+        # Equal windows when the size divides; otherwise they differ in length and spacing.
+        sizes = list(zip(inputs[0][2:], a["size"], strict=True))
+        if any(i % o for i, o in sizes):
+            return UNEVEN
+        return tuple(window(i // o, i // o, 0) for i, o in sizes)
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)

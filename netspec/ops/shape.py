@@ -3,13 +3,32 @@
 Connections: flatten and reshape are wiring (none). upsample's nearest mode copies
 (none); the interpolating modes link each output unit to the 2^r input units it
 blends (r = spatial rank), as the interpolation formula reads them.
+
+Costs: flatten and reshape are views (0 FLOPs, no new memory); nearest upsampling
+copies (0); the interpolating modes weigh and sum their 2^r (4^r bicubic) inputs:
+2 x 2^r - 1 per output element. Receptive field: flatten and reshape of spatial axes
+make it global; upsampling by f has stride 1/f (docs/costs.md).
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from math import floor, prod
 
-from netspec.ops.base import Attrs, Op, OpError, Param, dim_index, no_params, register
+from netspec.ops.base import (
+    GLOBAL,
+    POINTWISE,
+    Attrs,
+    Cost,
+    Op,
+    OpError,
+    Param,
+    Window,
+    dim_index,
+    no_params,
+    per_element,
+    register,
+)
 from netspec.values import Shape, numel, show_shape, show_value
 
 
@@ -21,6 +40,12 @@ class Flatten(Op):
     min_rank = 1
     summary = "joins every dimension from start_dim on into one"
     connection_rule = "none (wiring)"
+    cost = per_element(0)
+    flops_rule = "0 (a view)"
+    view = True
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x, start = inputs[0], a["start_dim"]
@@ -52,6 +77,12 @@ class Reshape(Op):
     min_rank = 1
     summary = "gives the same elements a new shape"
     connection_rule = "none (wiring)"
+    cost = per_element(0)
+    flops_rule = "0 (a view)"
+    view = True
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
+        return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
@@ -133,6 +164,16 @@ class Upsample(Op):
     connection_rule = (
         "nearest: none (a copy); linear modes: 2^rank links per output unit (4^r bicubic)"
     )
+    flops_rule = "nearest: 0 (a copy); linear modes: 2 x 2^r - 1 per output element (4^r bicubic)"
+
+    def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
+        if a["mode"] == "nearest":
+            return Cost()
+        taps = (4 if a["mode"] == "bicubic" else 2) ** (len(out) - 2)
+        return Cost(0, (2 * taps - 1) * numel(out))
+
+    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
+        return tuple(_upsample_window(Fraction(str(f)), a["mode"]) for f in a["scale"])
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)
@@ -176,3 +217,18 @@ class Upsample(Op):
     def describe(self, a: Attrs) -> str:
         scales = {show_value(s) for s in a["scale"]}
         return f"upsample x{'x'.join(sorted(scales))} {a['mode']}"
+
+
+def _upsample_window(f: Fraction, mode: str) -> Window:
+    """Input interval read by output y, as y / f minus a padding, over an extent.
+
+    nearest reads floor(y / f) (PyTorch with a scale factor), which lies in
+    [y/f - (p - 1)/p, y/f] for f = p/q. The interpolating modes read floor(c) .. floor(c) + 1
+    (bicubic floor(c) - 1 .. floor(c) + 2) around c = (y + 1/2) / f - 1/2, a bound of
+    [c - 1, c + 1] ([c - 2, c + 2]); at the borders PyTorch clamps, which only narrows it.
+    """
+    if mode == "nearest":
+        slack = Fraction(f.numerator - 1, f.numerator)
+        return Window(slack + 1, 1 / f, slack)
+    reach = 2 if mode == "bicubic" else 1
+    return Window(Fraction(2 * reach + 1), 1 / f, reach + Fraction(1, 2) - 1 / (2 * f))
