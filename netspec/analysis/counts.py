@@ -1,18 +1,23 @@
-"""Parameters, buffers and connections per layer, per statement and in total.
+"""Parameters, buffers, connections, costs, receptive fields and activation sizes
+per layer, per statement and in total.
 
 Assumes a valid Graph (shapes already checked by elaboration). Each figure comes from
 the op's own rule in :mod:`netspec.ops`; an op without a rule raises rather than
-counting zero. Teaching warnings (W-*) come from the ops' warning rules, positioned
-at the layer's source.
+counting zero. Teaching warnings (W-*) come from the ops' warning rules and from the
+receptive-field pass, positioned at the layer's source. Nothing here allocates tensors:
+a network at a huge input costs what a small one does.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from netspec.analysis.memory import Memory, activation_elements, memory
+from netspec.analysis.receptive import Field, receptive_fields
 from netspec.errors import Diagnostic
 from netspec.ir import Graph, Node
 from netspec.ops import REGISTRY, Counts
+from netspec.ops.base import Cost
 from netspec.values import Shape
 
 
@@ -25,6 +30,9 @@ class LayerFigures(NamedTuple):
     output_shape: Shape
     counts: Counts
     connections: int
+    cost: Cost
+    receptive_field: Field | None  # None: unknown, or the network has no spatial input
+    activations: int  # elements the layer allocates for its output, per sample (0: a view)
 
 
 class StatementFigures(NamedTuple):
@@ -33,6 +41,7 @@ class StatementFigures(NamedTuple):
     counts: Counts
     connections: int
     layers: tuple[int, ...]  # indices into Analysis.layers
+    cost: Cost
 
 
 class Totals(NamedTuple):
@@ -41,6 +50,9 @@ class Totals(NamedTuple):
     fixed_params: int
     buffers: int
     connections: int
+    macs: int
+    flops: int
+    activations: int  # elements of all layer outputs, per sample
 
     @property
     def param_bytes_fp32(self) -> int:
@@ -53,10 +65,17 @@ class Analysis(NamedTuple):
     statements: tuple[StatementFigures, ...]
     totals: Totals
     warnings: tuple[Diagnostic, ...]
+    field_input: str | None  # the input the receptive fields refer to
 
     @property
     def name(self) -> str:
         return self.graph.name
+
+    def memory(self, dtype: str = "float32", batch: int = 1) -> Memory:
+        """Memory figures for `dtype` and `batch` samples (where the batch is symbolic)."""
+        t = self.totals
+        allocated = tuple(layer.activations for layer in self.layers)
+        return memory(self.graph, allocated, t.params, t.trainable_params, t.buffers, dtype, batch)
 
     def layer(self, path: str) -> LayerFigures:
         for layer in self.layers:
@@ -71,7 +90,7 @@ class Analysis(NamedTuple):
         raise KeyError(name)
 
 
-def _layer(graph: Graph, node: Node) -> LayerFigures:
+def _layer(graph: Graph, node: Node, field: Field | None, activations: int) -> LayerFigures:
     op = REGISTRY[node.op]
     inputs, out = graph.input_shapes(node), graph.output_shape(node)
     attrs = dict(node.attrs)
@@ -84,7 +103,17 @@ def _layer(graph: Graph, node: Node) -> LayerFigures:
         out,
         op.counts(attrs, inputs, out),
         op.connections(attrs, inputs, out),
+        op.cost(attrs, inputs, out),
+        field,
+        activations,
     )
+
+
+def _cost_total(costs) -> Cost:
+    macs = flops = 0
+    for c in costs:
+        macs, flops = macs + c.macs, flops + c.flops
+    return Cost(macs, flops)
 
 
 def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
@@ -97,9 +126,15 @@ def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
 
 
 def analyze(graph: Graph) -> Analysis:
-    """Count parameters and connections of every layer of `graph`."""
-    layers = tuple(_layer(graph, node) for node in graph.nodes)
+    """Count parameters, connections and costs and trace receptive fields through `graph`."""
+    fields = receptive_fields(graph)
+    allocated = activation_elements(graph)
+    layers = tuple(
+        _layer(graph, node, fields.by_path[node.path], new)
+        for node, new in zip(graph.nodes, allocated, strict=True)
+    )
     warnings = [w for node in graph.nodes for w in _warnings(graph, node)]
+    warnings += fields.warnings
     statements = tuple(
         StatementFigures(
             s.name,
@@ -107,9 +142,11 @@ def analyze(graph: Graph) -> Analysis:
             Counts.total([layers[i].counts for i in range(s.first, s.end)]),
             sum(layers[i].connections for i in range(s.first, s.end)),
             tuple(range(s.first, s.end)),
+            _cost_total(layers[i].cost for i in range(s.first, s.end)),
         )
         for s in graph.statements
     )
+    cost = _cost_total(layer.cost for layer in layers)
     total = Counts.total([layer.counts for layer in layers])
     totals = Totals(
         total.params,
@@ -117,5 +154,8 @@ def analyze(graph: Graph) -> Analysis:
         total.fixed,
         total.buffers,
         sum(layer.connections for layer in layers),
+        cost.macs,
+        cost.flops,
+        sum(allocated),
     )
-    return Analysis(graph, layers, statements, totals, tuple(warnings))
+    return Analysis(graph, layers, statements, totals, tuple(warnings), fields.input)

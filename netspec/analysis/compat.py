@@ -1,0 +1,153 @@
+"""What torchinfo and fvcore count, op by op, so netspec can reproduce their totals.
+
+Each table maps a netspec op to the figure the other tool reports for the PyTorch
+module netspec lowers that op to (docs/costs.md lists the sources, file and line, and
+tests/data/conventions.json the measurements these rules are tested against). An op
+missing from a table has no formula: the tool would see a module netspec cannot
+predict (LeNet-5's subsample and rbf are custom modules), and the total is marked
+incomplete rather than counting it as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import prod
+
+from netspec.analysis.counts import LayerFigures
+
+Rule = Callable[[LayerFigures], int]
+
+
+def _batch(layer: LayerFigures) -> int:
+    n = layer.output_shape[0]
+    return n if isinstance(n, int) else 1
+
+
+def _numel(shape) -> int:
+    return prod(d for d in shape if isinstance(d, int))
+
+
+def _zero(layer: LayerFigures) -> int:
+    return 0
+
+
+def _params_per_position(layer: LayerFigures) -> int:
+    # torchinfo (layer_info.py, calculate_macs): for a module whose class name contains
+    # "Conv", parameters x output_size[:1] + output_size[2:] -- the output's positions,
+    # also for a transposed convolution, and the bias included.
+    out = layer.output_shape
+    return layer.counts.params * _numel(out[:1] + out[2:])
+
+
+def _params_per_sample(layer: LayerFigures) -> int:
+    # torchinfo: any other module, output_size[0] x parameters (a Linear on [N, L, F]
+    # counts once per batch entry, not per position).
+    return _batch(layer) * layer.counts.trainable
+
+
+def _plain_conv(rule: Rule) -> Rule:
+    def cost(layer: LayerFigures) -> int | None:
+        return None if "table" in layer.description else rule(layer)
+
+    return cost
+
+
+TORCHINFO: dict[str, Callable[[LayerFigures], int | None]] = {
+    "conv": _plain_conv(_params_per_position),
+    "conv_transpose": _params_per_position,
+    "linear": _params_per_sample,
+    "bn": _params_per_sample,
+    "prelu": _params_per_sample,
+    **{
+        op: _zero
+        for op in [
+            "identity",
+            "relu",
+            "relu6",
+            "leaky_relu",
+            "sigmoid",
+            "tanh",
+            "elu",
+            "gelu",
+            "silu",
+            "dropout",
+            "softmax",
+            "log_softmax",
+            "lrn",
+            "add",
+            "concat",
+            "maxpool",
+            "avgpool",
+            "global_avgpool",
+            "global_maxpool",
+            "adaptive_avgpool",
+            "adaptive_maxpool",
+            "flatten",
+            "reshape",
+            "upsample",
+            "scaled_tanh",
+        ]
+    },
+}
+
+
+def _macs(layer: LayerFigures) -> int:
+    return layer.cost.macs
+
+
+def _input_elements(layer: LayerFigures) -> int:
+    return _numel(layer.input_shapes[0])
+
+
+def _output_elements(layer: LayerFigures) -> int:
+    return _numel(layer.output_shape)
+
+
+def _batch_norm_eval(layer: LayerFigures) -> int:
+    # fvcore jit_handles.batchnorm_flop_jit, not training: input elements, twice when
+    # the layer is affine.
+    return _input_elements(layer) * (2 if layer.counts.trainable else 1)
+
+
+def _upsample(layer: LayerFigures) -> int:
+    # fvcore: upsample_nearest2d 1 per output element, upsample_bilinear2d 4.
+    return _output_elements(layer) * (1 if layer.description.endswith("nearest") else 4)
+
+
+FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
+    "conv": _plain_conv(_macs),
+    "conv_transpose": _macs,
+    "linear": _macs,
+    "bn": _batch_norm_eval,
+    "adaptive_avgpool": _input_elements,
+    "global_avgpool": _input_elements,
+    "upsample": _upsample,
+    **{
+        op: _zero
+        for op in [
+            "identity",
+            "relu",
+            "relu6",
+            "leaky_relu",
+            "sigmoid",
+            "tanh",
+            "elu",
+            "gelu",
+            "silu",
+            "dropout",
+            "softmax",
+            "log_softmax",
+            "lrn",
+            "add",
+            "concat",
+            "maxpool",
+            "avgpool",
+            "global_maxpool",
+            "adaptive_maxpool",
+            "flatten",
+            "reshape",
+            "prelu",
+            "scaled_tanh",
+        ]
+    },
+}
