@@ -1,9 +1,9 @@
-"""The command line: `netspec check SPEC`.
+"""The command line: `netspec check SPEC` and `netspec diff A B`.
 
-Exit status: 0 when the spec checks (and any --max budget holds), 1 on errors in the
-spec, 2 on misuse of the command line. Errors go to stderr, rendered with file, line,
-column, caret and hint; never a traceback. Only the chosen output format's module is
-imported, and never torch or onnx.
+Exit status: 0 when the spec checks and every --max budget holds, 1 on errors in the
+spec, 2 on misuse of the command line, 3 when a budget is exceeded. Errors go to
+stderr, rendered with file, line, column, caret and hint; never a traceback. Only the
+chosen output format's module is imported, and never torch or onnx.
 """
 
 from __future__ import annotations
@@ -15,21 +15,15 @@ import sys
 from netspec.errors import CompileError, render
 
 FORMATS = ("table", "json", "csv", "markdown")
+CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
+DTYPES = ("float32", "float16", "bfloat16", "int8")  # netspec.analysis.memory
+COLUMNS = ("shape", "params", "connections", "cost", "share", "rf", "memory")
+EXIT_BUDGET = 3
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="netspec", description=__doc__.splitlines()[0])
-    parser.add_argument("--version", action="version", version=_version())
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    check = sub.add_parser(
-        "check",
-        help="check a spec and report shapes, parameters, connections",
-        description="Check a .netspec file statically and report every "
-        "layer's output shape, parameters and connections.",
-    )
-    check.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5, resnet50)")
-    check.add_argument("--network", help="check only this network of the file")
-    check.add_argument(
+def _spec_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--network", help="only this network of the file")
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -37,14 +31,96 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="override a network parameter (repeatable): --set classes=10",
     )
+    parser.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="macs",
+        help="how costs are counted (default macs: conv/linear multiply-adds, bias excluded)",
+    )
+
+
+def _check_parser(sub) -> None:
+    check = sub.add_parser(
+        "check",
+        help="check a spec and report shapes, parameters, costs, receptive fields, memory",
+        description="Check a .netspec file statically and report every layer's output "
+        "shape, parameters, connections, cost, receptive field and memory.",
+    )
+    check.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5, resnet50)")
+    _spec_arguments(check)
     check.add_argument(
-        "--depth",
-        type=int,
-        default=0,
-        help="table rows: 0 = statements, N = N levels of blocks below them",
+        "--depth", type=int, default=0, help="table rows: 0 = statements, N = N levels of blocks"
     )
     check.add_argument("--format", choices=FORMATS, default="table")
+    check.add_argument("--dtype", choices=DTYPES, default="float32", help="for memory figures")
+    check.add_argument(
+        "--batch", type=int, default=1, help="samples per batch for activation memory (default 1)"
+    )
+    check.add_argument(
+        "--columns",
+        type=_columns,
+        default=COLUMNS,
+        help=f"table columns, comma-separated, from {','.join(COLUMNS)}",
+    )
+    check.add_argument("--top", type=int, default=0, metavar="K", help="list the K heaviest layers")
+    check.add_argument(
+        "--max-params", type=_amount, metavar="X", help="exit 3 if parameters exceed X (25M)"
+    )
+    check.add_argument(
+        "--max-macs", type=_amount, metavar="Y", help="exit 3 if multiply-adds exceed Y (4.1G)"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netspec", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _check_parser(sub)
+    diff = sub.add_parser(
+        "diff",
+        help="compare two specs statement by statement",
+        description="Per-statement and total differences of parameters, cost and "
+        "activation memory between two specs (or one spec with two parameter sets).",
+    )
+    diff.add_argument("a", help="the first spec (file or zoo name)")
+    diff.add_argument("b", help="the second spec")
+    _spec_arguments(diff)
+    for side in ("a", "b"):
+        diff.add_argument(
+            f"--set-{side}",
+            dest=f"overrides_{side}",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help=f"override a parameter of {side.upper()} only",
+        )
+    diff.add_argument("--format", choices=("table", "json"), default="table")
     return parser
+
+
+def _columns(text: str) -> tuple[str, ...]:
+    chosen = tuple(c.strip() for c in text.split(",") if c.strip())
+    unknown = [c for c in chosen if c not in COLUMNS]
+    if unknown or not chosen:
+        shown = ", ".join(unknown) or "(none given)"
+        raise argparse.ArgumentTypeError(f"unknown column {shown}; choose from {','.join(COLUMNS)}")
+    return chosen
+
+
+_SUFFIX = {"k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def _amount(text: str) -> int:
+    """`25557032`, `25_557_032`, `25.6M`, `4.1G`, `3e9`: a count."""
+    clean = text.strip().replace("_", "").replace(",", "")
+    scale = _SUFFIX.get(clean[-1:].lower(), 1)
+    number = clean[:-1] if scale != 1 else clean
+    try:
+        value = float(number) * scale
+    except ValueError:
+        message = f"expected a count such as 25M or 4.1G, got '{text}'"
+        raise argparse.ArgumentTypeError(message) from None
+    return int(value)
 
 
 def _version() -> str:
@@ -75,40 +151,101 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         overrides = dict(parse_override(text) for text in args.overrides)
+        if args.command == "diff":
+            sides = [
+                {**overrides, **dict(map(parse_override, getattr(args, f"overrides_{s}")))}
+                for s in "ab"
+            ]
     except ValueError as exc:
         print(f"netspec: error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "diff":
+        return _diff(args, *sides)
     return _check(args, overrides)
 
 
-def _check(args: argparse.Namespace, overrides: dict[str, object]) -> int:
+def _analyses(spec: str, network: str | None, overrides: dict, fmt: str):
+    """Analyses of a spec, or None after printing its errors."""
     from netspec.api import check, load
 
     try:
-        source = load(args.spec)
-        analyses = check(source, args.network, overrides)
+        source = load(spec)
+        return source, check(source, network, overrides)
     except CompileError as exc:
-        _print_errors(exc, args.format, args.spec)
+        _print_errors(exc, fmt, spec)
+        return None
+
+
+def _check(args: argparse.Namespace, overrides: dict[str, object]) -> int:
+    loaded = _analyses(args.spec, args.network, overrides, args.format)
+    if loaded is None:
         return 1
+    source, analyses = loaded
     from netspec import report
 
+    options = report.Options(
+        args.convention, args.dtype, args.batch, args.columns, args.top, args.depth
+    )
     if args.format == "json":
-        print(report.to_json(analyses, source.name))
+        print(report.to_json(analyses, source.name, options))
     elif args.format == "csv":
-        sys.stdout.write(report.to_csv(analyses))
+        sys.stdout.write(report.to_csv(analyses, options))
     elif args.format == "markdown":
-        sys.stdout.write(report.to_markdown(analyses))
+        sys.stdout.write(report.to_markdown(analyses, options))
     else:
-        from rich.console import Console
-
-        # A pipe or file gets a wide table rather than rich's default of 80 columns.
-        console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-        for analysis in analyses:
-            console.print(report.table(analysis, args.depth))
+        _print_tables(analyses, options)
     if args.format in ("csv", "markdown"):
         for analysis in analyses:
             for warning in analysis.warnings:
                 print(render(warning) + "\n", file=sys.stderr)
+    return _budgets(args, analyses)
+
+
+def _print_tables(analyses, options) -> None:
+    from rich.console import Console
+
+    from netspec import report, report_table
+
+    # A pipe or file gets a wide table rather than rich's default of 80 columns.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+    for analysis in analyses:
+        console.print(report_table.table(report.figures(analysis, options)))
+
+
+def _budgets(args: argparse.Namespace, analyses) -> int:
+    """Exit 3, with a line per exceeded budget on stderr, when a --max limit is broken."""
+    broken = []
+    for a in analyses:
+        for what, limit, value in (
+            ("parameters", args.max_params, a.totals.params),
+            ("multiply-adds", args.max_macs, a.totals.macs),
+        ):
+            if limit is not None and value > limit:
+                broken.append(
+                    f"netspec: budget exceeded: {a.name} has {value:,} {what}, "
+                    f"over the limit of {limit:,} by {value - limit:,}"
+                )
+    for line in broken:
+        print(line, file=sys.stderr)
+    return EXIT_BUDGET if broken else 0
+
+
+def _diff(args: argparse.Namespace, overrides_a: dict, overrides_b: dict) -> int:
+    a = _analyses(args.a, args.network, overrides_a, args.format)
+    b = _analyses(args.b, args.network, overrides_b, args.format)
+    if a is None or b is None:
+        return 1
+    from netspec import diff
+
+    pairs = diff.pair_networks(a[1], b[1])
+    if args.format == "json":
+        print(json.dumps(diff.to_json(pairs, args.convention)))
+    else:
+        from rich.console import Console
+
+        console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+        for pair in pairs:
+            console.print(diff.table(pair, args.convention))
     return 0
 
 
