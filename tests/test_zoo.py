@@ -91,6 +91,44 @@ TOTALS = {
     # Spec header: 538,122. Buffers as PyTorch's BatchNorm1d saves them: running mean and
     # variance per feature + num_batches_tracked: (2 * 512 + 1) + (2 * 256 + 1) = 1,538.
     "mlp": (538_122, 0, (2 * 512 + 1) + (2 * 256 + 1), None),
+    # The six below: measured on torchvision 0.28's models (get_model(name, weights=None),
+    # torch 2.13): sum(p.numel() for p in model.parameters()) and the same over
+    # model.buffers() (BN running mean + var + num_batches_tracked, 2C + 1 per BN).
+    # num_params of the IMAGENET1K_V1 weights agrees for each.
+    # mobilenet_v2: 3,504,872 parameters, 34,164 buffer elements (52 BN).
+    "mobilenet_v2": (3_504_872, 0, 34_164, None),
+    # densenet121: 7,978,856 parameters, 83,769 buffer elements (121 BN).
+    "densenet121": (7_978_856, 0, 83_769, None),
+    # squeezenet1_1: 1,235,496 parameters; no batch norm, no buffers.
+    "squeezenet1_1": (1_235_496, 0, 0, None),
+    # vgg16_bn: 138,365,992 parameters, 8,461 buffer elements (13 BN over 4,224 channels).
+    "vgg16_bn": (138_365_992, 0, 8_461, None),
+    # resnet34: 21,797,672 parameters, 17,060 buffer elements (36 BN).
+    "resnet34": (21_797_672, 0, 17_060, None),
+    # resnet101: 44,549,160 parameters, 105,448 buffer elements (104 BN).
+    "resnet101": (44_549_160, 0, 105_448, None),
+}
+
+# Conv + linear multiply-adds at batch 1, 224x224, bias excluded (torchvision's "GFLOPS"
+# convention) of every zoo spec that has an exact torchvision counterpart: for each
+# Conv2d out.numel() x in_channels / groups x kh x kw, for each Linear
+# out.numel() x in_features, summed over the forward pass of torchvision's model.
+# alexnet_torchvision, vgg16, resnet50: totals.macs of tests/data/reference/alexnet.json,
+# vgg16.json, resnet50.json; resnet18: its spec header. All ten (these four too) measured
+# with forward hooks on torchvision 0.28's models (get_model(name, weights=None), torch
+# 2.13, input 1x3x224x224). Each agrees with the GFLOPS of its IMAGENET1K_V1 weights to
+# the digits given there.
+TORCHVISION_MACS = {
+    "alexnet_torchvision": 714_188_480,  # GFLOPS 0.714
+    "vgg16": 15_470_264_320,  # GFLOPS 15.47
+    "resnet18": 1_814_073_344,  # GFLOPS 1.814
+    "resnet50": 4_089_184_256,  # GFLOPS 4.089
+    "resnet34": 3_663_761_408,  # GFLOPS 3.664
+    "resnet101": 7_801_405_440,  # GFLOPS 7.801
+    "vgg16_bn": 15_470_264_320,  # GFLOPS 15.47 (batch norm adds no multiply-adds)
+    "mobilenet_v2": 300_774_272,  # GFLOPS 0.301
+    "densenet121": 2_834_161_664,  # GFLOPS 2.834
+    "squeezenet1_1": 349_151_936,  # GFLOPS 0.349
 }
 
 
