@@ -135,7 +135,7 @@ def test_receptive_field_of_a_chain_is_what_autograd_sees(chain, n):
         hypothesis.assume(False)
     seen, position = dependent_inputs(factories, n)
     lo, hi = interval(a.layers[-1].receptive_field, position)
-    hypothesis.assume(0 <= lo and hi <= n - 1)  # the field inside the input: exact ends
+    hypothesis.assume(lo >= 0 and hi <= n - 1)  # the field inside the input: exact ends
     assert (min(seen), max(seen)) == (lo, hi)
 
 
@@ -172,7 +172,7 @@ def test_receptive_field_across_branches_is_the_union(left, right):
 
     seen, position = dependent_inputs([Branches], n)
     lo, hi = interval(field, position)
-    hypothesis.assume(0 <= lo and hi <= n - 1)
+    hypothesis.assume(lo >= 0 and hi <= n - 1)
     assert (min(seen), max(seen)) == (lo, hi)
 
 
@@ -199,4 +199,6 @@ def test_transposed_convolution_field_contains_every_contributing_input(k, s, p,
     # The continuous interval is tight: rounding at the conv's positions loses less than
     # one of them (pre_stride input positions) at each end.
     assert hi - lo + 1 <= max(seen) - min(seen) + 1 + 2 * pre_stride
+
+
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
