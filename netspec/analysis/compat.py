@@ -110,8 +110,17 @@ def _batch_norm_eval(layer: LayerFigures) -> int:
 
 
 def _upsample(layer: LayerFigures) -> int:
-    # fvcore: upsample_nearest2d 1 per output element, upsample_bilinear2d 4.
+    # fvcore (flop_count.py:40-41): upsample_nearest2d 1 per output element,
+    # upsample_bilinear2d 4; the 1-d, 3-d and bicubic kernels have no handle (0).
+    if len(layer.output_shape) != 4 or layer.description.endswith("bicubic"):
+        return 0
     return _output_elements(layer) * (1 if layer.description.endswith("nearest") else 4)
+
+
+def _adaptive_avg_2d(layer: LayerFigures) -> int:
+    # fvcore (flop_count.py:42): adaptive_avg_pool2d reads each input element once; the
+    # 1-d and 3-d kernels have no handle (0). netspec's global_avgpool lowers to it.
+    return _input_elements(layer) if len(layer.output_shape) == 4 else 0
 
 
 FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
@@ -119,8 +128,8 @@ FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
     "conv_transpose": _macs,
     "linear": _macs,
     "bn": _batch_norm_eval,
-    "adaptive_avgpool": _input_elements,
-    "global_avgpool": _input_elements,
+    "adaptive_avgpool": _adaptive_avg_2d,
+    "global_avgpool": _adaptive_avg_2d,
     "upsample": _upsample,
     **{
         op: _zero
