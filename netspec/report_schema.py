@@ -17,11 +17,28 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class ReceptiveField(_Open):
+    size: list[float]
+    stride: list[float]
+    padding: list[float]
+
+
 class Totals(_Open):
     params: int
     trainable_params: int
     buffers: int
     connections: int
+    macs: int
+    flops: int
+    convention: str  # what `cost` counts: macs, flops, torchinfo or fvcore
+    cost: int
+    cost_complete: bool
+    input_shapes: dict[str, list[Dim]]
+    dtype: str
+    param_bytes: int
+    activation_bytes: int
+    peak_activation_bytes: int
+    training_bytes_estimate: dict[str, int]
 
 
 class StatementEntry(_Open):
@@ -42,6 +59,11 @@ class LayerEntry(_Open):
     trainable_params: int
     buffers: int
     connections: int
+    macs: int
+    flops: int
+    cost: int | None  # None: no formula under the convention
+    receptive_field: ReceptiveField | None
+    activation_bytes: int
 
 
 class DiagnosticEntry(_Open):
