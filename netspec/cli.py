@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal, InvalidOperation
 
 from netspec.errors import CompileError, render
 
@@ -54,7 +55,10 @@ def _check_parser(sub) -> None:
     check.add_argument("--format", choices=FORMATS, default="table")
     check.add_argument("--dtype", choices=DTYPES, default="float32", help="for memory figures")
     check.add_argument(
-        "--batch", type=int, default=1, help="samples per batch for activation memory (default 1)"
+        "--batch",
+        type=_positive,
+        default=1,
+        help="samples per batch for memory figures, where the batch dim is symbolic (default 1)",
     )
     check.add_argument(
         "--columns",
@@ -62,7 +66,9 @@ def _check_parser(sub) -> None:
         default=COLUMNS,
         help=f"table columns, comma-separated, from {','.join(COLUMNS)}",
     )
-    check.add_argument("--top", type=int, default=0, metavar="K", help="list the K heaviest layers")
+    check.add_argument(
+        "--top", type=_count, default=0, metavar="K", help="list the K heaviest layers"
+    )
     check.add_argument(
         "--max-params", type=_amount, metavar="X", help="exit 3 if parameters exceed X (25M)"
     )
@@ -116,11 +122,27 @@ def _amount(text: str) -> int:
     scale = _SUFFIX.get(clean[-1:].lower(), 1)
     number = clean[:-1] if scale != 1 else clean
     try:
-        value = float(number) * scale
-    except ValueError:
+        value = Decimal(number) * scale  # exact: 4.1G is 4,100,000,000, not 4,099,999,999
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or value < 0:
         message = f"expected a count such as 25M or 4.1G, got '{text}'"
-        raise argparse.ArgumentTypeError(message) from None
+        raise argparse.ArgumentTypeError(message)
     return int(value)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got '{text}'")
+    return value
+
+
+def _count(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive(text)
 
 
 def _version() -> str:

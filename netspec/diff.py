@@ -45,6 +45,11 @@ def _statement_figures(analysis: Analysis, convention: str) -> dict[str, dict]:
     return out
 
 
+def _complete_total(analysis: Analysis, convention: str) -> int | None:
+    result = costs(analysis, convention)
+    return result.total if result.complete else None  # never a partial sum as a total
+
+
 def _totals(analysis: Analysis, convention: str) -> dict:
     t = analysis.totals
     return {
@@ -52,7 +57,7 @@ def _totals(analysis: Analysis, convention: str) -> dict:
         "trainable_params": t.trainable_params,
         "buffers": t.buffers,
         "connections": t.connections,
-        "cost": costs(analysis, convention).total,
+        "cost": _complete_total(analysis, convention),
         "activations": t.activations,
     }
 

@@ -145,7 +145,7 @@ def summary_lines(f: Figures) -> list[str]:
     """The totals: parameters, connections, cost under its named convention, memory."""
     a, t, m, ct = f.analysis, f.analysis.totals, f.memory, f.costs
     inputs = ", ".join(f"{n} {show_shape(a.graph.shape(i))}" for n, i in a.graph.inputs)
-    cost = f"{ct.total:,} ({si(ct.total)})"
+    cost = _exact_and_readable(ct.total)
     if not ct.complete:
         shown = ", ".join(ct.uncounted[:3]) + (" ..." if len(ct.uncounted) > 3 else "")
         cost += f"  INCOMPLETE: no formula for {len(ct.uncounted)} layers ({shown})"
@@ -160,9 +160,9 @@ def summary_lines(f: Figures) -> list[str]:
         f"{'':33}({ct.convention.definition})",
     ]
     if ct.convention.name != "macs":
-        lines.append(f"multiply-adds  {t.macs:>18,} ({si(t.macs)})")
+        lines.append(f"multiply-adds  {_exact_and_readable(t.macs):>18}")
     if ct.convention.name != "flops":
-        lines.append(f"FLOPs          {t.flops:>18,} ({si(t.flops)})")
+        lines.append(f"FLOPs          {_exact_and_readable(t.flops):>18}")
     lines += [
         f"param memory   {size(m.param_bytes + m.buffer_bytes):>18}   {m.dtype}, buffers included",
         f"activations    {size(m.activation_bytes):>18}   all layer outputs{batch}; "
@@ -172,6 +172,11 @@ def summary_lines(f: Figures) -> list[str]:
         "saved activations)",
     ]
     return lines
+
+
+def _exact_and_readable(n: int) -> str:
+    exact = f"{n:,}"
+    return exact if si(n) == exact else f"{exact} ({si(n)})"
 
 
 def top_lines(f: Figures, k: int) -> list[str]:

@@ -72,8 +72,11 @@ class Analysis(NamedTuple):
         return self.graph.name
 
     def memory(self, dtype: str = "float32", batch: int = 1) -> Memory:
-        """Memory figures for `dtype` and `batch` samples (where the batch is symbolic)."""
+        """Memory figures for `dtype` and `batch` samples where the batch dim is symbolic
+        (a concrete batch in the input shape is already in every element count)."""
         t = self.totals
+        symbolic = any(isinstance(self.graph.shape(i)[0], str) for _, i in self.graph.inputs)
+        batch = batch if symbolic else 1
         allocated = tuple(layer.activations for layer in self.layers)
         return memory(self.graph, allocated, t.params, t.trainable_params, t.buffers, dtype, batch)
 

@@ -43,8 +43,9 @@ def peak_elements(graph: Graph, allocated: tuple[int, ...]) -> tuple[int, int]:
     for node, new in zip(graph.nodes, allocated, strict=True):
         storage[node.output] = storage[node.inputs[0]] if new == 0 and node.inputs else node.output
         size.setdefault(storage[node.output], new)
-    last_use = {s: -1 for s in size}
+    last_use = {s: -1 for s in size}  # an output nothing reads dies where it is made
     for index, node in enumerate(graph.nodes):
+        last_use[storage[node.output]] = max(last_use[storage[node.output]], index)
         for t in node.inputs:
             last_use[storage[t]] = index
     end = len(graph.nodes)

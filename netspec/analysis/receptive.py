@@ -144,7 +144,7 @@ def _union(branches: list[Field], node: Node, warnings: list) -> Field | None:
     whole = [f for f in branches if f.whole]
     if whole:
         return max(whole, key=lambda f: f.size)
-    axes = []
+    axes, off_centre = [], []
     for axis in zip(*(f.axes for f in branches), strict=True):
         strides = {a.stride for a in axis}
         if len(strides) > 1:
@@ -166,7 +166,9 @@ def _union(branches: list[Field], node: Node, warnings: list) -> Field | None:
             AxisField(max(a.size - a.padding for a in axis) + padding, axis[0].stride, padding)
         )
         if len({a.centre for a in axis}) > 1:
-            warnings.append(_centre_warning(node, axis, axes[-1]))
+            off_centre.append((axis, axes[-1]))
+    if off_centre:  # one warning per merge, showing the first axis that disagrees
+        warnings.append(_centre_warning(node, *off_centre[0]))
     return Field(tuple(axes))
 
 

@@ -6,13 +6,24 @@ F6 = (120 + 1) x 84 = 10,164. rbf has no bias: 10 x 84 = 840.
 Multiply-adds: in x out per position (F6: 120 x 84 = 10,080); a linear layer on
 [N, L, F] applies at each of the L positions. rbf is a distance, not a weight
 product: no multiply-adds, 3 FLOPs (subtract, square, add) per link.
-Receptive field: a linear layer mixes its last axis; on [N, features] it keeps the
-field it was given (global after a flatten).
+Receptive field: a linear layer mixes its last axis (a window over all of it); on
+[N, features] it keeps the field it was given (whole after a flatten).
 """
 
 from __future__ import annotations
 
-from netspec.ops.base import GLOBAL, POINTWISE, Attrs, Cost, Counts, Op, OpError, Param, register
+from netspec.ops.base import (
+    POINTWISE,
+    Attrs,
+    Cost,
+    Counts,
+    Op,
+    OpError,
+    Param,
+    Window,
+    register,
+    window,
+)
 from netspec.values import Shape, numel, show_shape
 
 
@@ -41,8 +52,14 @@ class Linear(Op):
         macs = numel(out) * inputs[0][-1]
         return Cost(macs, 2 * macs + (numel(out) if a["bias"] else 0))
 
-    def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
-        return GLOBAL if len(out) >= 3 else POINTWISE
+    def receptive(
+        self, a: Attrs, inputs: tuple[Shape, ...], out: Shape
+    ) -> tuple[Window, ...] | str:
+        x = inputs[0]
+        if len(x) < 3:
+            return POINTWISE
+        # it mixes the last axis only: a window over all of it, the others untouched
+        return (*(window(1, 1, 0) for _ in x[2:-1]), window(x[-1], x[-1], 0))
 
     def rank_help(self) -> str:
         return "linear acts on the last dimension; insert `flatten` to feed it a feature map"
