@@ -52,42 +52,39 @@ def _plain_conv(rule: Rule) -> Rule:
     return cost
 
 
+# Ops that neither tool counts under any lowering: no parameters, no handle.
+_UNCOUNTED = [
+    "identity",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "sigmoid",
+    "tanh",
+    "elu",
+    "gelu",
+    "silu",
+    "dropout",
+    "softmax",
+    "log_softmax",
+    "lrn",
+    "add",
+    "concat",
+    "maxpool",
+    "avgpool",
+    "global_maxpool",
+    "adaptive_maxpool",
+    "flatten",
+    "reshape",
+    "scaled_tanh",
+]
+
 TORCHINFO: dict[str, Callable[[LayerFigures], int | None]] = {
     "conv": _plain_conv(_params_per_position),
     "conv_transpose": _params_per_position,
     "linear": _params_per_sample,
     "bn": _params_per_sample,
     "prelu": _params_per_sample,
-    **{
-        op: _zero
-        for op in [
-            "identity",
-            "relu",
-            "relu6",
-            "leaky_relu",
-            "sigmoid",
-            "tanh",
-            "elu",
-            "gelu",
-            "silu",
-            "dropout",
-            "softmax",
-            "log_softmax",
-            "lrn",
-            "add",
-            "concat",
-            "maxpool",
-            "avgpool",
-            "global_avgpool",
-            "global_maxpool",
-            "adaptive_avgpool",
-            "adaptive_maxpool",
-            "flatten",
-            "reshape",
-            "upsample",
-            "scaled_tanh",
-        ]
-    },
+    **dict.fromkeys([*_UNCOUNTED, "global_avgpool", "adaptive_avgpool", "upsample"], _zero),
 }
 
 
@@ -131,32 +128,5 @@ FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
     "adaptive_avgpool": _adaptive_avg_2d,
     "global_avgpool": _adaptive_avg_2d,
     "upsample": _upsample,
-    **{
-        op: _zero
-        for op in [
-            "identity",
-            "relu",
-            "relu6",
-            "leaky_relu",
-            "sigmoid",
-            "tanh",
-            "elu",
-            "gelu",
-            "silu",
-            "dropout",
-            "softmax",
-            "log_softmax",
-            "lrn",
-            "add",
-            "concat",
-            "maxpool",
-            "avgpool",
-            "global_maxpool",
-            "adaptive_maxpool",
-            "flatten",
-            "reshape",
-            "prelu",
-            "scaled_tanh",
-        ]
-    },
+    **dict.fromkeys([*_UNCOUNTED, "prelu"], _zero),
 }

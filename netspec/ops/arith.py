@@ -8,7 +8,7 @@ sizes are ints; padding is given as (before, after) so asymmetric and TensorFlow
 from __future__ import annotations
 
 from netspec.errors import MAX_KERNEL
-from netspec.ops.base import OpError
+from netspec.ops.base import OpError, Window, window
 from netspec.values import Shape, show_shape
 
 
@@ -86,6 +86,15 @@ def links(a: dict, x: tuple[int, ...], out: tuple[int, ...], transposed: bool = 
             else window_pairs(o, i, k, s, d, pad[0])
         )
     return total
+
+
+def sliding_windows(a: dict) -> tuple[Window, ...]:
+    """The receptive-field window of a convolution or pooling per axis: extent
+    d(k - 1) + 1, stride s, padding before."""
+    return tuple(
+        window(effective_kernel(k, d), s, pad[0])
+        for k, s, pad, d in zip(a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True)
+    )
 
 
 def window_text(a: dict) -> str:

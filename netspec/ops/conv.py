@@ -29,7 +29,6 @@ from netspec.ops.base import (
     Param,
     Window,
     register,
-    window,
 )
 from netspec.values import Shape, numel, show_shape
 
@@ -180,12 +179,7 @@ class _ConvBase(Op):
         return Cost(macs, 2 * macs + (numel(out) if a["bias"] else 0))
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
-        return tuple(
-            window(arith.effective_kernel(k, d), s, pad[0])
-            for k, s, pad, d in zip(
-                a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True
-            )
-        )
+        return arith.sliding_windows(a)
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         x = inputs[0]

@@ -38,12 +38,7 @@ class _WindowPool(Op):
         return Cost(0, prod(a["kernel"]) * numel(out))
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
-        return tuple(
-            window(arith.effective_kernel(k, d), s, pad[0])
-            for k, s, pad, d in zip(
-                a["kernel"], a["stride"], a["padding"], a["dilation"], strict=True
-            )
-        )
+        return arith.sliding_windows(a)
 
     def rank_help(self) -> str:
         return "pooling needs [N, C, L], [N, C, H, W] or [N, C, D, H, W]"
