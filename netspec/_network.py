@@ -26,7 +26,7 @@ from netspec.errors import (
     error,
 )
 from netspec.evaluate import Poisoned, Scope, evaluate
-from netspec.ir import Graph, Node, Statement, freeze
+from netspec.ir import BlockCall, Graph, Node, Statement, freeze
 from netspec.source import Span
 from netspec.values import Shape, Tensor, numel, show_shape, type_name
 
@@ -47,6 +47,7 @@ class NetworkBuilder(StageBuilder, ControlBuilder):
         self.inputs: list[tuple[str, int]] = []
         self.outputs: list[tuple[str, int]] = []
         self.statements: list[Statement] = []
+        self.calls: list[BlockCall] = []  # appended by StageBuilder.call_block
         self.statement = ""
         self.steps = 0
 
@@ -86,6 +87,7 @@ class NetworkBuilder(StageBuilder, ControlBuilder):
             tuple(self.nodes),
             tuple(self.statements),
             self.net.span,
+            tuple(self.calls),
         )
 
     def _outputs(self, frame: Frame) -> list[tuple[str, int]]:

@@ -13,10 +13,10 @@ from __future__ import annotations
 from netspec import ast
 from netspec._binding import MISSING, Formal, Lazy, bind
 from netspec._frame import Frame
-from netspec._naming import statement_names
+from netspec._naming import definition_name_span, statement_names
 from netspec.errors import MAX_BLOCK_DEPTH, MAX_LAYERS, CallSite, did_you_mean, error
 from netspec.evaluate import Poisoned, Scope, evaluate, shown
-from netspec.ir import Node, freeze
+from netspec.ir import BlockCall, Node, freeze
 from netspec.ops import REGISTRY, Op, OpError
 from netspec.ops.base import suggest_op
 from netspec.ops.kinds import check_value
@@ -230,6 +230,7 @@ class StageBuilder:
         self.body(sub, block.body)
         if sub.stream is None or sub.stream.shape is None:
             raise Poisoned(block.name)
+        self.calls.append(_block_call(site, block, values, x, sub.stream, frame))
         return sub.stream
 
     def _check_call(self, frame: Frame, stage: ast.Stage, block: ast.BlockDef) -> None:
@@ -283,3 +284,16 @@ def _branch_note(index: int, branch: ast.Branch, tensor: Tensor) -> str:
 
 def _prefixed(op: str, message: str) -> str:
     return message if message.startswith(op) else f"{op}: {message}"
+
+
+def _block_call(
+    site: CallSite, block: ast.BlockDef, values: dict, x: Tensor, out: Tensor, frame: Frame
+) -> BlockCall:
+    """The record of a finished call; tensors are kept apart from the other arguments."""
+    tensors = tuple((k, v.id) for k, v in values.items() if isinstance(v, Tensor))
+    args = tuple((k, v) for k, v in values.items() if not isinstance(v, Tensor))
+    parent = frame.chain[-1].path if frame.chain else ""
+    definition = definition_name_span(block.span, block.name)
+    return BlockCall(
+        site.path, block.name, site.span, definition, args, tensors, x.id, out.id, parent
+    )

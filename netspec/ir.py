@@ -42,6 +42,24 @@ class Statement(NamedTuple):
     body: Span  # what it does, as written: a chain's stages, or the whole repeat / if
 
 
+class BlockCall(NamedTuple):
+    """One call of a block: the scope its layers live in (a class in generated PyTorch).
+
+    `parent` is the path of the enclosing call ("" for the network body). Tensor-valued
+    arguments are listed in `tensor_args` (name, tensor id) and left out of `args`.
+    """
+
+    path: str
+    block: str
+    span: Span  # the call as written
+    definition: Span  # the block's `block name(...)` line
+    args: tuple[tuple[str, Any], ...]
+    tensor_args: tuple[tuple[str, int], ...]
+    input: int  # tensor id of the stream the block starts from (`in`)
+    output: int  # tensor id of its final stream
+    parent: str
+
+
 class Graph(NamedTuple):
     """One elaborated network."""
 
@@ -53,6 +71,7 @@ class Graph(NamedTuple):
     nodes: tuple[Node, ...]
     statements: tuple[Statement, ...]
     span: Span
+    calls: tuple[BlockCall, ...] = ()  # in the order the calls finished (inner first)
 
     def shape(self, tensor: int) -> Shape:
         return self.shapes[tensor]

@@ -1,0 +1,296 @@
+"""The PyTorch modules that netspec ops need beyond torch.nn.
+
+Each class here is copied, source and all, into the models `netspec build` writes, so
+this module imports only torch and uses no netspec code: a generated file stays
+standalone. `to_torch` builds its modules from the same generated source, so what is
+tested is what users get. Every class is rank-generic where its op is (1-d to 3-d
+spatial), keeps parameter names PyTorch users expect (`weight`, `bias`), and registers
+no buffer that the spec does not count.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def window_sum(x, kernel, stride, dilation, out):
+    """Sum of every (dilated) window of `x`'s spatial axes: a pooling sum with no padding.
+
+    Written as a sum of strided slices, one per kernel tap, so that it works for any
+    dilation and rank, and is not a convolution (FLOP counters see no multiply-adds).
+    """
+    taps = [()]
+    for k in kernel:
+        taps = [t + (j,) for t in taps for j in range(k)]
+    total = None
+    for tap in taps:
+        index = [slice(None), slice(None)]
+        for t, d, s, o in zip(tap, dilation, stride, out, strict=True):
+            index.append(slice(t * d, t * d + (o - 1) * s + 1, s))
+        part = x[tuple(index)]
+        total = part if total is None else total + part
+    return total
+
+
+class Scope(nn.Module):
+    """A group of layers the spec names: a named statement, a merge branch, repeat copies.
+
+    `Scope(3)` holds three empty scopes named 0, 1, 2 (reached as `scope[1]`).
+    """
+
+    def __init__(self, copies: int = 0):
+        super().__init__()
+        for i in range(copies):
+            self.add_module(str(i), Scope())
+
+    def __getitem__(self, index: int) -> nn.Module:
+        return self._modules[str(index)]
+
+    def __setitem__(self, index: int, module: nn.Module) -> None:
+        self.add_module(str(index), module)
+
+
+class Add(Scope):
+    """netspec `add`: the elementwise sum of its inputs; holds its branches, if any."""
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        total = inputs[0]
+        for x in inputs[1:]:
+            total = total + x
+        return total
+
+
+class Concat(Scope):
+    """netspec `concat`: joins its inputs along `dim`; holds its branches, if any."""
+
+    def __init__(self, copies: int = 0, dim: int = 1):
+        super().__init__(copies)
+        self.dim = dim
+
+    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        return torch.cat(inputs, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class ScaledTanh(nn.Module):
+    """a tanh(s x): LeCun's squashing function f(a) = 1.7159 tanh(2a / 3) by default."""
+
+    def __init__(self, a: float = 1.7159, s: float = 0.6667):
+        super().__init__()
+        self.a, self.s = a, s
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.a * torch.tanh(self.s * x)
+
+    def extra_repr(self) -> str:
+        return f"a={self.a}, s={self.s}"
+
+
+class Subsample(nn.Module):
+    """LeNet-5's subsampling: each map's window sum times a trainable coefficient, plus a
+    trainable bias (LeCun et al. 1998, section II-B); stride = kernel, no padding."""
+
+    def __init__(self, channels: int, kernel_size: tuple[int, ...]):
+        super().__init__()
+        self.kernel_size = tuple(kernel_size)
+        self.weight = nn.Parameter(torch.empty(channels))
+        self.bias = nn.Parameter(torch.empty(channels))
+        # LeCun's initialisation: uniform in +-2.4 / fan-in (appendix C)
+        bound = 2.4 / _prod(self.kernel_size)
+        nn.init.uniform_(self.weight, -bound, bound)
+        nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        pool = (F.avg_pool1d, F.avg_pool2d, F.avg_pool3d)[x.dim() - 3]
+        sums = pool(x, self.kernel_size) * _prod(self.kernel_size)
+        view = (1, -1) + (1,) * (x.dim() - 2)
+        return sums * self.weight.view(view) + self.bias.view(view)
+
+    def extra_repr(self) -> str:
+        return f"{self.weight.numel()}, kernel_size={self.kernel_size}"
+
+
+class RBF(nn.Module):
+    """LeNet-5's output: Euclidean RBF units y_i = sum_j (x_j - w_ij)^2 (smaller = closer).
+
+    The centres are fixed parameters unless `trainable`; they start as random +-1 codes
+    (the paper's hand-drawn 7x12 bitmaps are not reproduced).
+    """
+
+    def __init__(self, in_features: int, units: int, trainable: bool = False):
+        super().__init__()
+        codes = torch.randint(0, 2, (units, in_features)).float() * 2 - 1
+        self.weight = nn.Parameter(codes, requires_grad=trainable)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return ((x.unsqueeze(1) - self.weight) ** 2).sum(-1)
+
+    def extra_repr(self) -> str:
+        units, features = self.weight.shape
+        return f"{features}, {units}, trainable={self.weight.requires_grad}"
+
+
+class TableConv(nn.Module):
+    """A convolution whose output channel o reads only the input channels `table[o]`
+    (LeNet-5's C3). `weight` holds one kernel per table entry, row after row.
+
+    Rows of equal length run as one grouped convolution over the gathered channels, so
+    the work done is exactly the table's multiply-adds.
+    """
+
+    def __init__(self, table, kernel_size, stride, dilation, bias: bool = True):
+        super().__init__()
+        self.table = [list(row) for row in table]
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        entries = sum(len(row) for row in self.table)
+        self.weight = nn.Parameter(torch.empty(entries, *kernel_size))
+        self.bias = nn.Parameter(torch.empty(len(self.table))) if bias else None
+        self.classes = self._classes()
+        self.reset_parameters()
+
+    def _classes(self):
+        """Per row length: the output channels, their gathered inputs and weight rows."""
+        starts, at = [], 0
+        for row in self.table:
+            starts.append(at)
+            at += len(row)
+        classes, order = [], []
+        for length in sorted({len(row) for row in self.table}):
+            rows = [o for o, row in enumerate(self.table) if len(row) == length]
+            inputs = [c for o in rows for c in self.table[o]]
+            entries = [starts[o] + j for o in rows for j in range(length)]
+            classes.append((rows, inputs, entries))
+            order += rows
+        self.order = [order.index(o) for o in range(len(self.table))]
+        return classes
+
+    def reset_parameters(self) -> None:
+        taps = _prod(self.kernel_size)
+        with torch.no_grad():
+            for rows, _, entries in self.classes:
+                bound = 1 / (len(entries) // len(rows) * taps) ** 0.5  # PyTorch's conv default
+                self.weight[entries] = torch.empty(len(entries), *self.kernel_size).uniform_(
+                    -bound, bound
+                )
+                if self.bias is not None:
+                    self.bias[rows] = torch.empty(len(rows)).uniform_(-bound, bound)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        conv = (F.conv1d, F.conv2d, F.conv3d)[x.dim() - 3]
+        parts = []
+        for rows, inputs, entries in self.classes:
+            weight = self.weight[entries].view(len(rows), -1, *self.kernel_size)
+            parts.append(conv(x[:, inputs], weight, None, self.stride, 0, self.dilation, len(rows)))
+        y = torch.cat(parts, 1)[:, self.order]
+        if self.bias is not None:
+            y = y + self.bias.view((1, -1) + (1,) * (y.dim() - 2))
+        return y
+
+    def extra_repr(self) -> str:
+        return f"table={self.table}, kernel_size={self.kernel_size}, stride={self.stride}"
+
+
+class PartialConv(nn.Module):
+    """Partial convolution (Liu et al. 2018): convolve x * mask and rescale each output
+    by prod(window) / sum(mask in the window); windows the mask does not touch give 0.
+
+    `padding` is F.pad's tuple (last axis first); x and the mask are zero-padded alike.
+    The mask's window sums use every mask channel; the updated mask is not returned.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 groups=1, bias=True):  # fmt: skip
+        super().__init__()
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        self.padding, self.groups = padding, groups
+        shape = (out_channels, in_channels // groups, *kernel_size)
+        self.weight = nn.Parameter(torch.empty(shape))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
+        bound = 1 / (shape[1] * _prod(kernel_size)) ** 0.5  # PyTorch's conv default
+        nn.init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            nn.init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        conv = (F.conv1d, F.conv2d, F.conv3d)[x.dim() - 3]
+        x = F.pad(x * mask, self.padding)
+        mask = F.pad(mask, self.padding)
+        y = conv(x, self.weight, None, self.stride, 0, self.dilation, self.groups)
+        covered = window_sum(mask.sum(1, keepdim=True), self.kernel_size, self.stride,
+                             self.dilation, y.shape[2:])  # fmt: skip
+        window = mask.shape[1] * _prod(self.kernel_size)
+        y = y * (window / covered.clamp(min=1))
+        if self.bias is not None:
+            y = y + self.bias.view((1, -1) + (1,) * (y.dim() - 2))
+        return y * (covered > 0)
+
+    def extra_repr(self) -> str:
+        out, per_group = self.weight.shape[:2]
+        return (
+            f"{per_group * self.groups}, {out}, kernel_size={self.kernel_size}, "
+            f"stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
+        )
+
+
+class AvgPool(nn.Module):
+    """Average pooling beyond nn.AvgPool: dilation, [before, after] padding, any ceil-mode
+    overhang, with PyTorch's divisor rules (`count_include_pad` counts the declared
+    padding; the part of a ceil-mode window past the padding never counts).
+
+    `padding` is F.pad's tuple (last axis first); `overhang` likewise, added after it.
+    """
+
+    def __init__(self, kernel_size, stride, dilation, padding, overhang, count_include_pad):
+        super().__init__()
+        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
+        self.padding, self.overhang = padding, overhang
+        self.count_include_pad = count_include_pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        ones = torch.ones((1, 1, *x.shape[2:]), dtype=x.dtype, device=x.device)
+        counted = float(self.count_include_pad)
+        ones = F.pad(F.pad(ones, self.padding, value=counted), self.overhang)
+        x = F.pad(F.pad(x, self.padding), self.overhang)
+        out = [
+            (size - d * (k - 1) - 1) // s + 1
+            for size, k, s, d in zip(
+                x.shape[2:], self.kernel_size, self.stride, self.dilation, strict=True
+            )
+        ]
+        sums = window_sum(x, self.kernel_size, self.stride, self.dilation, out)
+        counts = window_sum(ones, self.kernel_size, self.stride, self.dilation, out)
+        return sums / counts
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}, "
+            f"padding={self.padding}, count_include_pad={self.count_include_pad}"
+        )
+
+
+class Reshape(nn.Module):
+    """netspec `reshape`: a string in `shape` is a symbolic dim, read from the input's
+    dim `symbols[name]` (the batch, usually)."""
+
+    def __init__(self, shape, symbols):
+        super().__init__()
+        self.shape, self.symbols = tuple(shape), dict(symbols)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.reshape(
+            [x.shape[self.symbols[d]] if isinstance(d, str) else d for d in self.shape]
+        )
+
+    def extra_repr(self) -> str:
+        return f"{list(self.shape)}"
+
+
+def _prod(values) -> int:
+    result = 1
+    for v in values:
+        result *= v
+    return result
