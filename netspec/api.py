@@ -3,7 +3,9 @@
     text --parse--> AST --elaborate--> Graph IR --analyze--> Analysis --report--> output
 
 ``load`` reads a spec by path or by zoo name; ``check`` runs the whole pipeline up to the
-analysis. Nothing here imports torch or onnx.
+analysis; ``one_network`` picks the one network a lowering builds; ``to_torch`` and
+``torch_source`` lower it to PyTorch. Nothing here imports torch or onnx at import time:
+``to_torch`` imports torch when it is called.
 """
 
 from __future__ import annotations
@@ -31,7 +33,10 @@ __all__ = [
     "check_text",
     "elaborate",
     "load",
+    "one_network",
     "parse",
+    "to_torch",
+    "torch_source",
 ]
 
 
@@ -104,3 +109,47 @@ def check_text(
 ) -> list[Analysis]:
     """`check` for spec text held in a string."""
     return check(Source(name, text), network, overrides)
+
+
+def one_network(
+    spec: str | Path | Source,
+    network: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> Analysis:
+    """The analysis of the one network to build: the one named, or the file's only one."""
+    analyses = check(spec, network, overrides)
+    if len(analyses) == 1:
+        return analyses[0]
+    names = ", ".join(a.graph.name for a in analyses)
+    raise error(
+        "E-network",
+        f"the spec defines {len(analyses)} networks ({names}); choose the one to build",
+        None,
+        f"pass --network NAME (in Python: network='{analyses[0].graph.name}')",
+    )
+
+
+def torch_source(
+    spec: str | Path | Source,
+    network_name: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> str:
+    """Standalone PyTorch source for the network (what `netspec build` writes); needs no
+    torch to run."""
+    from netspec.backends.torch_source import torch_source as write
+
+    return write(one_network(spec, network_name, overrides).graph)
+
+
+def to_torch(
+    spec: str | Path | Source,
+    network_name: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    seed: int | None = None,
+):
+    """The network as a `torch.nn.Module` (needs the torch extra). Submodule names are the
+    spec's paths; `seed` makes the initial weights reproducible."""
+    from netspec.backends.to_torch import to_torch as build
+
+    return build(one_network(spec, network_name, overrides).graph, seed=seed)
