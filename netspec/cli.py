@@ -1,4 +1,4 @@
-"""The command line: `netspec check SPEC` and `netspec diff A B`.
+"""The command line: `netspec check SPEC`, `netspec diff A B`, `netspec build`, `netspec train`.
 
 Exit status: 0 when the spec checks and every --max budget holds, 1 on errors in the
 spec, 2 on misuse of the command line, 3 when a budget is exceeded. Errors go to
@@ -13,7 +13,11 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 
+from netspec.backends.build_command import add_parser as _build_parser
+from netspec.backends.build_command import run_command as _build
 from netspec.errors import CompileError, render
+from netspec.training.command import add_parser as _train_parser
+from netspec.training.command import run_command as _train
 
 FORMATS = ("table", "json", "csv", "markdown")
 CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
@@ -101,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
             help=f"override a parameter of {side.upper()} only",
         )
     diff.add_argument("--format", choices=("table", "json"), default="table")
+    _build_parser(sub)
+    _train_parser(sub)
     return parser
 
 
@@ -183,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "diff":
         return _diff(args, *sides)
+    if args.command == "build":
+        return _build(args, overrides)
+    if args.command == "train":
+        return _train(args, overrides)
     return _check(args, overrides)
 
 
@@ -194,7 +204,7 @@ def _analyses(spec: str, network: str | None, overrides: dict, fmt: str):
         source = load(spec)
         return source, check(source, network, overrides)
     except CompileError as exc:
-        _print_errors(exc, fmt, spec)
+        print_errors(exc, fmt, spec)
         return None
 
 
@@ -271,7 +281,7 @@ def _diff(args: argparse.Namespace, overrides_a: dict, overrides_b: dict) -> int
     return 0
 
 
-def _print_errors(exc: CompileError, fmt: str, source: str) -> None:
+def print_errors(exc: CompileError, fmt: str, source: str) -> None:
     for diag in exc.diagnostics:
         print(render(diag) + "\n", file=sys.stderr)
     errors = sum(d.severity == "error" for d in exc.diagnostics)
@@ -287,3 +297,6 @@ def _print_errors(exc: CompileError, fmt: str, source: str) -> None:
             "errors": [d.to_json() for d in exc.diagnostics],
         }
         print(json.dumps(doc))
+
+
+_print_errors = print_errors  # the name netspec.training.command imports
