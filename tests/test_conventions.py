@@ -83,3 +83,43 @@ def test_single_module_figures(case):
     assert list(a.layers[-1].output_shape) == case["out"]
     assert costs(a, "torchinfo").total == case["torchinfo_macs"], text
     assert costs(a, "fvcore").total == case["fvcore_eval"], text
+
+
+# The modules netspec's PyTorch lowering adds (netspec/backends/torch_runtime.py), measured
+# on the built modules (netspec.to_torch) with torchinfo 1.8.0 and fvcore 0.1.5 (eval) with
+# batch 2: spec stage, input, torchinfo Mult-Adds, fvcore total.
+C3_TABLE = (
+    "[[0,1,2],[1,2,3],[2,3,4],[3,4,5],[0,4,5],[0,1,5],[0,1,2,3],[1,2,3,4],[2,3,4,5],"
+    "[0,3,4,5],[0,1,4,5],[0,1,2,5],[0,1,3,4],[1,2,4,5],[0,2,3,5],[0,1,2,3,4,5]]"
+)
+LOWERED = [
+    (f"conv(16, 5, connect={C3_TABLE})", "[2, 6, 14, 14]", 303_200, 300_000),
+    ("subsample(2)", "[2, 6, 28, 28]", 24, 0),
+    ("rbf(10)", "[2, 84]", 1_680, 0),
+    ("rbf(10, trainable=true)", "[2, 84]", 1_680, 0),
+    ("partial_conv(8, 3, mask=m, padding=1)", "[2, 3, 16, 16]", 114_688, 110_592),
+    ("partial_conv(8, 3, mask=m, padding=2, dilation=2)", "[2, 3, 16, 16]", 114_688, 110_592),
+    ('avgpool(3, stride=2, padding="same")', "[2, 3, 16, 16]", 0, 0),
+    ("avgpool(3, stride=1, dilation=2)", "[2, 3, 16, 16]", 0, 0),
+    ('maxpool(3, stride=2, padding="same")', "[2, 3, 16, 16]", 0, 0),
+    ('conv(8, 3, stride=2, padding="same")', "[2, 3, 16, 16]", 28_672, 27_648),
+]
+
+
+@pytest.mark.parametrize(("stage_text", "shape", "torchinfo", "fvcore"), LOWERED)
+def test_lowered_custom_modules(stage_text, shape, torchinfo, fvcore):
+    mask = "    input m: [2, 1, 16, 16]\n" if "mask" in stage_text else ""
+    text = f"network T {{\n    input x: {shape}\n{mask}    {stage_text}\n}}\n"
+    (a,) = check_text(text)
+    assert (costs(a, "torchinfo").total, costs(a, "fvcore").total) == (torchinfo, fvcore)
+
+
+@pytest.mark.parametrize(
+    ("batch", "torchinfo", "fvcore"), [(1, 333_072, 325_680), (3, 999_216, 977_040)]
+)
+def test_lenet5_is_complete_under_every_convention(batch, torchinfo, fvcore):
+    """Measured on netspec.to_torch("lenet5") with torchinfo.summary and FlopCountAnalysis."""
+    (a,) = check_text((ROOT / "specs" / "lenet5.netspec").read_text().replace("[N,", f"[{batch},"))
+    info, fv = costs(a, "torchinfo"), costs(a, "fvcore")
+    assert info.complete and fv.complete
+    assert (info.total, fv.total) == (torchinfo, fvcore)

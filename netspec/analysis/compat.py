@@ -1,11 +1,11 @@
 """What torchinfo and fvcore count, op by op, so netspec can reproduce their totals.
 
 Each table maps a netspec op to the figure the other tool reports for the PyTorch
-module netspec lowers that op to (docs/costs.md lists the sources, file and line, and
-tests/data/conventions.json the measurements these rules are tested against). An op
-missing from a table has no formula: the tool would see a module netspec cannot
-predict (LeNet-5's subsample and rbf are custom modules), and the total is marked
-incomplete rather than counting it as zero.
+module netspec lowers that op to (netspec/backends/torch_layers.py; docs/costs.md lists
+the sources, file and line, and tests/data/conventions.json and tests/test_conventions.py
+the measurements these rules are tested against, the custom modules of LeNet-5 and
+partial convolution included). An op missing from a table has no formula, and a total
+that needs it is marked incomplete rather than counting it as zero.
 """
 
 from __future__ import annotations
@@ -41,15 +41,8 @@ def _params_per_position(layer: LayerFigures) -> int:
 
 def _params_per_sample(layer: LayerFigures) -> int:
     # torchinfo: any other module, output_size[0] x parameters (a Linear on [N, L, F]
-    # counts once per batch entry, not per position).
-    return _batch(layer) * layer.counts.trainable
-
-
-def _plain_conv(rule: Rule) -> Rule:
-    def cost(layer: LayerFigures) -> int | None:
-        return None if "table" in layer.description else rule(layer)
-
-    return cost
+    # counts once per batch entry, not per position); fixed parameters count too (rbf).
+    return _batch(layer) * layer.counts.params
 
 
 # Ops that neither tool counts under any lowering: no parameters, no handle.
@@ -79,9 +72,13 @@ _UNCOUNTED = [
 ]
 
 TORCHINFO: dict[str, Callable[[LayerFigures], int | None]] = {
-    "conv": _plain_conv(_params_per_position),
+    # TableConv and PartialConv have "Conv" in their class names
+    "conv": _params_per_position,
+    "partial_conv": _params_per_position,
     "conv_transpose": _params_per_position,
     "linear": _params_per_sample,
+    "subsample": _params_per_sample,
+    "rbf": _params_per_sample,
     "bn": _params_per_sample,
     "prelu": _params_per_sample,
     **dict.fromkeys([*_UNCOUNTED, "global_avgpool", "adaptive_avgpool", "upsample"], _zero),
@@ -121,12 +118,16 @@ def _adaptive_avg_2d(layer: LayerFigures) -> int:
 
 
 FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
-    "conv": _plain_conv(_macs),
+    # TableConv runs grouped convolutions doing exactly the table's multiply-adds;
+    # PartialConv one convolution (its mask sums are slices and adds, uncounted)
+    "conv": _macs,
+    "partial_conv": _macs,
     "conv_transpose": _macs,
     "linear": _macs,
     "bn": _batch_norm_eval,
     "adaptive_avgpool": _adaptive_avg_2d,
     "global_avgpool": _adaptive_avg_2d,
     "upsample": _upsample,
-    **dict.fromkeys([*_UNCOUNTED, "prelu"], _zero),
+    # Subsample: avg_pool, mul and add; RBF: sub, pow and sum -- no fvcore handle
+    **dict.fromkeys([*_UNCOUNTED, "prelu", "subsample", "rbf"], _zero),
 }
