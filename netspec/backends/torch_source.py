@@ -56,7 +56,6 @@ def class_name(graph: Graph) -> str:
 class _Writer:
     def __init__(self, graph: Graph):
         self.graph = graph
-        self.items = _scope_items(graph)
         self.consumers = {n.path: n for n in graph.nodes}
         self.layers = {n.path: LOWERINGS[n.op](n, graph.input_shapes(n), graph.output_shape(n))
                        for n in graph.nodes}  # fmt: skip
@@ -68,8 +67,14 @@ class _Writer:
         self.helpers: set[str] = set()
         paths = [n.path for n in graph.nodes] + [c.path for c in graph.calls]
         self.descendants = _descendant_segments(paths)
+        ranges = _call_ranges(graph)
+        self.external = {p: _external_inputs(graph, c, ranges[p]) for p, c in _calls(graph).items()}
+        self.first_node = {p: graph.nodes[r[0]] for p, r in ranges.items()}
+        self.statements = {s.name: s for s in graph.statements}
+        self.statement_of = {s.output: s.name for s in graph.statements}
 
     def write(self) -> str:
+        self.items = _scope_items(self.graph, self.external)
         for call in self.graph.calls:
             if call.path in self.items:
                 self._block_class(call)
@@ -194,7 +199,7 @@ class _Writer:
 
     def _call_inputs(self, call: BlockCall) -> list[tuple[int, str]]:
         """The tensors the call's layers read from outside it, named: the stream `x`."""
-        read = _external_inputs(self.graph, call)
+        read = self.external[call.path]
         params = {t: name for name, t in call.tensor_args}
         taken: set[str] = set()
         named = []
@@ -273,10 +278,10 @@ class _Forward:
     def _statement_comment(self, item: _Item, current: str | None, out: list[str]):
         if self.scope:
             return current
-        node = item.node or next(n for n in self.writer.graph.nodes if _within(n.path, item.path))
+        node = item.node or self.writer.first_node[item.path]
         if node.statement == current:
             return current
-        stmt = next(s for s in self.writer.graph.statements if s.name == node.statement)
+        stmt = self.writer.statements[node.statement]
         text = " ".join(stmt.span.text().split())
         out.append(f"{_INDENT}# line {stmt.span.line}: {text}")
         return node.statement
@@ -305,18 +310,16 @@ class _Forward:
     def _statement_name(self, item: _Item) -> str | None:
         if self.scope:
             return None
-        for stmt in self.writer.graph.statements:
-            if stmt.output == item.output and not stmt.name.startswith("_"):
-                return stmt.name if stmt.name.isidentifier() else None
-        return None
+        name = self.writer.statement_of.get(item.output)
+        return name if name is not None and name.isidentifier() else None
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _scope_items(graph: Graph) -> dict[str, list[_Item]]:
+def _scope_items(graph: Graph, external: dict[str, list[int]]) -> dict[str, list[_Item]]:
     """Per scope ("" = the network, else a block call's path): its steps in order."""
-    calls = {c.path: c for c in graph.calls}
+    calls = _calls(graph)
     items: dict[str, list[_Item]] = {"": []}
     seen: set[str] = set()
     for node in graph.nodes:
@@ -330,18 +333,31 @@ def _scope_items(graph: Graph) -> dict[str, list[_Item]]:
                 seen.add(chain[depth])
                 call = calls[chain[depth]]
                 items[scope].append(_Item(call.path, (), call.output, call=call))
-    return {s: [_with_inputs(graph, it) for it in its] for s, its in items.items()}
+    return {
+        s: [it if it.call is None else it._replace(inputs=tuple(external[it.path])) for it in its]
+        for s, its in items.items()
+    }
 
 
-def _with_inputs(graph: Graph, item: _Item) -> _Item:
-    if item.call is None:
-        return item
-    return item._replace(inputs=tuple(_external_inputs(graph, item.call)))
+def _calls(graph: Graph) -> dict[str, BlockCall]:
+    """The calls that made layers (an identity call makes no module), by path."""
+    made = {site.path for n in graph.nodes for site in n.chain}
+    return {c.path: c for c in graph.calls if c.path in made}
 
 
-def _external_inputs(graph: Graph, call: BlockCall) -> list[int]:
+def _call_ranges(graph: Graph) -> dict[str, tuple[int, int]]:
+    """Each call's layers as a range of graph.nodes (a call's layers are contiguous)."""
+    ranges: dict[str, tuple[int, int]] = {}
+    for i, node in enumerate(graph.nodes):
+        for site in node.chain:
+            start = ranges.get(site.path, (i, i))[0]
+            ranges[site.path] = (start, i + 1)
+    return ranges
+
+
+def _external_inputs(graph: Graph, call: BlockCall, span: tuple[int, int]) -> list[int]:
     """The tensors the call's layers read from outside it: the stream first."""
-    inside = [n for n in graph.nodes if _within(n.path, call.path)]
+    inside = graph.nodes[span[0] : span[1]]
     made = {n.output for n in inside}
     read: list[int] = [call.input] if any(call.input in n.inputs for n in inside) else []
     for n in inside:
@@ -357,10 +373,6 @@ def _descendant_segments(paths: list[str]) -> dict[str, set[str]]:
         for j in range(1, len(segments)):
             below.setdefault(".".join(segments[:j]), set()).add(segments[j])
     return below
-
-
-def _within(path: str, scope: str) -> bool:
-    return path.startswith(scope + ".")
 
 
 def _relative(scope: str, path: str) -> str:
