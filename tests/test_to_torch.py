@@ -214,7 +214,7 @@ def test_dilated_avgpool_equals_a_ones_convolution():
 
 def test_asymmetric_maxpool_pads_with_minus_infinity():
     model = build(
-        'network P {\n input x: [N, 1, 4, 4]\n maxpool(2, stride=2, padding=[[0, 1], [1, 0]])\n}'
+        "network P {\n input x: [N, 1, 4, 4]\n maxpool(2, stride=2, padding=[[0, 1], [1, 0]])\n}"
     )
     x = -torch.rand(1, 1, 4, 4) - 1  # all negative: a zero pad would win every max
     expected = F.max_pool2d(F.pad(x, (1, 0, 0, 1), value=float("-inf")), 2)
@@ -278,6 +278,27 @@ network UpSkip {
     assert "def forward(self, x, skip):" in source
     model = build(text)
     assert model(torch.randn(2, 1, 32, 32)).shape == (2, 16, 32, 32)
-    assert check_text(text)[0].totals.trainable_params == sum(
-        p.numel() for p in model.parameters()
-    )
+    assert check_text(text)[0].totals.trainable_params == sum(p.numel() for p in model.parameters())
+
+
+def test_calls_that_differ_only_in_numbers_share_a_class_with_named_parameters():
+    source = torch_source("googlenet")
+    classes = [n.name for n in ast.parse(source).body if isinstance(n, ast.ClassDef)]
+    assert classes.count("Inception") == 1 and "Inception2" not in classes
+    assert "def __init__(self, in_channels, c1, c3r, c3, c5r, c5, pool_proj):" in source
+    assert "nn.Conv2d(c3r, c3, 3, padding=1)" in source
+    assert "self.inception3a = Inception(in_channels=192, c1=64, c3r=96, c3=128" in source
+    resnet = torch_source("resnet18")
+    classes = [n.name for n in ast.parse(resnet).body if isinstance(n, ast.ClassDef)]
+    # identity and projection shortcuts are two structures; widths are parameters
+    assert classes == ["Scope", "Add", "Basic", "Basic2", "Stage", "Stage2", "ResNet18"]
+    assert "self.layer3 = Stage2(in_channels=128, width=256)" in resnet
+
+
+def test_a_shared_class_builds_with_other_numbers():
+    from netspec.backends.to_torch import _load
+
+    module = _load(one_network("densenet121").graph)
+    layer = module.DenseLayer(in_channels=40)
+    x = torch.randn(2, 40, 8, 8)
+    assert layer(x).shape == (2, 72, 8, 8)  # 40 + growth rate 32, concatenated

@@ -21,6 +21,7 @@ from pathlib import PurePath
 from typing import NamedTuple
 
 from netspec import __version__
+from netspec.backends.torch_classes import ClassPlan, Variant, plan_classes
 from netspec.backends.torch_layers import LOWERINGS, Layer
 from netspec.backends.torch_names import MODULE_ATTRIBUTES, RUNTIME_NAMES, runtime_source
 from netspec.errors import error
@@ -59,10 +60,8 @@ class _Writer:
         self.consumers = {n.path: n for n in graph.nodes}
         self.layers = {n.path: LOWERINGS[n.op](n, graph.input_shapes(n), graph.output_shape(n))
                        for n in graph.nodes}  # fmt: skip
-        self.classes: dict[tuple[str, str], str] = {}  # (block, body) -> class name
-        self.class_of: dict[str, str] = {}  # call path -> class name
-        self.users: dict[str, list[BlockCall]] = {}  # class name -> calls it serves
-        self.bodies: dict[str, tuple[BlockCall, str]] = {}  # class name -> first call, body
+        self.instance_of: dict[str, str] = {}  # call path -> "Basic(width=64)"
+        self.plans: list[tuple[str, ClassPlan]] = []  # (class name, plan), in order
         self.names: set[str] = set(_RESERVED) | RUNTIME_NAMES
         self.helpers: set[str] = set()
         paths = [n.path for n in graph.nodes] + [c.path for c in graph.calls]
@@ -75,50 +74,59 @@ class _Writer:
 
     def write(self) -> str:
         self.items = _scope_items(self.graph, self.external)
-        for call in self.graph.calls:
-            if call.path in self.items:
-                self._block_class(call)
+        for block in _callee_first(self.graph, self.items):
+            self._block_classes(block)
         network = self._class_body("", self._network_inputs(), self._network_outputs())
         name = _camel(self.graph.name, self.names)
         parts = [self._header(), runtime_source(sorted(self.helpers))]
-        parts += [self._block_text(cls) for cls in self.bodies]
+        parts += [self._block_text(cls, plan) for cls, plan in self.plans]
         parts.append(f"class {name}(nn.Module):\n{self._network_doc()}{network}")
         parts.append(self._main(name))
         return "\n\n\n".join(p.rstrip("\n") for p in parts if p) + "\n"
 
     # --- classes -------------------------------------------------------------------------
-    def _block_class(self, call: BlockCall) -> None:
-        inputs = self._call_inputs(call)
-        body = self._class_body(call.path, inputs, (call.output,))
-        key = (call.block, body)
-        if key not in self.classes:
-            self.classes[key] = _camel(call.block, self.names)
-            self.bodies[self.classes[key]] = (call, body)
-            self.users[self.classes[key]] = []
-        self.class_of[call.path] = self.classes[key]
-        self.users[self.classes[key]].append(call)
+    def _block_classes(self, block: str) -> None:
+        variants = []
+        for call in self.graph.calls:
+            if call.block == block and call.path in self.items:
+                init, forward = self._methods(call.path, self._call_inputs(call), (call.output,))
+                shape = self.graph.shape(call.input)
+                channels = shape[1] if len(shape) > 1 else None
+                variants.append(Variant(call, init, forward, channels))
+        for plan in plan_classes(variants):
+            cls = _camel(block, self.names)
+            self.plans.append((cls, plan))
+            for call in plan.calls:
+                self.instance_of[call.path] = f"{cls}({plan.arguments[call.path]})"
 
-    def _block_text(self, cls: str) -> str:
-        first, body = self.bodies[cls]
+    def _block_text(self, cls: str, plan: ClassPlan) -> str:
+        first = plan.calls[0]
         where = f"{_file(first.definition.source.name)}:{first.definition.line}"
         lines = [f'{_INDENT}"""Block `{first.block}` ({where}), for:', ""]
-        for call in self.users[cls]:
+        for call in plan.calls:
             args = ", ".join(f"{k}={_show(v)}" for k, v in call.args)
             lines.append(
                 f"{_INDENT}    {call.path} = {call.block}({args})  # line {call.span.line}"
             )
-        lines.append(f'{_INDENT}"""\n')
-        return f"class {cls}(nn.Module):\n" + "\n".join(lines) + body
+        lines.append(f'{_INDENT}"""\n\n')
+        return f"class {cls}(nn.Module):\n" + "\n".join(lines) + plan.body
 
     def _class_body(
         self, scope: str, inputs: list[tuple[int, str]], outputs: tuple[int, ...]
     ) -> str:
+        init, forward = self._methods(scope, inputs, outputs)
+        return init + "\n" + forward
+
+    def _methods(
+        self, scope: str, inputs: list[tuple[int, str]], outputs: tuple[int, ...]
+    ) -> tuple[str, str]:
+        """The text of __init__ and of forward for one scope."""
         items = self.items[scope]
         init = self._init_lines(scope, items)
         forward = _Forward(self, scope, items, inputs, outputs).lines()
         text = f"{_INDENT}def __init__(self):\n{_INDENT * 2}super().__init__()\n"
         text += "".join(f"{_INDENT * 2}{line}\n" for line in init)
-        return text + "\n" + "".join(f"{_INDENT}{line}\n" for line in forward)
+        return text, "".join(f"{_INDENT}{line}\n" for line in forward)
 
     # --- __init__: the module tree -------------------------------------------------------
     def _init_lines(self, scope: str, items: list[_Item]) -> list[str]:
@@ -134,7 +142,7 @@ class _Writer:
             created.add(rel)
             self._check_name(item, segments[-1])
             if item.call is not None:
-                lines.append(f"{_access(rel)} = {self.class_of[item.path]}()")
+                lines.append(f"{_access(rel)} = {self.instance_of[item.path]}")
             else:
                 lines.append(f"{_access(rel)} = {self._make(item.node)}{self._comment(item.node)}")
         return lines
@@ -337,6 +345,22 @@ def _scope_items(graph: Graph, external: dict[str, list[int]]) -> dict[str, list
         s: [it if it.call is None else it._replace(inputs=tuple(external[it.path])) for it in its]
         for s, its in items.items()
     }
+
+
+def _callee_first(graph: Graph, items: dict[str, list[_Item]]) -> list[str]:
+    """Block names ordered so that a block comes after every block its calls call (the
+    call graph is acyclic: recursion is an error)."""
+    inner: dict[str, set[str]] = {}
+    for call in graph.calls:
+        if call.path in items:
+            inner.setdefault(call.block, set())
+            children = (it.call.block for it in items[call.path] if it.call is not None)
+            inner[call.block].update(children)
+    order: list[str] = []
+    while len(order) < len(inner):
+        ready = [b for b in inner if b not in order and inner[b] <= set(order)]
+        order += ready
+    return order
 
 
 def _calls(graph: Graph) -> dict[str, BlockCall]:
