@@ -1,0 +1,63 @@
+"""Training a spec's network: `netspec train SPEC` and ``netspec.training.train``.
+
+    spec --check--> Graph --to_torch--> nn.Module
+    data --data.load--> adapted tensors, held-out split --loop.fit--> TrainResult
+
+Importing this package imports neither torch nor numpy: :func:`train` imports them
+when called and raises :class:`TrainingError` (not ImportError) when they are missing,
+so the command line can say which extra to install. Every bad input a user can give
+(data that cannot fit the network's input, labels beyond its classes, a checkpoint of
+another architecture, CUDA without CUDA) is a :class:`TrainingError` with one message
+that says what to do. The modules: ``data`` (datasets, input adaptation, the split),
+``losses`` (cross-entropy, hinge, mse; scores of rbf outputs), ``checkpoint`` (atomic
+save, architecture-checked load), ``loop`` (optimizers, epochs, progress, resume).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from netspec.source import Source
+    from netspec.training.loop import TrainResult
+    from netspec.training.options import TrainConfig
+
+__all__ = ["TrainingError", "require_torch", "train"]
+
+TORCH_HINT = "install it with: pip install 'netspec[torch]'"
+
+
+class TrainingError(Exception):
+    """A bad input to training, told in one message (no traceback is shown for it)."""
+
+
+def require_torch() -> None:
+    """Raise TrainingError, naming the extra to install, where torch or numpy is missing."""
+    for module, extra in (("torch", "torch"), ("numpy", "train")):
+        try:
+            __import__(module)
+        except ImportError:
+            raise TrainingError(
+                f"training needs {module}, which is not installed; "
+                f"install it with: pip install 'netspec[{extra}]'"
+            ) from None
+
+
+def train(
+    spec: str | Path | Source,
+    data: str | Path = "digits",
+    config: TrainConfig | None = None,
+    **options: Any,
+) -> TrainResult:
+    """Train the network of `spec` on `data`; see :class:`netspec.training.loop.TrainConfig`.
+
+    `spec` is a path, a zoo name (``"lenet5"``) or a Source; `data` is ``"digits"`` or
+    a ``.npz`` file with arrays ``x`` and ``y``. `options` are TrainConfig fields
+    (``epochs=5, lr=0.01, network="LeNet5", overrides={"classes": 10}``) and replace
+    those of `config`. Raises CompileError for a bad spec, TrainingError for bad input.
+    """
+    require_torch()
+    from netspec.training.loop import run
+
+    return run(spec, data, config, **options)

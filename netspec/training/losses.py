@@ -1,0 +1,66 @@
+"""Losses and class scores, for a batch of network outputs s (N x K) and labels y.
+
+- ``cross_entropy``: mean over the batch of -log softmax(s_i)[y_i] (F.cross_entropy).
+- ``hinge``: the multiclass SVM loss (Weston and Watkins; CS231n) with margin 1:
+  (1/N) sum_i sum_{j != y_i} max(0, s_ij - s_iy_i + 1).
+- ``mse``: against one-hot targets t_ij = [j = y_i], the mean over all N x K elements
+  of (s_ij - t_ij)^2 (nn.MSELoss); for float targets, the same mean against them.
+
+An ``rbf`` output layer (LeNet-5's Euclidean RBF units, LeCun et al. 1998, eq. 9)
+gives *distances*: the smaller y_j, the likelier class j. Its class scores are the
+negated outputs, s = -y, for cross-entropy, hinge and accuracy. Cross-entropy on -y is
+LeCun's MAP criterion (eq. 9) without its extra constant "rubbish" class. ``mse`` on
+an rbf output is LeCun's own mean-squared-error criterion (eq. 8), the mean over the
+batch of the correct class's output y_{y_i} -- the squared distance from F6 to the
+correct class's centre -- not a regression of distances onto one-hot targets, which
+would pull every distance towards 0 or 1.
+
+Accuracy is the share of samples whose highest score is the label's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def scores(outputs: torch.Tensor, rbf: bool) -> torch.Tensor:
+    """Class scores, higher = likelier: the outputs, negated for an rbf layer."""
+    return -outputs if rbf else outputs
+
+
+def hinge(scores: torch.Tensor, labels: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
+    """The multiclass SVM loss: mean over the batch of sum_{j != y} max(0, s_j - s_y + m)."""
+    correct = scores.gather(1, labels[:, None])
+    margins = (scores - correct + margin).clamp(min=0)
+    return margins.scatter(1, labels[:, None], 0.0).sum(dim=1).mean()
+
+
+def mse_one_hot(scores: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Mean over all elements of (s_ij - [j = y_i])^2."""
+    target = F.one_hot(labels, scores.shape[1]).to(scores.dtype)
+    return F.mse_loss(scores, target)
+
+
+def rbf_mse(distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """LeCun's eq. 8: the mean over the batch of the correct class's rbf output."""
+    return distances.gather(1, labels[:, None]).mean()
+
+
+def loss_function(name: str, rbf: bool, classification: bool) -> Loss:
+    """The loss `name` as a function of the raw outputs and the targets."""
+    if not classification:
+        return F.mse_loss  # validated earlier: float targets come with --loss mse only
+    if name == "mse" and rbf:
+        return rbf_mse
+    chosen = {"cross_entropy": F.cross_entropy, "hinge": hinge, "mse": mse_one_hot}[name]
+    return lambda outputs, labels: chosen(scores(outputs, rbf), labels)
+
+
+def correct(outputs: torch.Tensor, labels: torch.Tensor, rbf: bool) -> int:
+    """How many samples' highest score is their label's."""
+    return int((scores(outputs, rbf).argmax(dim=1) == labels).sum())
