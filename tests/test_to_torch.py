@@ -302,3 +302,11 @@ def test_a_shared_class_builds_with_other_numbers():
     layer = module.DenseLayer(in_channels=40)
     x = torch.randn(2, 40, 8, 8)
     assert layer(x).shape == (2, 72, 8, 8)  # 40 + growth rate 32, concatenated
+
+
+def test_a_network_too_big_for_memory_is_refused_before_allocating():
+    text = "network Huge {\n    input x: [N, 100000]\n    linear(1000000)\n}\n"
+    with pytest.raises(CompileError) as info:
+        build(text)
+    (diag,) = info.value.diagnostics
+    assert diag.code == "E-limit" and "100,001,000,000 parameters need 373 GiB" in diag.message

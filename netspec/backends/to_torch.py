@@ -16,14 +16,19 @@ import types
 
 import torch
 
+from netspec.analysis import analyze
 from netspec.backends.torch_source import class_name, torch_source
+from netspec.errors import error
 from netspec.fingerprint import architecture_hash
 from netspec.ir import Graph
+from netspec.units import size
 
 
 def to_torch(graph: Graph, seed: int | None = None) -> torch.nn.Module:
     """The network as an `nn.Module`; `seed` makes the initial weights reproducible
-    without touching the global random state."""
+    without touching the global random state. A network whose float32 weights would not
+    fit in the memory available is refused (E-limit) before anything is allocated."""
+    _check_memory(graph)
     module = _load(graph)
     network = getattr(module, class_name(graph))
     if seed is None:
@@ -46,6 +51,33 @@ def _load(graph: Graph) -> types.ModuleType:
     exec(compile(source, filename, "exec"), module.__dict__)
     sys.modules[name] = module
     return module
+
+
+def _check_memory(graph: Graph) -> None:
+    totals = analyze(graph).totals
+    needed = 4 * (totals.params + totals.buffers)
+    available = _available_memory()
+    if available is not None and needed > available:
+        raise error(
+            "E-limit",
+            f"{graph.name}'s {totals.params:,} parameters need {size(needed)} as float32; "
+            f"this machine has {size(available)} available",
+            graph.span,
+            "check the sizes (`netspec check` needs no memory for them), or build on a "
+            "machine with more memory",
+        )
+
+
+def _available_memory() -> int | None:
+    """MemAvailable of /proc/meminfo (Linux); None where it cannot be read."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _identifier(name: str) -> str:
