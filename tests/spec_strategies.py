@@ -181,6 +181,11 @@ TEMPLATES = {
     "residual": 'block {n}(c, act="relu") {{\n    add {{\n        conv(c, 3, padding=1) bn relu\n'
     "        conv(in.c, 3, padding=1) bn\n      |\n    }}\n"
     '    if act == "relu" {{\n        relu\n    }} else {{\n        gelu\n    }}\n}}',
+    # calls that differ in a number that changes the structure: a repeat count
+    "stack": "block {n}(depth, c=4) {{\n    repeat depth as i {{\n        conv(c + i, 3, padding=1)"
+    " relu\n    }}\n    conv(in.c, 1)\n}}",
+    # ... and a condition: [N, C, *s] -> [N, c, *(s // p)]
+    "down": "block {n}(p, c) {{\n    if p > 1 {{\n        maxpool(p)\n    }}\n    conv(c, 1)\n}}",
     # shape-preserving on rank 2
     "mlp": "block {n}(h, p=0.1) {{\n    linear(h) relu dropout(p)\n    linear(in.c)\n}}",
     # [N, C, *s] -> [N, c, *s], with a mask of the input's spatial size
@@ -917,7 +922,8 @@ class Writer:
                 for n, s in ctx.scope.items()
                 if len(s) == rank and s[2:] == shape[2:] and s[1] == 1
             ]
-            kind = self.pick(["widen", "residual"] + (["masked"] * 2 if masks else []))
+            kinds = ["widen", "residual", "stack", "down"] + (["masked"] * 2 if masks else [])
+            kind = self.pick(kinds)
         if kind not in self.templates:
             name = self.fresh(kind)
             self.templates[kind] = name
@@ -930,6 +936,11 @@ class Writer:
         if kind == "residual":
             act = self.pick(("", ', act="gelu"', ', act="relu"'))
             return f"{name}({self.num(c, ctx)}{act})", shape
+        if kind == "stack":
+            return f"{name}({self.int(0, 3)}" + (f", c={c})" if self.coin(60) else ")"), shape
+        if kind == "down":
+            p = self.int(1, min(3, *shape[2:]))
+            return f"{name}({p}, {c})", (shape[0], c, *(i // p for i in shape[2:]))
         if kind == "mlp":
             return (f"{name}({c})" if self.coin(50) else f"{name}(h={c}, p=0.2)"), shape
         return f"{name}({c}, {self.pick(masks)})", (shape[0], c, *shape[2:])
