@@ -37,6 +37,7 @@ __all__ = [
     "parse",
     "to_torch",
     "torch_source",
+    "train",
 ]
 
 
@@ -153,3 +154,13 @@ def to_torch(
     from netspec.backends.to_torch import to_torch as build
 
     return build(one_network(spec, network_name, overrides).graph, seed=seed)
+
+
+def train(spec: str | Path | Source, data: str | Path = "digits", config=None, **options):
+    """Train the network on `data` ("digits" or a .npz file) and return a TrainResult
+    (needs the torch extra); options are TrainConfig fields: ``epochs=5, lr=0.01,
+    network="LeNet5", overrides={"classes": 10}``. See netspec.training and
+    docs/training.md."""
+    from netspec.training import train as run
+
+    return run(spec, data, config, **options)

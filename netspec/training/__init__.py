@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = ["TrainingError", "require_torch", "train"]
 
-TORCH_HINT = "install it with: pip install 'netspec[torch]'"
+_HINTS = {
+    "torch": "pip install 'netspec[torch]' (or 'netspec[train]': torch with numpy)",
+    "numpy": "pip install 'netspec[train]'",
+}
 
 
 class TrainingError(Exception):
@@ -34,13 +37,12 @@ class TrainingError(Exception):
 
 def require_torch() -> None:
     """Raise TrainingError, naming the extra to install, where torch or numpy is missing."""
-    for module, extra in (("torch", "torch"), ("numpy", "train")):
+    for module, hint in _HINTS.items():
         try:
             __import__(module)
         except ImportError:
             raise TrainingError(
-                f"training needs {module}, which is not installed; "
-                f"install it with: pip install 'netspec[{extra}]'"
+                f"training needs {module}, which is not installed; install it with: {hint}"
             ) from None
 
 

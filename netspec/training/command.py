@@ -68,6 +68,12 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--val-fraction", type=_fraction, default=0.2, help="held out for evaluation (0.2)"
     )
+    train.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="map inputs to mean 0, std 1 (training part's); default on for digits only",
+    )
 
 
 def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
@@ -99,6 +105,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         loss=args.loss,
         fit=args.fit,
         val_fraction=args.val_fraction,
+        standardize=args.standardize,
         seed=args.seed,
         device=args.device,
         network=args.network,

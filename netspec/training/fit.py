@@ -40,8 +40,9 @@ def fit_samples(x: torch.Tensor, target: Shape, fit: str, what: str) -> tuple[to
     mode, size = parse_fit(fit)
     want, have = tuple(target[1:]), tuple(x.shape[1:])
     notes: list[str] = []
-    if len(want) == 1 and len(have) != 1 and _same(want[0], prod(have)):
-        notes.append(f"flattened {show_shape(have)} to [{prod(have)}]")
+    if len(want) == 1 and _same(want[0], prod(have)):
+        if len(have) != 1:
+            notes.append(f"flattened {show_shape(have)} to [{prod(have)}]")
         return x.reshape(len(x), -1), notes
     if len(have) == len(want) - 1 and len(want) >= 2 and want[0] == 1:
         x = x.unsqueeze(1)

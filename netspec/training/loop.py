@@ -125,15 +125,10 @@ def run(
 
 
 def _graph(spec: str | Path | Source, config: TrainConfig) -> Graph:
-    from netspec.api import check
+    """The one network to train (a CompileError when the spec has several and none is named)."""
+    from netspec.api import one_network
 
-    analyses = check(spec, config.network, dict(config.overrides))
-    if len(analyses) != 1:
-        names = ", ".join(a.name for a in analyses)
-        raise TrainingError(
-            f"the spec defines {len(analyses)} networks ({names}); choose one with --network"
-        )
-    return analyses[0].graph
+    return one_network(spec, config.network, dict(config.overrides)).graph
 
 
 def pick_device(name: str) -> torch.device:
@@ -304,6 +299,7 @@ def _payload(r: _Run, spec: Any, data: Any, history: list[EpochMetrics]) -> dict
             "seed": c.seed,
             "fit": c.fit,
             "val_fraction": c.val_fraction,
+            "standardized": list(r.data.standardized) if r.data.standardized else None,
             "data": str(data),
         },
         "netspec_version": __version__,

@@ -49,6 +49,7 @@ class TrainConfig:
     loss: str = "cross_entropy"
     fit: str = "pad"
     val_fraction: float = 0.2
+    standardize: bool | None = None  # None: on for digits, off for .npz files
     seed: int = 0
     device: str = "auto"
     network: str | None = None
@@ -82,6 +83,10 @@ class TrainConfig:
                 f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction!r}"
             )
         _at_least("seed", self.seed, 0)
+        if self.standardize not in (None, True, False):
+            raise TrainingError(
+                f"standardize must be True, False or None, got {self.standardize!r}"
+            )
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:
