@@ -233,24 +233,12 @@ def test_zoo_runs_every_spec():
 # ---- random networks ----------------------------------------------------------------
 
 
-def table_conv_padding(analysis) -> bool:
-    """A connection-table conv with symmetric non-zero padding: the lowering drops that
-    padding (TableConv convolves unpadded), see the xfail below. Such specs are left out
-    of the random test until the lowering is fixed; then remove this filter."""
-    return any(
-        node.op == "conv"
-        and node.attrs["connect"] is not None
-        and any(before == after > 0 for before, after in node.attrs["padding"])
-        for node in analysis.graph.nodes
-    )
-
-
-@pytest.mark.xfail(strict=True, reason="lowering bug: TableConv ignores symmetric padding")
 def test_connection_table_with_padding():
+    """Found by the random test: TableConv once dropped symmetric padding."""
     text = "network T {\n    input x: [N, 2, 4]\n    conv(1, 1, connect=[[0, 1]], padding=1)\n}\n"
     (analysis,) = check_text(text)
     assert analysis.layers[0].output_shape == ("N", 1, 6)
-    agree(analysis)  # torch: [2, 1, 4], 32 FLOPs; netspec: [2, 1, 6], 48 FLOPs
+    agree(analysis)
 
 
 @hypothesis.given(networks())
@@ -264,5 +252,4 @@ def test_connection_table_with_padding():
 def test_random_network_agrees_with_pytorch(text):
     hypothesis.note(text)
     for analysis in check_text(text):
-        hypothesis.assume(not table_conv_padding(analysis))
         agree(analysis, "cpu")

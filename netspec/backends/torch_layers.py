@@ -92,7 +92,8 @@ def conv(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
     a, x = node.attrs, ins[0]
     rank, pads = len(x) - 2, a["padding"]
     call = "{module}({args})" if symmetric(pads) else padded_call(pads)
-    if a["connect"] is not None:
+    if a["connect"] is not None:  # TableConv takes no padding: always pad explicitly
+        call = padded_call(pads) if any(p for pair in pads for p in pair) else call
         table = [list(row) for row in a["connect"]]
         make = (
             f"TableConv({table}, kernel_size={a['kernel']}, stride={a['stride']}, "
