@@ -160,6 +160,13 @@ def test_resume_continues_where_it_stopped(spec, data, tmp_path):
     assert figures(rest.history) == figures(
         whole.history
     )  # per-epoch reseeding: resuming changes nothing
+    saved = torch.load(first.checkpoint, weights_only=True)
+    ckpt.save(first.checkpoint, {**saved, "metrics": [], "epoch": 2})  # as a script might
+    later = train(spec, data, **{**FAST, "epochs": 3}, resume=first.checkpoint)
+    assert [m.epoch for m in later.history] == [3]
+    with pytest.raises(TrainingError, match="finished 2 epochs already"):
+        train(spec, data, **{**FAST, "epochs": 2}, resume=first.checkpoint)
+    ckpt.save(first.checkpoint, saved)
     with pytest.raises(TrainingError, match="finished 1 epochs already"):
         train(spec, data, **{**FAST, "epochs": 1}, resume=first.checkpoint)
     with pytest.raises(TrainingError, match="--optimizer adam"):

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from netspec.source import Source
-    from netspec.training.loop import TrainResult
     from netspec.training.options import TrainConfig
+    from netspec.training.results import TrainResult
 
 __all__ = ["TrainingError", "require_torch", "train"]
 

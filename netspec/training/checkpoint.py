@@ -11,7 +11,7 @@ pickled code):
     state_dict        the module's weights and buffers
     optimizer         the optimizer's state_dict (momentum buffers, Adam moments)
     epoch             epochs finished
-    metrics           one dict per finished epoch (see loop.EpochMetrics)
+    metrics           one dict per finished epoch (see results.EpochMetrics)
     training          the options that shape the optimizer (optimizer, lr, ...)
     netspec_version
 

@@ -34,41 +34,9 @@ from netspec.training.data import Dataset, prepare
 from netspec.training.losses import Loss, correct, loss_function
 from netspec.training.options import TrainConfig
 from netspec.training.progress import Reporter
+from netspec.training.results import EpochMetrics, TrainResult
 
 EVAL_BATCH = 1024
-
-
-@dataclass(frozen=True)
-class EpochMetrics:
-    """One finished epoch; accuracies are None for real-valued targets."""
-
-    epoch: int
-    train_loss: float
-    train_accuracy: float | None
-    val_loss: float
-    val_accuracy: float | None
-    val_correct: int | None
-    val_samples: int
-    samples_per_second: float
-    seconds: float
-
-
-@dataclass
-class TrainResult:
-    """A finished run: the trained module, every epoch's figures, where it was saved."""
-
-    network: str
-    architecture_hash: str
-    module: torch.nn.Module
-    history: list[EpochMetrics]
-    device: str
-    seconds: float  # this run's wall time (a resumed run counts only its own epochs)
-    checkpoint: Path | None
-    notes: tuple[str, ...]
-
-    @property
-    def val_accuracy(self) -> float | None:
-        return self.history[-1].val_accuracy if self.history else None
 
 
 @dataclass
@@ -81,6 +49,7 @@ class _Run:
     loss: Loss
     rbf: bool
     device: torch.device
+    start: int = 0  # epochs finished before this run (a resumed checkpoint's)
 
 
 def run(
@@ -103,13 +72,13 @@ def run(
         reporter.note(line)
     target = _checkpoint_path(config, graph)
     started = time.perf_counter()
-    for epoch in range(len(history) + 1, config.epochs + 1):
+    for epoch in range(r.start + 1, config.epochs + 1):
         with reporter.epoch(epoch, config.epochs, len(r.data.x_train)) as update:
             metrics = _epoch(r, epoch, update)
         history.append(metrics)
         reporter.epoch_line(metrics, config.epochs)
         if target is not None:
-            checkpoint.save(target, _payload(r, spec, data, history))
+            checkpoint.save(target, _payload(r, spec, data, epoch, history))
     result = TrainResult(
         graph.name,
         checkpoint.architecture_hash(graph),
@@ -173,25 +142,32 @@ def _setup(graph: Graph, config: TrainConfig, data: Dataset, device: torch.devic
 
 
 def _resume(r: _Run) -> list[EpochMetrics]:
-    saved = checkpoint.load(r.config.resume, r.graph)
-    before = saved.get("training", {}).get("optimizer")
+    """Restore weights, optimizer state and history; sets r.start; returns the history."""
+    path = r.config.resume
+    saved = checkpoint.load(path, r.graph)
+    before = (saved.get("training") or {}).get("optimizer", r.config.optimizer)
     if before != r.config.optimizer:
         raise TrainingError(
-            f"checkpoint {r.config.resume} was trained with --optimizer {before}; "
+            f"checkpoint {path} was trained with --optimizer {before}; "
             f"resume with the same optimizer (not {r.config.optimizer})"
         )
-    if saved["epoch"] >= r.config.epochs:
+    r.start = int(saved.get("epoch", 0))
+    if r.start >= r.config.epochs:
         raise TrainingError(
-            f"checkpoint {r.config.resume} has finished {saved['epoch']} epochs already; "
-            f"--epochs is the total: ask for more than {saved['epoch']}"
+            f"checkpoint {path} has finished {r.start} epochs already; "
+            f"--epochs is the total: ask for more than {r.start}"
         )
-    r.module.load_state_dict(saved["state_dict"])
-    r.optimizer.load_state_dict(saved["optimizer"])
+    try:
+        r.module.load_state_dict(saved["state_dict"])
+        r.optimizer.load_state_dict(saved["optimizer"])
+        history = [EpochMetrics(**m) for m in saved.get("metrics", [])]
+    except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+        raise TrainingError(f"checkpoint {path} cannot be resumed from: {exc}") from None
     for group in r.optimizer.param_groups:  # the options given now, not the saved ones
         group.update(lr=r.config.learning_rate, weight_decay=r.config.weight_decay)
         if "momentum" in group:
             group["momentum"] = r.config.momentum
-    return [EpochMetrics(**m) for m in saved["metrics"]]
+    return history
 
 
 def _epoch(r: _Run, epoch: int, update) -> EpochMetrics:
@@ -265,8 +241,8 @@ def _describe(r: _Run, history: list[EpochMetrics]) -> list[str]:
         f"loss {c.loss}{scores}; {c.optimizer} lr {c.learning_rate}{momentum} "
         f"weight decay {c.weight_decay}; batch {c.batch_size}; seed {c.seed}",
     ]
-    if history:
-        lines.append(f"resumed from {c.resume} after epoch {len(history)}")
+    if r.start:
+        lines.append(f"resumed from {c.resume} after epoch {r.start}")
     return lines
 
 
@@ -276,7 +252,9 @@ def _checkpoint_path(config: TrainConfig, graph: Graph) -> Path | None:
     return Path(str(config.checkpoint).replace("{network}", graph.name))
 
 
-def _payload(r: _Run, spec: Any, data: Any, history: list[EpochMetrics]) -> dict[str, Any]:
+def _payload(
+    r: _Run, spec: Any, data: Any, epoch: int, history: list[EpochMetrics]
+) -> dict[str, Any]:
     from netspec import __version__
 
     c = r.config
@@ -287,7 +265,7 @@ def _payload(r: _Run, spec: Any, data: Any, history: list[EpochMetrics]) -> dict
         "overrides": dict(c.overrides),
         "state_dict": r.module.state_dict(),
         "optimizer": r.optimizer.state_dict(),
-        "epoch": len(history),
+        "epoch": epoch,
         "metrics": [asdict(m) for m in history],
         "training": {
             "optimizer": c.optimizer,
