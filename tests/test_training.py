@@ -270,8 +270,8 @@ def test_bad_data_files(spec, tmp_path, capsys):
     np.save(tmp_path / "one.npy", np.zeros(3))
     for path, message in [
         (tmp_path / "missing.npz", "no data file"),
-        (text, "is not a .npz archive"),
-        (tmp_path / "one.npy", "holds a single array"),
+        (text, "is not a .npz archive (not a zip of .npy arrays)"),
+        (tmp_path / "one.npy", "is not a .npz archive (it holds a single array (.npy))"),
         (tmp_path / "nox.npz", "has no array x (arrays: inputs, y)"),
         (tmp_path / "labels.npz", "labels range from 0 to 4, but the output scores [N, 3]"),
     ]:

@@ -25,9 +25,7 @@ naming both networks and hashes.
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
-import zipfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +43,16 @@ def save(path: str | Path, payload: dict[str, Any]) -> Path:
     """Write `payload` to `path` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # A unique name opened exclusively, with the ordinary permissions (mkstemp's are 0600).
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        with os.fdopen(handle, "wb") as stream:
+        with open(temporary, "xb") as stream:
             torch.save({"format": FORMAT, **payload}, stream)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return path
 
@@ -65,9 +64,10 @@ def load(path: str | Path, graph: Graph) -> dict[str, Any]:
         raise TrainingError(f"no checkpoint {path}")
     try:
         saved = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TrainingError(f"{path} is not a netspec checkpoint ({first})") from None
+    except Exception as exc:  # torch.load raises many kinds on a damaged or foreign file
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        reason = f"torch.load: {type(exc).__name__} {first}".rstrip()
+        raise TrainingError(f"{path} is not a netspec checkpoint ({reason})") from None
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         raise TrainingError(f"{path} is not a netspec checkpoint (no format '{FORMAT}')")
     _check_architecture(saved, path, graph)

@@ -117,12 +117,15 @@ def _npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
     usage = "save one with numpy.savez(path, x=samples, y=labels)"
     if not path.is_file():
         raise TrainingError(f"no data file {path}; give --data digits or a .npz file ({usage})")
+    if not zipfile.is_zipfile(path):
+        with open(path, "rb") as stream:
+            single = stream.read(6) == b"\x93NUMPY"
+        what = "it holds a single array (.npy)" if single else "not a zip of .npy arrays"
+        raise TrainingError(f"{path} is not a .npz archive ({what}); {usage}")
     try:
         loaded = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise TrainingError(f"{path} is not a .npz archive ({exc}); {usage}") from None
-    if isinstance(loaded, np.ndarray):
-        raise TrainingError(f"{path} holds a single array, not a .npz archive; {usage}")
     with loaded:
         missing = [k for k in ("x", "y") if k not in loaded.files]
         if missing:
