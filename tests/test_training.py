@@ -153,9 +153,10 @@ def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
 
 
 def test_resume_continues_where_it_stopped(spec, data, tmp_path):
-    whole = train(spec, data, **{**FAST, "epochs": 3})
-    first = train(spec, data, **{**FAST, "epochs": 1}, checkpoint=tmp_path / "a.pt")
-    rest = train(spec, data, **{**FAST, "epochs": 3}, resume=first.checkpoint)
+    cosine = {**FAST, "schedule": "cosine"}  # the rate is a function of the epoch alone
+    whole = train(spec, data, **{**cosine, "epochs": 3})
+    first = train(spec, data, **{**cosine, "epochs": 1}, checkpoint=tmp_path / "a.pt")
+    rest = train(spec, data, **{**cosine, "epochs": 3}, resume=first.checkpoint)
     assert [m.epoch for m in rest.history] == [1, 2, 3]
     assert figures(rest.history) == figures(
         whole.history
@@ -334,6 +335,15 @@ def test_command_line_output(spec, data, tmp_path, capsys):
     assert sum(line.startswith("epoch ") for line in lines) == 2
     assert lines[-1].startswith("Tiny: held-out accuracy ") and str(target) in lines[-1]
     assert target.is_file()
+
+
+def test_cosine_schedule():
+    from netspec.training.options import TrainConfig
+
+    cosine = TrainConfig(lr=0.1, epochs=4, schedule="cosine")
+    assert [round(cosine.lr_at(e), 6) for e in (1, 2, 3, 4)] == [0.1, 0.085355, 0.05, 0.014645]
+    assert TrainConfig(lr=0.1, epochs=4).lr_at(3) == 0.1
+    assert TrainConfig(optimizer="adam").lr_at(1) == 0.001
 
 
 # ---- losses -------------------------------------------------------------------------

@@ -14,7 +14,14 @@ import argparse
 import sys
 
 from netspec.training import TrainingError
-from netspec.training.options import DEVICES, LOSSES, OPTIMIZERS, TrainConfig, parse_fit
+from netspec.training.options import (
+    DEVICES,
+    LOSSES,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+    parse_fit,
+)
 
 EXIT_INTERRUPTED = 130
 
@@ -83,6 +90,12 @@ def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--lr", type=_number(positive=True), help="learning rate (sgd 0.01, adam 0.001)"
     )
+    train.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default="constant",
+        help="learning rate per epoch: constant, or cosine-annealed towards 0",
+    )
     train.add_argument("--momentum", type=_number(), default=0.9, help="sgd only (0.9)")
     train.add_argument(
         "--weight-decay", type=_number(), default=0.0, help="L2: adds wd*w to each gradient"
@@ -101,6 +114,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         lr=args.lr,
         optimizer=args.optimizer,
         momentum=args.momentum,
+        schedule=args.schedule,
         weight_decay=args.weight_decay,
         loss=args.loss,
         fit=args.fit,

@@ -3,9 +3,11 @@
 Each epoch shuffles the training part, steps the optimizer once per batch, then
 evaluates the held-out part (model.eval(), torch.no_grad()) and saves the checkpoint.
 Optimizers: ``sgd`` (momentum 0.9 unless --momentum says otherwise; Nesterov off) and
-``adam`` (betas 0.9, 0.999). ``weight_decay`` is L2 regularisation as PyTorch applies
-it: wd x w is added to each parameter's gradient (biases included), the gradient of
-(wd/2) ||w||^2; for Adam too (the L2 form, not AdamW's decoupled decay).
+``adam`` (betas 0.9, 0.999); the learning rate is constant or cosine-annealed per epoch
+(TrainConfig.lr_at, a function of the epoch alone, so resuming needs no scheduler
+state). ``weight_decay`` is L2 regularisation as PyTorch applies it: wd x w is added to
+each parameter's gradient (biases included), the gradient of (wd/2) ||w||^2; for Adam
+too (the L2 form, not AdamW's decoupled decay).
 
 Determinism: the module is initialised after torch.manual_seed(seed); the split uses
 numpy's default_rng(seed); epoch e reseeds torch with (seed, e) before shuffling, so the
@@ -193,6 +195,8 @@ def _epoch(r: _Run, epoch: int, update) -> EpochMetrics:
 def _train(r: _Run, epoch: int, update) -> tuple[float, int]:
     """One pass over the shuffled training part; the mean loss and the correct count."""
     r.module.train()
+    for group in r.optimizer.param_groups:
+        group["lr"] = r.config.lr_at(epoch)
     torch.manual_seed(r.config.seed * 1_000_003 + epoch)
     x, y = r.data.x_train, r.data.y_train
     total, hits, done = 0.0, 0, 0
@@ -207,7 +211,7 @@ def _train(r: _Run, epoch: int, update) -> tuple[float, int]:
         if not math.isfinite(value):
             raise TrainingError(
                 f"the loss became {value} in epoch {epoch}; lower the learning rate "
-                f"(--lr {r.config.learning_rate}) or scale the data"
+                f"(--lr {r.config.lr_at(epoch)}) or scale the data"
             )
         total, done = total + value * len(batch), done + len(batch)
         if r.data.classes is not None:
@@ -238,7 +242,7 @@ def _describe(r: _Run, history: list[EpochMetrics]) -> list[str]:
     momentum = f" momentum {c.momentum}" if c.optimizer == "sgd" else ""
     lines = [
         f"network: {r.graph.name}, {params:,} trainable parameters, on {r.device}",
-        f"loss {c.loss}{scores}; {c.optimizer} lr {c.learning_rate}{momentum} "
+        f"loss {c.loss}{scores}; {c.optimizer} lr {c.learning_rate} ({c.schedule}){momentum} "
         f"weight decay {c.weight_decay}; batch {c.batch_size}; seed {c.seed}",
     ]
     if r.start:
@@ -270,6 +274,7 @@ def _payload(
         "training": {
             "optimizer": c.optimizer,
             "lr": c.learning_rate,
+            "schedule": c.schedule,
             "momentum": c.momentum,
             "weight_decay": c.weight_decay,
             "loss": c.loss,

@@ -6,7 +6,7 @@
 - ``mse``: against one-hot targets t_ij = [j = y_i], the mean over all N x K elements
   of (s_ij - t_ij)^2 (nn.MSELoss); for float targets, the same mean against them.
 
-An ``rbf`` output layer (LeNet-5's Euclidean RBF units, LeCun et al. 1998, eq. 9)
+An ``rbf`` output layer (LeNet-5's Euclidean RBF units, LeCun et al. 1998, eq. 7)
 gives *distances*: the smaller y_j, the likelier class j. Its class scores are the
 negated outputs, s = -y, for cross-entropy, hinge and accuracy. Cross-entropy on -y is
 LeCun's MAP criterion (eq. 9) without its extra constant "rubbish" class. ``mse`` on

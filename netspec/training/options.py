@@ -19,6 +19,7 @@ from netspec.training import TrainingError
 LOSSES = ("cross_entropy", "hinge", "mse")
 OPTIMIZERS = ("sgd", "adam")
 DEVICES = ("auto", "cpu", "cuda")
+SCHEDULES = ("constant", "cosine")
 FITS = ("pad", "resize", "resize:S", "none")
 DEFAULT_LR = {"sgd": 0.01, "adam": 0.001}
 
@@ -45,6 +46,7 @@ class TrainConfig:
     lr: float | None = None
     optimizer: str = "sgd"
     momentum: float = 0.9
+    schedule: str = "constant"
     weight_decay: float = 0.0
     loss: str = "cross_entropy"
     fit: str = "pad"
@@ -62,10 +64,18 @@ class TrainConfig:
     def learning_rate(self) -> float:
         return DEFAULT_LR[self.optimizer] if self.lr is None else self.lr
 
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate of epoch `epoch` (1-based): constant, or cosine-annealed
+        from lr in epoch 1 towards 0, lr (1 + cos(pi (e - 1) / epochs)) / 2."""
+        if self.schedule == "constant":
+            return self.learning_rate
+        return self.learning_rate * (1 + math.cos(math.pi * (epoch - 1) / self.epochs)) / 2
+
     def validate(self) -> None:
         """Raise TrainingError for the first impossible option."""
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("loss", self.loss, LOSSES)
+        _choice("schedule", self.schedule, SCHEDULES)
         if self.device not in DEVICES and not re.fullmatch(r"cuda:\d+", self.device):
             raise TrainingError(f"device must be auto, cpu, cuda or cuda:K, got '{self.device}'")
         parse_fit(self.fit)
