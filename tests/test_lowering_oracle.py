@@ -11,8 +11,9 @@ Then, layer by layer and in total:
   others the fixed ones, and its buffers the buffers (each parameter and buffer belongs
   to the layer whose path is the longest prefix of its name; none may be left over);
 - the FLOPs FlopCounterMode sees inside the layer (minus those of the layers it calls)
-  are 2 x its multiply-adds (`macs`, docs/costs.md), times the batch when the batch
-  is symbolic, and the model does no counted work outside its layers.
+  are 2 x its multiply-adds (`macs`, docs/costs.md; a connection table counts dense,
+  as TableConv runs it), times the batch when the batch is symbolic, and the model
+  does no counted work outside its layers.
 
 The zoo runs on the `meta` device: PyTorch's shape functions and FLOP formulas without
 allocating anything, so ResNet-101, VGG-16 and U-Net at their real input sizes take
@@ -30,6 +31,7 @@ from typing import NamedTuple
 
 import pytest
 
+from netspec.analysis.compat import conv_as_run
 from netspec.api import check, check_text
 from netspec.zoo import zoo_names
 from tests.spec_strategies import networks
@@ -167,6 +169,12 @@ def example(shape, device: str):
     return torch.rand(concrete(shape)) + 0.1
 
 
+def work(layer) -> int:
+    """The multiply-adds PyTorch runs: `macs`, except that a connection table runs as a
+    dense convolution (TableConv; docs/torch.md), so every kernel of it counts."""
+    return conv_as_run(layer) if layer.op == "conv" else layer.cost.macs
+
+
 def expected(analysis):
     """The same figures as the analysis gives them."""
     graph = analysis.graph
@@ -179,7 +187,7 @@ def expected(analysis):
             c.fixed,
             c.buffers,
             # every op keeps the symbolic dims of its input (docs/language.md 2.6)
-            2 * layer.cost.macs * per_sample(layer.output_shape),
+            2 * work(layer) * per_sample(layer.output_shape),
         )
     outputs = [concrete(graph.shape(t)) for _, t in graph.outputs]
     t = analysis.totals

@@ -179,7 +179,7 @@ def test_distributed_data_parallel_wraps_the_module(tmp_path):
 
 def test_table_conv_equals_a_dense_conv_with_zeroed_weights():
     table = [[0, 1, 2], [1, 2], [0], [0, 1, 2, 3], [3, 1]]
-    conv = rt.TableConv(table, (3, 3), (2, 1), (1, 2), bias=True)
+    conv = rt.TableConv(4, table, (3, 3), (2, 1), (1, 2), bias=True)
     dense = torch.zeros(len(table), 4, 3, 3)
     at = 0
     for o, row in enumerate(table):

@@ -97,6 +97,14 @@ def _output_elements(layer: LayerFigures) -> int:
     return _numel(layer.output_shape)
 
 
+def conv_as_run(layer: LayerFigures) -> int:
+    """`macs`, except that a connection table runs dense: every output channel reads
+    every input channel (netspec/backends/torch_runtime.py, TableConv)."""
+    if layer.attrs.get("connect") is None:
+        return _macs(layer)
+    return _numel(layer.output_shape) * layer.input_shapes[0][1] * prod(layer.attrs["kernel"])
+
+
 def _batch_norm_eval(layer: LayerFigures) -> int:
     # fvcore jit_handles.batchnorm_flop_jit, not training: input elements, twice when
     # the layer is affine.
@@ -118,9 +126,9 @@ def _adaptive_avg_2d(layer: LayerFigures) -> int:
 
 
 FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
-    # TableConv runs grouped convolutions doing exactly the table's multiply-adds;
-    # PartialConv one convolution (its mask sums are slices and adds, uncounted)
-    "conv": _macs,
+    # TableConv runs one dense convolution (zero kernels off the table); PartialConv one
+    # convolution (its mask sums are slices and adds, uncounted)
+    "conv": conv_as_run,
     "partial_conv": _macs,
     "conv_transpose": _macs,
     "linear": _macs,

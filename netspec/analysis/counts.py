@@ -10,7 +10,9 @@ a network at a huge input costs what a small one does.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from netspec.analysis.memory import Memory, activation_elements, memory
 from netspec.analysis.receptive import Field, receptive_fields
@@ -33,6 +35,7 @@ class LayerFigures(NamedTuple):
     cost: Cost
     receptive_field: Field | None  # None: unknown, or the network has no spatial input
     activations: int  # elements the layer allocates for its output, per sample (0: a view)
+    attrs: Mapping[str, Any] = MappingProxyType({})  # the op's normalised attributes
 
 
 class StatementFigures(NamedTuple):
@@ -109,6 +112,7 @@ def _layer(graph: Graph, node: Node, field: Field | None, activations: int) -> L
         op.cost(attrs, inputs, out),
         field,
         activations,
+        node.attrs,
     )
 
 

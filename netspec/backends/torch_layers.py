@@ -96,7 +96,7 @@ def conv(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
         call = padded_call(pads) if any(p for pair in pads for p in pair) else call
         table = [list(row) for row in a["connect"]]
         make = (
-            f"TableConv({table}, kernel_size={a['kernel']}, stride={a['stride']}, "
+            f"TableConv({x[1]}, {table}, kernel_size={a['kernel']}, stride={a['stride']}, "
             f"dilation={a['dilation']}, bias={a['bias']})"
         )
         return Layer(make, call, ("TableConv",))
