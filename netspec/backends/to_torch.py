@@ -38,13 +38,16 @@ def to_torch(graph: Graph, seed: int | None = None) -> torch.nn.Module:
         return network()
 
 
+def _module_name(graph: Graph) -> str:
+    return f"netspec.generated.{_identifier(graph.name)}_{architecture_hash(graph)[:12]}"
+
+
 def _load(graph: Graph) -> types.ModuleType:
-    digest = architecture_hash(graph)[:12]
-    name = f"netspec.generated.{_identifier(graph.name)}_{digest}"
+    name = _module_name(graph)
     if name in sys.modules:
         return sys.modules[name]
     source = torch_source(graph)
-    filename = f"<netspec {graph.name} {digest}>"
+    filename = f"<{name}>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     module = types.ModuleType(name)
     module.__file__ = filename
