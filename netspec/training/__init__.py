@@ -8,9 +8,12 @@ when called and raises :class:`TrainingError` (not ImportError) when they are mi
 so the command line can say which extra to install. Every bad input a user can give
 (data that cannot fit the network's input, labels beyond its classes, a checkpoint of
 another architecture, CUDA without CUDA) is a :class:`TrainingError` with one message
-that says what to do. The modules: ``data`` (datasets, input adaptation, the split),
+that says what to do. The modules: ``options`` (TrainConfig; torch-free), ``data``
+(datasets, scaling, labels, the split), ``fit`` (samples to the input shape),
 ``losses`` (cross-entropy, hinge, mse; scores of rbf outputs), ``checkpoint`` (atomic
-save, architecture-checked load), ``loop`` (optimizers, epochs, progress, resume).
+save, architecture-checked load), ``loop`` (optimizers, epochs, resume), ``results``,
+``progress`` (what is printed) and ``command`` (`netspec train`; torch-free). See
+docs/training.md.
 """
 
 from __future__ import annotations
