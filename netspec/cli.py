@@ -298,5 +298,3 @@ def print_errors(exc: CompileError, fmt: str, source: str) -> None:
         }
         print(json.dumps(doc))
 
-
-_print_errors = print_errors  # the name netspec.training.command imports
