@@ -159,8 +159,8 @@ def to_torch(
 def train(spec: str | Path | Source, data: str | Path = "digits", config=None, **options):
     """Train the network on `data` ("digits" or a .npz file) and return a TrainResult
     (needs the torch extra); options are TrainConfig fields: ``epochs=5, lr=0.01,
-    network="LeNet5", overrides={"classes": 10}``. See netspec.training and
+    network="LeNet5", overrides={"classes": 10}``. See netspec.backends.training and
     docs/training.md."""
-    from netspec.training import train as run
+    from netspec.backends.training import train as run
 
     return run(spec, data, config, **options)

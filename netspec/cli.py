@@ -15,9 +15,9 @@ from decimal import Decimal, InvalidOperation
 
 from netspec.backends.build_command import add_parser as _build_parser
 from netspec.backends.build_command import run_command as _build
+from netspec.backends.training.command import add_parser as _train_parser
+from netspec.backends.training.command import run_command as _train
 from netspec.errors import CompileError, render
-from netspec.training.command import add_parser as _train_parser
-from netspec.training.command import run_command as _train
 
 FORMATS = ("table", "json", "csv", "markdown")
 CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
@@ -297,4 +297,3 @@ def print_errors(exc: CompileError, fmt: str, source: str) -> None:
             "errors": [d.to_json() for d in exc.diagnostics],
         }
         print(json.dumps(doc))
-

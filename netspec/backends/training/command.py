@@ -1,4 +1,4 @@
-"""`netspec train SPEC`: the command line over :func:`netspec.training.train`.
+"""`netspec train SPEC`: the command line over :func:`netspec.backends.training.train`.
 
 Imports neither torch nor numpy until the command runs, so `netspec check` stays
 light. Exit status: 0 when training finished, 1 for an error in the spec (rendered as
@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from netspec.training import TrainingError
-from netspec.training.options import (
+from netspec.backends.training import TrainingError
+from netspec.backends.training.options import (
     DEVICES,
     LOSSES,
     OPTIMIZERS,
@@ -105,8 +105,8 @@ def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     """Run `netspec train` for parsed arguments; returns the exit status."""
+    from netspec.backends.training import train
     from netspec.errors import CompileError
-    from netspec.training import train
 
     config = TrainConfig(
         epochs=args.epochs,

@@ -33,10 +33,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from netspec.backends.training import TrainingError
+from netspec.backends.training.fit import fit_samples
+from netspec.backends.training.options import TrainConfig
 from netspec.ir import Graph
-from netspec.training import TrainingError
-from netspec.training.fit import fit_samples
-from netspec.training.options import TrainConfig
 from netspec.values import Shape, show_shape
 
 DIGITS_HINT = "install it with: pip install 'netspec[digits]'"

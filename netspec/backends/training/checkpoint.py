@@ -31,9 +31,9 @@ from typing import Any
 
 import torch
 
+from netspec.backends.training import TrainingError
 from netspec.fingerprint import architecture_hash
 from netspec.ir import Graph
-from netspec.training import TrainingError
 
 FORMAT = "netspec-checkpoint-v1"
 SHOWN = 12  # hex digits of a hash shown in messages

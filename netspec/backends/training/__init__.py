@@ -1,4 +1,4 @@
-"""Training a spec's network: `netspec train SPEC` and ``netspec.training.train``.
+"""Training a spec's network: `netspec train SPEC` and ``netspec.backends.training.train``.
 
     spec --check--> Graph --to_torch--> nn.Module
     data --data.load--> adapted tensors, held-out split --loop.fit--> TrainResult
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from netspec.backends.training.options import TrainConfig
+    from netspec.backends.training.results import TrainResult
     from netspec.source import Source
-    from netspec.training.options import TrainConfig
-    from netspec.training.results import TrainResult
 
 __all__ = ["TrainingError", "require_torch", "train"]
 
@@ -55,7 +55,7 @@ def train(
     config: TrainConfig | None = None,
     **options: Any,
 ) -> TrainResult:
-    """Train the network of `spec` on `data`; see :class:`netspec.training.loop.TrainConfig`.
+    """Train the network of `spec` on `data`, options as in `options.TrainConfig`.
 
     `spec` is a path, a zoo name (``"lenet5"``) or a Source; `data` is ``"digits"`` or
     a ``.npz`` file with arrays ``x`` and ``y``. `options` are TrainConfig fields
@@ -63,6 +63,6 @@ def train(
     those of `config`. Raises CompileError for a bad spec, TrainingError for bad input.
     """
     require_torch()
-    from netspec.training.loop import run
+    from netspec.backends.training.loop import run
 
     return run(spec, data, config, **options)

@@ -25,8 +25,8 @@ from math import prod
 import torch
 import torch.nn.functional as F
 
-from netspec.training import TrainingError
-from netspec.training.options import parse_fit
+from netspec.backends.training import TrainingError
+from netspec.backends.training.options import parse_fit
 from netspec.values import Shape, show_shape
 
 _MODES = {1: "linear", 2: "bilinear", 3: "trilinear"}

@@ -29,14 +29,14 @@ from typing import Any
 
 import torch
 
+from netspec.backends.training import TrainingError, checkpoint
+from netspec.backends.training.data import Dataset, prepare
+from netspec.backends.training.losses import Loss, correct, loss_function
+from netspec.backends.training.options import TrainConfig
+from netspec.backends.training.progress import Reporter
+from netspec.backends.training.results import EpochMetrics, TrainResult
 from netspec.ir import Graph
 from netspec.source import Source
-from netspec.training import TrainingError, checkpoint
-from netspec.training.data import Dataset, prepare
-from netspec.training.losses import Loss, correct, loss_function
-from netspec.training.options import TrainConfig
-from netspec.training.progress import Reporter
-from netspec.training.results import EpochMetrics, TrainResult
 
 EVAL_BATCH = 1024
 

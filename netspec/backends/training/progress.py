@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 if TYPE_CHECKING:
-    from netspec.training.results import EpochMetrics, TrainResult
+    from netspec.backends.training.results import EpochMetrics, TrainResult
 
 Update = Callable[[int, float, float | None], None]  # samples done, mean loss, accuracy
 
