@@ -18,30 +18,32 @@ from __future__ import annotations
 
 import keyword
 from pathlib import PurePath
-from typing import NamedTuple
 
 from netspec import __version__
 from netspec.backends.torch_classes import ClassPlan, Variant, plan_classes
 from netspec.backends.torch_layers import LOWERINGS, Layer
 from netspec.backends.torch_names import MODULE_ATTRIBUTES, RUNTIME_NAMES, runtime_source
+from netspec.backends.torch_scopes import (
+    INDENT,
+    RESERVED,
+    Item,
+    access,
+    call_ranges,
+    callee_first,
+    calls_with_layers,
+    descendant_segments,
+    external_inputs,
+    join,
+    relative,
+    scope_items,
+    variable,
+)
 from netspec.errors import error
 from netspec.fingerprint import architecture_hash
 from netspec.ir import BlockCall, Graph, Node
 from netspec.values import show_shape
 
 _MERGES = ("add", "concat")
-_RESERVED = {"self", "torch", "nn", "F"}
-_INDENT = "    "
-
-
-class _Item(NamedTuple):
-    """One step of a scope's forward: a layer or a child block call."""
-
-    path: str
-    inputs: tuple[int, ...]
-    output: int
-    node: Node | None = None
-    call: BlockCall | None = None
 
 
 def torch_source(graph: Graph) -> str:
@@ -62,19 +64,21 @@ class _Writer:
                        for n in graph.nodes}  # fmt: skip
         self.instance_of: dict[str, str] = {}  # call path -> "Basic(width=64)"
         self.plans: list[tuple[str, ClassPlan]] = []  # (class name, plan), in order
-        self.names: set[str] = set(_RESERVED) | RUNTIME_NAMES
+        self.names: set[str] = set(RESERVED) | RUNTIME_NAMES
         self.helpers: set[str] = set()
         paths = [n.path for n in graph.nodes] + [c.path for c in graph.calls]
-        self.descendants = _descendant_segments(paths)
-        ranges = _call_ranges(graph)
-        self.external = {p: _external_inputs(graph, c, ranges[p]) for p, c in _calls(graph).items()}
+        self.descendants = descendant_segments(paths)
+        ranges = call_ranges(graph)
+        self.external = {
+            p: external_inputs(graph, c, ranges[p]) for p, c in calls_with_layers(graph).items()
+        }
         self.first_node = {p: graph.nodes[r[0]] for p, r in ranges.items()}
         self.statements = {s.name: s for s in graph.statements}
         self.statement_of = {s.output: s.name for s in graph.statements}
 
     def write(self) -> str:
-        self.items = _scope_items(self.graph, self.external)
-        for block in _callee_first(self.graph, self.items):
+        self.items = scope_items(self.graph, self.external)
+        for block in callee_first(self.graph, self.items):
             self._block_classes(block)
         network = self._class_body("", self._network_inputs(), self._network_outputs())
         name = _camel(self.graph.name, self.names)
@@ -102,13 +106,11 @@ class _Writer:
     def _block_text(self, cls: str, plan: ClassPlan) -> str:
         first = plan.calls[0]
         where = f"{_file(first.definition.source.name)}:{first.definition.line}"
-        lines = [f'{_INDENT}"""Block `{first.block}` ({where}), for:', ""]
+        lines = [f'{INDENT}"""Block `{first.block}` ({where}), for:', ""]
         for call in plan.calls:
             args = ", ".join(f"{k}={_show(v)}" for k, v in call.args)
-            lines.append(
-                f"{_INDENT}    {call.path} = {call.block}({args})  # line {call.span.line}"
-            )
-        lines.append(f'{_INDENT}"""\n\n')
+            lines.append(f"{INDENT}    {call.path} = {call.block}({args})  # line {call.span.line}")
+        lines.append(f'{INDENT}"""\n\n')
         return f"class {cls}(nn.Module):\n" + "\n".join(lines) + plan.body
 
     def _class_body(
@@ -124,16 +126,16 @@ class _Writer:
         items = self.items[scope]
         init = self._init_lines(scope, items)
         forward = _Forward(self, scope, items, inputs, outputs).lines()
-        text = f"{_INDENT}def __init__(self):\n{_INDENT * 2}super().__init__()\n"
-        text += "".join(f"{_INDENT * 2}{line}\n" for line in init)
-        return text, "".join(f"{_INDENT}{line}\n" for line in forward)
+        text = f"{INDENT}def __init__(self):\n{INDENT * 2}super().__init__()\n"
+        text += "".join(f"{INDENT * 2}{line}\n" for line in init)
+        return text, "".join(f"{INDENT}{line}\n" for line in forward)
 
     # --- __init__: the module tree -------------------------------------------------------
-    def _init_lines(self, scope: str, items: list[_Item]) -> list[str]:
+    def _init_lines(self, scope: str, items: list[Item]) -> list[str]:
         created: set[str] = set()
         lines: list[str] = []
         for item in items:
-            rel = _relative(scope, item.path)
+            rel = relative(scope, item.path)
             segments = rel.split(".")
             for j in range(1, len(segments)):
                 self._container(scope, ".".join(segments[:j]), created, lines)
@@ -142,25 +144,25 @@ class _Writer:
             created.add(rel)
             self._check_name(item, segments[-1])
             if item.call is not None:
-                lines.append(f"{_access(rel)} = {self.instance_of[item.path]}")
+                lines.append(f"{access(rel)} = {self.instance_of[item.path]}")
             else:
-                lines.append(f"{_access(rel)} = {self._make(item.node)}{self._comment(item.node)}")
+                lines.append(f"{access(rel)} = {self._make(item.node)}{self._comment(item.node)}")
         return lines
 
     def _container(self, scope: str, rel: str, created: set[str], lines: list[str]) -> None:
         if rel in created:
             return
         created.add(rel)
-        path = _join(scope, rel)
+        path = join(scope, rel)
         node = self.consumers.get(path)
         if node is not None and node.op in _MERGES:
-            lines.append(f"{_access(rel)} = {self._make(node)}{self._comment(node)}")
+            lines.append(f"{access(rel)} = {self._make(node)}{self._comment(node)}")
             return
         copies = self._copies(path)
         self.helpers.add("Scope")
         if rel.rsplit(".", 1)[-1].isdigit() and not copies:
             return  # a branch or repeat copy: its parent made it
-        lines.append(f"{_access(rel)} = Scope({copies if copies else ''})")
+        lines.append(f"{access(rel)} = Scope({copies if copies else ''})")
 
     def _copies(self, path: str) -> int:
         digits = [int(s) for s in self.descendants.get(path, ()) if s.isdigit()]
@@ -182,7 +184,7 @@ class _Writer:
         text = text if len(text) <= 48 else text[:45] + "..."
         return f"  # line {node.span.line}: {text}"
 
-    def _check_name(self, item: _Item, segment: str) -> None:
+    def _check_name(self, item: Item, segment: str) -> None:
         if segment.isdigit() or (
             segment.isidentifier()
             and not keyword.iskeyword(segment)
@@ -200,7 +202,7 @@ class _Writer:
 
     # --- inputs and outputs --------------------------------------------------------------
     def _network_inputs(self) -> list[tuple[int, str]]:
-        return [(t, _variable(name, set())) for name, t in self.graph.inputs]
+        return [(t, variable(name, set())) for name, t in self.graph.inputs]
 
     def _network_outputs(self) -> tuple[int, ...]:
         return tuple(t for _, t in self.graph.outputs)
@@ -213,7 +215,7 @@ class _Writer:
         named = []
         for k, t in enumerate(read):
             base = "x" if t == call.input else params.get(t, f"x{k}")
-            named.append((t, _variable(base, taken)))
+            named.append((t, variable(base, taken)))
             taken.add(named[-1][1])
         return named
 
@@ -237,7 +239,7 @@ class _Writer:
         params = ", ".join(f"{k}={_show(v)}" for k, v in g.parameters.items())
         title = f"network {g.name}({params})" if params else f"network {g.name}"
         where = f"{_file(g.span.source.name)}:{g.span.line}"
-        return f'{_INDENT}"""{title} ({where})."""\n\n'
+        return f'{INDENT}"""{title} ({where})."""\n\n'
 
     def _main(self, name: str) -> str:
         g = self.graph
@@ -275,15 +277,15 @@ class _Forward:
             statement = self._statement_comment(item, statement, out)
             expr = self._expression(item)
             name = self._target(i, item, live)
-            out.append(f"{_INDENT}{name} = {expr}")
+            out.append(f"{INDENT}{name} = {expr}")
             for t in set(item.inputs):
                 if self._dies(t, i) and self.var[t] != name:
                     live.discard(self.var[t])
         results = [self.var[t] for t in self.outputs]
-        out.append(f"{_INDENT}return {', '.join(results)}")
+        out.append(f"{INDENT}return {', '.join(results)}")
         return out
 
-    def _statement_comment(self, item: _Item, current: str | None, out: list[str]):
+    def _statement_comment(self, item: Item, current: str | None, out: list[str]):
         if self.scope:
             return current
         node = item.node or self.writer.first_node[item.path]
@@ -291,31 +293,31 @@ class _Forward:
             return current
         stmt = self.writer.statements[node.statement]
         text = " ".join(stmt.span.text().split())
-        out.append(f"{_INDENT}# line {stmt.span.line}: {text}")
+        out.append(f"{INDENT}# line {stmt.span.line}: {text}")
         return node.statement
 
-    def _expression(self, item: _Item) -> str:
-        access = _access(_relative(self.scope, item.path))
+    def _expression(self, item: Item) -> str:
+        module = access(relative(self.scope, item.path))
         args = ", ".join(self.var[t] for t in item.inputs)
         if item.call is not None:
-            return f"{access}({args})"
-        return self.writer.layers[item.path].call.format(module=access, args=args)
+            return f"{module}({args})"
+        return self.writer.layers[item.path].call.format(module=module, args=args)
 
     def _dies(self, t: int, i: int) -> bool:
         return self.last.get(t) == i and t not in self.outputs
 
-    def _target(self, i: int, item: _Item, live: set[str]) -> str:
+    def _target(self, i: int, item: Item, live: set[str]) -> str:
         for t in item.inputs:
             if self._dies(t, i) and self.var[t] not in self.fixed:
                 self.var[item.output] = self.var[t]
                 return self.var[t]
         base = self._statement_name(item) or "x"
-        name = _variable(base, live)
+        name = variable(base, live)
         live.add(name)
         self.var[item.output] = name
         return name
 
-    def _statement_name(self, item: _Item) -> str | None:
+    def _statement_name(self, item: Item) -> str | None:
         if self.scope:
             return None
         name = self.writer.statement_of.get(item.output)
@@ -323,105 +325,6 @@ class _Forward:
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _scope_items(graph: Graph, external: dict[str, list[int]]) -> dict[str, list[_Item]]:
-    """Per scope ("" = the network, else a block call's path): its steps in order."""
-    calls = _calls(graph)
-    items: dict[str, list[_Item]] = {"": []}
-    seen: set[str] = set()
-    for node in graph.nodes:
-        chain = [site.path for site in node.chain]
-        scopes = ["", *chain]
-        for depth, scope in enumerate(scopes):
-            items.setdefault(scope, [])
-            if depth == len(chain):
-                items[scope].append(_Item(node.path, node.inputs, node.output, node=node))
-            elif chain[depth] not in seen:
-                seen.add(chain[depth])
-                call = calls[chain[depth]]
-                items[scope].append(_Item(call.path, (), call.output, call=call))
-    return {
-        s: [it if it.call is None else it._replace(inputs=tuple(external[it.path])) for it in its]
-        for s, its in items.items()
-    }
-
-
-def _callee_first(graph: Graph, items: dict[str, list[_Item]]) -> list[str]:
-    """Block names ordered so that a block comes after every block its calls call (the
-    call graph is acyclic: recursion is an error)."""
-    inner: dict[str, set[str]] = {}
-    for call in graph.calls:
-        if call.path in items:
-            inner.setdefault(call.block, set())
-            children = (it.call.block for it in items[call.path] if it.call is not None)
-            inner[call.block].update(children)
-    order: list[str] = []
-    while len(order) < len(inner):
-        ready = [b for b in inner if b not in order and inner[b] <= set(order)]
-        order += ready
-    return order
-
-
-def _calls(graph: Graph) -> dict[str, BlockCall]:
-    """The calls that made layers (an identity call makes no module), by path."""
-    made = {site.path for n in graph.nodes for site in n.chain}
-    return {c.path: c for c in graph.calls if c.path in made}
-
-
-def _call_ranges(graph: Graph) -> dict[str, tuple[int, int]]:
-    """Each call's layers as a range of graph.nodes (a call's layers are contiguous)."""
-    ranges: dict[str, tuple[int, int]] = {}
-    for i, node in enumerate(graph.nodes):
-        for site in node.chain:
-            start = ranges.get(site.path, (i, i))[0]
-            ranges[site.path] = (start, i + 1)
-    return ranges
-
-
-def _external_inputs(graph: Graph, call: BlockCall, span: tuple[int, int]) -> list[int]:
-    """The tensors the call's layers read from outside it: the stream first."""
-    inside = graph.nodes[span[0] : span[1]]
-    made = {n.output for n in inside}
-    read: list[int] = [call.input] if any(call.input in n.inputs for n in inside) else []
-    for n in inside:
-        read += [t for t in n.inputs if t not in made and t not in read]
-    return read
-
-
-def _descendant_segments(paths: list[str]) -> dict[str, set[str]]:
-    """For each path prefix, the next segments below it (`a` -> {`0`, `1`} for a.0, a.1)."""
-    below: dict[str, set[str]] = {}
-    for path in paths:
-        segments = path.split(".")
-        for j in range(1, len(segments)):
-            below.setdefault(".".join(segments[:j]), set()).add(segments[j])
-    return below
-
-
-def _relative(scope: str, path: str) -> str:
-    return path[len(scope) + 1 :] if scope else path
-
-
-def _join(scope: str, rel: str) -> str:
-    return f"{scope}.{rel}" if scope else rel
-
-
-def _access(rel: str) -> str:
-    """`add1.0.conv1` -> `self.add1[0].conv1`."""
-    return "self" + "".join(f"[{s}]" if s.isdigit() else f".{s}" for s in rel.split("."))
-
-
-def _variable(base: str, taken: set[str]) -> str:
-    base = base if base.isidentifier() else "x"
-    if keyword.iskeyword(base) or base in _RESERVED:
-        base += "_"
-    if base not in taken:
-        return base
-    k = 1
-    while f"{base}{k}" in taken:
-        k += 1
-    return f"{base}{k}"
 
 
 def _camel(name: str, taken: set[str]) -> str:
