@@ -17,6 +17,7 @@ from netspec.backends.build_command import add_parser as _build_parser
 from netspec.backends.build_command import run_command as _build
 from netspec.backends.training.command import add_parser as _train_parser
 from netspec.backends.training.command import run_command as _train
+from netspec.cli_common import network_arguments
 from netspec.errors import CompileError, render
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -27,15 +28,7 @@ EXIT_BUDGET = 3
 
 
 def _spec_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--network", help="only this network of the file")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a network parameter (repeatable): --set classes=10",
-    )
+    network_arguments(parser, "only this network of the file")
     parser.add_argument(
         "--convention",
         choices=CONVENTIONS,

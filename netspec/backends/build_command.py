@@ -14,6 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from netspec.cli_common import network_arguments
 from netspec.errors import CompileError
 
 
@@ -28,15 +29,7 @@ def add_parser(sub) -> None:
     )
     build.add_argument("spec", help="a .netspec file, or the name of a zoo spec (resnet18)")
     build.add_argument("-o", "--output", metavar="FILE", help="the .py file (default: stdout)")
-    build.add_argument("--network", help="the network to build, if the file has several")
-    build.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a network parameter (repeatable): --set classes=10",
-    )
+    network_arguments(build, "the network to build, if the file has several")
 
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:

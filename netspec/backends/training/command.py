@@ -22,6 +22,7 @@ from netspec.backends.training.options import (
     TrainConfig,
     parse_fit,
 )
+from netspec.cli_common import network_arguments
 
 EXIT_INTERRUPTED = 130
 
@@ -35,15 +36,7 @@ def add_parser(sub) -> None:
         "held-out split after every epoch and saving a checkpoint (docs/training.md).",
     )
     train.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5)")
-    train.add_argument("--network", help="only this network of the file")
-    train.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="override a network parameter (repeatable): --set classes=10",
-    )
+    network_arguments(train, "the network to train, if the file has several")
     _data_arguments(train)
     _optimizer_arguments(train)
     train.add_argument("--seed", type=_whole(0), default=0, help="seeds weights, split, order")
