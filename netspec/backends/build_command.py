@@ -9,13 +9,12 @@ be written, 2 for misuse of the command line.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from netspec.cli_common import network_arguments
 from netspec.errors import CompileError
+from netspec.files import write_whole
 
 
 def add_parser(sub) -> None:
@@ -47,7 +46,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         sys.stdout.write(source)
         return 0
     try:
-        _write_whole(Path(args.output), source)
+        write_whole(Path(args.output), source)
     except OSError as exc:
         print(f"netspec: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -58,15 +57,3 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write `text` to `path` so that a failure leaves no half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
