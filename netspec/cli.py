@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from netspec.backends.build_command import add_parser as _build_parser
 from netspec.backends.build_command import run_command as _build
+from netspec.backends.predict_command import add_parser as _predict_parser
+from netspec.backends.predict_command import run_command as _predict
 from netspec.backends.training.command import add_parser as _train_parser
 from netspec.backends.training.command import run_command as _train
 from netspec.cli_common import network_arguments
@@ -100,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("table", "json"), default="table")
     _build_parser(sub)
     _train_parser(sub)
+    _predict_parser(sub)
     return parser
 
 
@@ -171,7 +174,7 @@ def _tuples(value: object) -> object:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        overrides = dict(parse_override(text) for text in args.overrides)
+        overrides = dict(parse_override(text) for text in getattr(args, "overrides", []))
         if args.command == "diff":
             sides = [
                 {**overrides, **dict(map(parse_override, getattr(args, f"overrides_{s}")))}
@@ -184,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         return _diff(args, *sides)
     if args.command == "build":
         return _build(args, overrides)
+    if args.command == "predict":
+        return _predict(args, overrides)
     if args.command == "train":
         return _train(args, overrides)
     return _check(args, overrides)
