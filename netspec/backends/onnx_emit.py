@@ -1,0 +1,122 @@
+"""The ONNX graph under construction: nodes, initializers and parameters, by spec path.
+
+An :class:`Emitter` collects the nodes and initializers that the lowerings of
+:mod:`netspec.backends.onnx_layers` make. It guarantees readable, unique names: a layer's
+main node is named by its path (`C1.conv`), the helper nodes and tensors a lowering adds
+are `<path>/<what>`, and the parameters are initializers named by their PyTorch
+state_dict key (`C1.conv.weight`), so trained weights map 1:1. Each node's doc_string
+names the spec line it comes from.
+
+Parameters come from `weights` (state_dict key -> numpy array) when given, else from a
+seeded numpy initialisation with PyTorch's shapes (not PyTorch's values).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+from netspec.errors import error
+from netspec.ir import Node
+
+
+class Emitter:
+    """Collects the nodes and initializers of one ONNX graph."""
+
+    def __init__(self, weights: Mapping[str, Any] | None, seed: int, opset: int):
+        self.weights = weights
+        self.rng = np.random.default_rng(seed)
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self.used: set[str] = set()
+        self.node: Node | None = None  # the layer being lowered
+        self.count = 0
+
+    # --- naming ----------------------------------------------------------------------
+
+    def begin(self, node: Node) -> None:
+        self.node, self.count = node, 0
+
+    def fresh(self, what: str) -> str:
+        """A new tensor or node name inside the current layer: `<path>/<what>`."""
+        base = f"{self.node.path}/{what}" if self.node else what
+        name, i = base, 1
+        while name in self.used:
+            i += 1
+            name = f"{base}_{i}"
+        self.used.add(name)
+        return name
+
+    def doc(self) -> str:
+        if self.node is None:
+            return ""
+        span = self.node.span
+        return f"{span.source.name}:{span.line}: {span.text()}"
+
+    # --- nodes -------------------------------------------------------------------------
+
+    def op(self, op_type: str, inputs: list[str], output: str | None = None, **attrs) -> str:
+        """Add one node; returns its output's name (a fresh one unless `output` is given).
+
+        The node that writes the layer's output is named by the layer's path."""
+        out = output or self.fresh(op_type)
+        if output is not None:
+            self.used.add(output)
+        name = self.node.path if (output is not None and self.node) else out
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        node = helper.make_node(op_type, inputs, [out], name=name, doc_string=self.doc(), **attrs)
+        self.nodes.append(node)
+        return out
+
+    def const(self, what: str, value: Any, dtype: Any = np.float32) -> str:
+        """A constant initializer `<path>/<what>`."""
+        name = self.fresh(what)
+        array = np.asarray(value, dtype=dtype)
+        self.initializers.append(numpy_helper.from_array(array, name))
+        return name
+
+    def ints(self, what: str, values: Any) -> str:
+        return self.const(what, values, np.int64)
+
+    # --- parameters --------------------------------------------------------------------
+
+    def param(
+        self, key: str, shape: tuple[int, ...], init: str = "uniform", fan_in: int = 1
+    ) -> str:
+        """The parameter or buffer `key` (a state_dict key) as an initializer named `key`."""
+        if self.weights is not None:
+            array = self._given(key, shape)
+        else:
+            array = self._initial(shape, init, fan_in)
+        self.used.add(key)
+        self.initializers.append(numpy_helper.from_array(array.astype(np.float32), key))
+        return key
+
+    def _given(self, key: str, shape: tuple[int, ...]) -> np.ndarray:
+        if key not in self.weights:
+            raise error("E-lower", f"the weights have no '{key}' (shape {list(shape)})", None)
+        array = np.asarray(self.weights[key], dtype=np.float32)
+        if tuple(array.shape) != tuple(shape):
+            raise error(
+                "E-lower",
+                f"'{key}' has shape {list(array.shape)}; the network needs {list(shape)}",
+                None,
+            )
+        return array
+
+    def _initial(self, shape: tuple[int, ...], init: str, fan_in: int) -> np.ndarray:
+        if init == "ones":
+            return np.ones(shape, np.float32)
+        if init == "quarter":  # PReLU's slope
+            return np.full(shape, 0.25, np.float32)
+        if init == "zeros":
+            return np.zeros(shape, np.float32)
+        if init == "codes":  # RBF centres: random +-1 codes
+            return self.rng.integers(0, 2, shape).astype(np.float32) * 2 - 1
+        bound = 1 / max(fan_in, 1) ** 0.5
+        return self.rng.uniform(-bound, bound, shape).astype(np.float32)

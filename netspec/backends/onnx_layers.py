@@ -1,0 +1,324 @@
+"""Each op's ONNX lowering (all but pooling: onnx_pool.py), computing what the PyTorch
+lowering computes (docs/torch.md) with standard ONNX operators only.
+
+A lowering takes the :class:`Emitter`, the node, its input tensor names, the input and
+output shapes (from the analysis: never recomputed) and the name its last node must
+write. Inference semantics: batch normalisation with running statistics (batch
+statistics when the spec keeps none, as PyTorch's eval mode does), dropout is Identity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from math import prod, sqrt
+
+import numpy as np
+
+from netspec.backends.onnx_emit import Emitter
+from netspec.ir import Node
+from netspec.values import Shape, Symbol
+
+Lowering = Callable[[Emitter, Node, list[str], tuple[Shape, ...], Shape, str], None]
+LOWERINGS: dict[str, Lowering] = {}
+
+
+def lowers(*ops: str):
+    def register(fn: Lowering) -> Lowering:
+        for op in ops:
+            LOWERINGS[op] = fn
+        return fn
+
+    return register
+
+
+def pads(pairs) -> list[int]:
+    """Per-axis (before, after) pairs as ONNX pads: all befores, then all afters."""
+    return [b for b, _ in pairs] + [a for _, a in pairs]
+
+
+def channel_view(em: Emitter, vector: str, rank: int) -> str:
+    """A [C] vector shaped [C, 1, ...] to broadcast along axis 1 of a rank-`rank` tensor."""
+    if rank <= 2:
+        return vector
+    return em.op("Unsqueeze", [vector, em.ints("axes", list(range(1, rank - 1)))])
+
+
+# --- convolutions ------------------------------------------------------------------------
+
+
+def _conv_attrs(a) -> dict:
+    return {
+        "kernel_shape": list(a["kernel"]),
+        "strides": list(a["stride"]),
+        "dilations": list(a["dilation"]),
+        "pads": pads(a["padding"]),
+    }
+
+
+@lowers("conv")
+def conv(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a, x, p = node.attrs, ins[0], node.path
+    fan_in = x[1] // a["groups"] * prod(a["kernel"])
+    if a["connect"] is None:
+        w = em.param(f"{p}.weight", (a["out"], x[1] // a["groups"], *a["kernel"]), fan_in=fan_in)
+    else:
+        w = _table_weight(em, node, x[1])
+    inputs = [x_ for x_ in (xs[0], w)]
+    if a["bias"]:
+        inputs.append(em.param(f"{p}.bias", (a["out"],), fan_in=fan_in))
+    em.op("Conv", inputs, y, group=a["groups"], **_conv_attrs(a))
+
+
+def _table_weight(em: Emitter, node: Node, in_channels: int) -> str:
+    """TableConv's dense weight: `<path>.weight` holds the compact [entries, *k] kernels
+    (PyTorch's parameter); a ScatterND puts entry (o, c) at [o, c] of a zero
+    [out, in, *k] tensor."""
+    a = node.attrs
+    table = [list(row) for row in a["connect"]]
+    index = [[o, c] for o, row in enumerate(table) for c in row]
+    fan_in = max(len(r) for r in table) * prod(a["kernel"])
+    compact = em.param(f"{node.path}.weight", (len(index), *a["kernel"]), fan_in=fan_in)
+    zeros = em.const("zeros", np.zeros((len(table), in_channels, *a["kernel"])))
+    return em.op("ScatterND", [zeros, em.ints("table", index), compact])
+
+
+@lowers("conv_transpose")
+def conv_transpose(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """ConvTranspose; an output_padding of at least the stride (PyTorch allows it up to
+    the dilation; onnxruntime refuses it) becomes less cropping at the end, or zeros
+    padded after, with the bias added last."""
+    a, x, p = node.attrs, ins[0], node.path
+    shape = (x[1], a["out"] // a["groups"], *a["kernel"])
+    fan_in = a["out"] // a["groups"] * prod(a["kernel"])
+    w = em.param(f"{p}.weight", shape, fan_in=fan_in)
+    b = em.param(f"{p}.bias", (a["out"],), fan_in=fan_in) if a["bias"] else None
+    attrs = _conv_attrs(a) | {"group": a["groups"]}
+    extra = a["output_padding"]
+    if all(e < s for e, s in zip(extra, a["stride"], strict=True)):
+        em.op("ConvTranspose", [xs[0], w] + ([b] if b else []), y,
+              output_padding=list(extra), **attrs)  # fmt: skip
+        return
+    after = [e for _, e in a["padding"]]
+    attrs["pads"] = [q for q, _ in a["padding"]] + [
+        max(e - o, 0) for e, o in zip(after, extra, strict=True)
+    ]
+    z = em.op("ConvTranspose", [xs[0], w], **attrs)
+    more = [max(o - e, 0) for e, o in zip(after, extra, strict=True)]
+    if any(more):
+        z = em.op("Pad", [z, em.ints("pads", [0] * (len(more) + 2) + [0, 0] + more)])
+    if b:
+        em.op("Add", [z, channel_view(em, b, len(out))], y)
+    else:
+        em.op("Identity", [z], y)
+
+
+@lowers("partial_conv")
+def partial_conv(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """torch_runtime.PartialConv: conv(x * mask) * window / max(covered, 1) + bias, then
+    zero where the window covers no mask."""
+    a, (x, m), p = node.attrs, ins, node.path
+    fan_in = x[1] // a["groups"] * prod(a["kernel"])
+    w = em.param(f"{p}.weight", (a["out"], x[1] // a["groups"], *a["kernel"]), fan_in=fan_in)
+    conv_ = em.op("Conv", [em.op("Mul", xs), w], group=a["groups"], **_conv_attrs(a))
+    mask_sum = em.op("ReduceSum", [xs[1], em.ints("axis1", [1])], keepdims=1)
+    ones = em.const("ones", np.ones((1, 1, *a["kernel"])))
+    covered = em.op("Conv", [mask_sum, ones], **_conv_attrs(a))
+    window = em.const("window", m[1] * prod(a["kernel"]))
+    clamped = em.op("Max", [covered, em.const("one", 1.0)])
+    scaled = em.op("Mul", [conv_, em.op("Div", [window, clamped])])
+    if a["bias"]:
+        bias = em.param(f"{p}.bias", (a["out"],), fan_in=fan_in)
+        scaled = em.op("Add", [scaled, channel_view(em, bias, len(out))])
+    touched = em.op("Cast", [em.op("Greater", [covered, em.const("zero", 0.0)])], to=1)
+    em.op("Mul", [scaled, touched], y)
+
+
+# --- dense and normalisation ---------------------------------------------------------------
+
+
+@lowers("linear")
+def linear(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """PyTorch's [out, in] weight; Gemm on rank 2, else MatMul with its transpose."""
+    a, features, p = node.attrs, ins[0][-1], node.path
+    w = em.param(f"{p}.weight", (a["out"], features), fan_in=features)
+    b = em.param(f"{p}.bias", (a["out"],), fan_in=features) if a["bias"] else None
+    if len(ins[0]) == 2:
+        em.op("Gemm", [xs[0], w] + ([b] if b else []), y, transB=1)
+        return
+    product = em.op("MatMul", [xs[0], em.op("Transpose", [w], perm=[1, 0])], None if b else y)
+    if b:
+        em.op("Add", [product, b], y)
+
+
+@lowers("rbf")
+def rbf(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """sum_j (x_j - w_ij)^2, by broadcasting as torch_runtime.RBF does."""
+    w = em.param(f"{node.path}.weight", (node.attrs["units"], ins[0][-1]), "codes")
+    diff = em.op("Sub", [em.op("Unsqueeze", [xs[0], em.ints("axis1", [1])]), w])
+    squares = em.op("Mul", [diff, diff])
+    em.op("ReduceSum", [squares, em.ints("last", [-1])], y, keepdims=0)
+
+
+@lowers("bn")
+def bn(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a, c, p, rank = node.attrs, ins[0][1], node.path, len(ins[0])
+    if a["affine"]:
+        scale, shift = em.param(f"{p}.weight", (c,), "ones"), em.param(f"{p}.bias", (c,), "zeros")
+    else:
+        scale, shift = em.const("ones", np.ones(c)), em.const("zeros", np.zeros(c))
+    if a["track_running_stats"]:
+        mean = em.param(f"{p}.running_mean", (c,), "zeros")
+        var = em.param(f"{p}.running_var", (c,), "ones")
+        em.op("BatchNormalization", [xs[0], scale, shift, mean, var], y, epsilon=a["eps"])
+        return
+    # no running statistics: PyTorch normalises with the batch's, even in eval mode
+    axes = em.ints("axes", [0, *range(2, rank)])
+    centred = em.op("Sub", [xs[0], em.op("ReduceMean", [xs[0], axes], keepdims=1)])
+    var = em.op("ReduceMean", [em.op("Mul", [centred, centred]), axes], keepdims=1)
+    std = em.op("Sqrt", [em.op("Add", [var, em.const("eps", a["eps"])])])
+    normal = em.op("Div", [centred, std])
+    scaled = em.op("Mul", [normal, channel_view(em, scale, rank)])
+    em.op("Add", [scaled, channel_view(em, shift, rank)], y)
+
+
+@lowers("lrn")
+def lrn(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """PyTorch's window is channels [c - size//2, c + (size-1)//2], ONNX LRN's
+    [c - (size-1)//2, c + size//2]: the same for odd sizes, where LRN runs on the input
+    viewed as 4-d (onnxruntime's LRN takes only 4-d). For even sizes the sum of squares
+    is written out (Pad, one Slice per tap)."""
+    a, x = node.attrs, list(ins[0])
+    if a["size"] % 2 == 1:
+        view = x[:4] if len(x) >= 4 else x + [1] * (4 - len(x))
+        if len(x) > 4:
+            view = x[:3] + [prod(x[3:])]
+        flat = _reshape(em, xs[0], x, view)
+        normal = em.op("LRN", [flat], y if view == x else None, size=a["size"],
+                       alpha=a["alpha"], beta=a["beta"], bias=a["k"])  # fmt: skip
+        if view != x:
+            _reshape(em, normal, view, x, y)
+        return
+    _lrn_written_out(em, xs[0], len(x), a, y)
+
+
+def _reshape(em: Emitter, x: str, x_shape: list, shape: list, y: str | None = None) -> str:
+    """Reshape to `shape`, whose symbolic dims are the input's at the same place."""
+    if x_shape == shape and y is None:
+        return x
+    dims = [0 if isinstance(d, str) else d for d in shape]
+    return em.op("Reshape", [x, em.ints("shape", dims)], y)
+
+
+def _lrn_written_out(em: Emitter, x: str, rank: int, a, y: str) -> None:
+    size = a["size"]
+    squares = em.op("Mul", [x, x])
+    pad = [0] * (2 * rank)
+    pad[1], pad[rank + 1] = size // 2, (size - 1) // 2
+    padded = em.op("Pad", [squares, em.ints("pads", pad)])
+    total = None
+    for s in range(size):
+        end = s - (size - 1) if s < size - 1 else 2**62
+        part = em.op("Slice", [padded, em.ints("start", [s]), em.ints("end", [end]),
+                               em.ints("axis1", [1])])  # fmt: skip
+        total = part if total is None else em.op("Add", [total, part])
+    mean = em.op("Div", [total, em.const("size", float(size))])
+    base = em.op(
+        "Add", [em.op("Mul", [mean, em.const("alpha", a["alpha"])]), em.const("k", a["k"])]
+    )
+    em.op("Div", [x, em.op("Pow", [base, em.const("beta", a["beta"])])], y)
+
+
+@lowers("prelu")
+def prelu(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    c = 1 if node.attrs["shared"] else ins[0][1]
+    slope = em.param(f"{node.path}.weight", (c,), "quarter")
+    em.op("PRelu", [xs[0], channel_view(em, slope, len(ins[0]))], y)
+
+
+# --- merges and shapes -----------------------------------------------------------------------
+
+
+@lowers("add")
+def add(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """A chain of Adds, in PyTorch's order (the same rounding)."""
+    total = xs[0]
+    for i, x in enumerate(xs[1:], 2):
+        total = em.op("Add", [total, x], y if i == len(xs) else None)
+    if len(xs) == 1:
+        em.op("Identity", xs, y)
+
+
+@lowers("concat")
+def concat(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    em.op("Concat", xs, y, axis=node.attrs.get("dim", 1))
+
+
+@lowers("flatten", "reshape")
+def reshape(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """The analysis's output shape: a symbolic dim at the same place in the input is
+    ONNX's 0 (copy), one elsewhere is read with Shape and Gather."""
+    x = list(ins[0])
+    if node.op == "reshape" and any(isinstance(d, Symbol) for d in node.attrs["dims"]):
+        dims = [d.name if isinstance(d, Symbol) else d for d in node.attrs["dims"]]
+        dims = [out[i] if d == -1 else d for i, d in enumerate(dims)]
+    else:
+        dims = list(out)
+    if all(not isinstance(d, str) or (i < len(x) and x[i] == d) for i, d in enumerate(dims)):
+        shape = em.ints("shape", [0 if isinstance(d, str) else d for d in dims])
+    else:
+        shape = _shape_of(em, xs[0], x, dims)
+    em.op("Reshape", [xs[0], shape], y)
+
+
+def _shape_of(em: Emitter, x: str, x_shape: list, dims: list) -> str:
+    whole = em.op("Shape", [x])
+    parts = []
+    for d in dims:
+        if isinstance(d, str):
+            parts.append(em.op("Gather", [whole, em.ints("index", [x_shape.index(d)])], axis=0))
+        else:
+            parts.append(em.ints("dim", [d]))
+    return em.op("Concat", parts, axis=0)
+
+
+# --- unit-wise ---------------------------------------------------------------------------
+
+_SAME = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "Identity",
+         "dropout": "Identity"}  # fmt: skip
+
+
+@lowers(*_SAME)
+def same(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    em.op(_SAME[node.op], xs, y)
+
+
+@lowers("relu6", "gelu", "silu", "scaled_tanh")
+def composed(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    x, a = xs[0], node.attrs
+    if node.op == "relu6":
+        em.op("Clip", [x, em.const("min", 0.0), em.const("max", 6.0)], y)
+    elif node.op == "silu":
+        em.op("Mul", [x, em.op("Sigmoid", [x])], y)
+    elif node.op == "scaled_tanh":
+        em.op(
+            "Mul",
+            [em.const("a", a["a"]), em.op("Tanh", [em.op("Mul", [em.const("s", a["s"]), x])])],
+            y,
+        )
+    elif em.opset >= 20:
+        em.op("Gelu", [x], y)
+    else:  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
+        erf = em.op("Erf", [em.op("Div", [x, em.const("sqrt2", sqrt(2.0))])])
+        half = em.op("Mul", [x, em.const("half", 0.5)])
+        em.op("Mul", [half, em.op("Add", [erf, em.const("one", 1.0)])], y)
+
+
+@lowers("leaky_relu", "elu", "softmax", "log_softmax")
+def with_argument(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a = node.attrs
+    if node.op == "leaky_relu":
+        em.op("LeakyRelu", xs, y, alpha=a["slope"])
+    elif node.op == "elu":
+        em.op("Elu", xs, y, alpha=a["alpha"])
+    else:
+        em.op("Softmax" if node.op == "softmax" else "LogSoftmax", xs, y, axis=a["dim"])

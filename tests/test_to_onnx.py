@@ -1,0 +1,209 @@
+"""`to_onnx` against its oracles: onnx.checker, strict shape inference and onnxruntime
+against the PyTorch module.
+
+For each network: `onnx.checker.check_model(full_check=True)`; the shape ONNX's strict
+shape inference gives every layer's output tensor (named by its path) is the analysis's
+shape; and onnxruntime's outputs equal `to_torch(graph, seed=0).eval()`'s on random
+inputs, the model's state_dict passed as `weights`, at batches 1 and 3 through the
+dynamic batch N (2 and 3 where a bn without running statistics needs two values).
+Outputs are compared as max |ort - torch| / max(1, max |torch|) <= 1e-4.
+
+The zoo runs at full size (ResNet-50 at 224 included) except the networks whose
+~100M float32 weights alone take seconds to write (VGG-16, VGG-16-BN, torchvision's
+AlexNet: NETSPEC_ONNX_FULL=1 runs them too); AlexNet runs with one GPU's width and 10
+classes. The random specs of tests/spec_strategies.py go through the same comparison.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from netspec.api import check, check_text
+from netspec.zoo import zoo_names
+from tests.spec_strategies import networks, random_network
+
+onnx = pytest.importorskip("onnx")
+ort = pytest.importorskip("onnxruntime")
+torch = pytest.importorskip("torch")
+hypothesis = pytest.importorskip("hypothesis")
+to_onnx_module = pytest.importorskip("netspec.backends.to_onnx")
+to_onnx, tensor_names = to_onnx_module.to_onnx, to_onnx_module.tensor_names
+to_torch = pytest.importorskip("netspec.backends.to_torch").to_torch
+
+TOLERANCE = 1e-4
+HEAVY = ("vgg16", "vgg16_bn", "alexnet_torchvision")
+OVERRIDES = {"alexnet": {"gpus": 1, "classes": 10}}
+ZOO = [n for n in zoo_names() if n not in HEAVY or os.environ.get("NETSPEC_ONNX_FULL")]
+RANDOM_SEEDS = range(80)
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def state(model) -> dict[str, np.ndarray]:
+    return {
+        k: v.detach().numpy()
+        for k, v in model.state_dict().items()
+        if not k.endswith("num_batches_tracked")
+    }
+
+
+def inferred(model) -> dict[str, tuple]:
+    """Every tensor's shape as strict shape inference gives it (None: unknown dim)."""
+    model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
+    shapes = {}
+    for vi in [*model.graph.value_info, *model.graph.output]:
+        dims = vi.type.tensor_type.shape.dim
+        shapes[vi.name] = tuple(
+            d.dim_param if d.HasField("dim_param") else (d.dim_value or None) for d in dims
+        )
+    return shapes
+
+
+def assert_shapes(graph, model) -> None:
+    names, shapes = tensor_names(graph), inferred(model)
+    differ = [
+        (node.path, shapes.get(names[node.output]), graph.output_shape(node))
+        for node in graph.nodes
+        if shapes.get(names[node.output]) != tuple(graph.output_shape(node))
+    ]
+    assert not differ, f"shape inference differs from the analysis: {differ[:5]}"
+
+
+def feeds(graph, batch: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(batch)
+    result = {}
+    for name, t in graph.inputs:
+        shape = [(batch if d == "N" else 3) if isinstance(d, str) else d for d in graph.shape(t)]
+        # positive values: a partial_conv mask covers its windows
+        result[name] = (rng.random(shape) + 0.1).astype(np.float32)
+    return result
+
+
+def batches(graph) -> tuple[int, ...]:
+    if not any("N" in graph.shape(t) for _, t in graph.inputs):
+        return (0,)  # a concrete batch: the spec's own
+    stats = any(n.op == "bn" and not n.attrs["track_running_stats"] for n in graph.nodes)
+    return (2, 3) if stats else (1, 3)
+
+
+def agree(graph, shapes: bool = True) -> float:
+    """Check the exported model and compare it with PyTorch; the worst relative error."""
+    module = to_torch(graph, seed=0).eval()
+    model = to_onnx(graph, state(module))
+    onnx.checker.check_model(model, full_check=True)
+    if shapes:
+        assert_shapes(graph, model)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for batch in batches(graph):
+        inputs = feeds(graph, batch)
+        with torch.no_grad():
+            ours = module(*(torch.from_numpy(x) for x in inputs.values()))
+        ours = ours if isinstance(ours, tuple) else (ours,)
+        theirs = session.run(None, inputs)
+        for a, b in zip(ours, theirs, strict=True):
+            a = a.numpy()
+            assert a.shape == b.shape
+            worst = max(worst, float(np.abs(a - b).max()) / max(1.0, float(np.abs(a).max())))
+    assert worst <= TOLERANCE, f"onnxruntime and PyTorch differ by {worst:.3g} (relative)"
+    return worst
+
+
+# ---- the zoo ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_zoo_spec_matches_pytorch(name):
+    for analysis in check(name, overrides=OVERRIDES.get(name)):
+        agree(analysis.graph)
+
+
+def test_resnet50_runs_at_full_size():
+    assert "resnet50" in ZOO and "resnet50" not in OVERRIDES
+    (analysis,) = check("resnet50")
+    assert analysis.graph.shape(analysis.graph.inputs[0][1]) == ("N", 3, 224, 224)
+
+
+# ---- random networks ----------------------------------------------------------------
+
+
+def symbolic_even_lrn(graph) -> bool:
+    """An even-size lrn over a symbolic channel axis (a sequence's T) is a Pad and Slices
+    whose lengths ONNX shape inference cannot follow: its outputs come back unknown."""
+    return any(
+        n.op == "lrn" and n.attrs["size"] % 2 == 0 and isinstance(graph.input_shapes(n)[0][1], str)
+        for n in graph.nodes
+    )
+
+
+@pytest.mark.parametrize("seed", RANDOM_SEEDS)
+def test_random_network_matches_pytorch(seed):
+    for analysis in check_text(random_network(seed)):
+        agree(analysis.graph, shapes=not symbolic_even_lrn(analysis.graph))
+
+
+@hypothesis.given(networks())
+@hypothesis.settings(
+    max_examples=15,
+    deadline=None,
+    database=None,
+    phases=(hypothesis.Phase.explicit, hypothesis.Phase.generate),
+    suppress_health_check=[hypothesis.HealthCheck.too_slow, hypothesis.HealthCheck.data_too_large],
+)
+def test_hypothesis_network_matches_pytorch(text):
+    for analysis in check_text(text):
+        agree(analysis.graph, shapes=not symbolic_even_lrn(analysis.graph))
+
+
+# ---- the model's names, metadata and options ------------------------------------------
+
+
+def test_names_follow_the_spec():
+    (analysis,) = check("lenet5")
+    graph = analysis.graph
+    module = to_torch(graph, seed=0)
+    model = to_onnx(graph, state(module))
+    assert [i.name for i in model.graph.input] == [n for n, _ in graph.inputs]
+    assert [o.name for o in model.graph.output] == [n for n, _ in graph.outputs]
+    assert set(state(module)) <= {t.name for t in model.graph.initializer}
+    nodes = {n.name: n for n in model.graph.node}
+    for node in graph.nodes:
+        assert node.path in nodes
+        assert f":{node.span.line}: {node.span.text()}" in nodes[node.path].doc_string
+    assert all(n.domain in ("", "ai.onnx") for n in model.graph.node)
+    meta = {p.key: p.value for p in model.metadata_props}
+    assert meta["netspec.network"] == graph.name == "LeNet5"
+    assert meta["netspec.source"].endswith("lenet5.netspec")
+    assert len(meta["netspec.architecture_hash"]) == 64
+    assert "netspec.version" in meta and model.producer_name == "netspec"
+
+
+def test_batch_fixes_n_and_seed_is_reproducible():
+    (analysis,) = check("resnet18")
+    model = to_onnx(analysis.graph, batch=8)
+    dims = model.graph.input[0].type.tensor_type.shape.dim
+    assert [d.dim_value for d in dims] == [8, 3, 224, 224]
+    again = to_onnx(analysis.graph, batch=8)
+    first = {t.name: t.raw_data for t in model.graph.initializer}
+    assert first == {t.name: t.raw_data for t in again.graph.initializer}
+
+
+def test_older_opset_writes_gelu_with_erf():
+    text = "network G {\n    input x: [N, 4]\n    linear(3) gelu\n}\n"
+    (analysis,) = check_text(text)
+    model = to_onnx(analysis.graph, opset=17)
+    onnx.checker.check_model(model, full_check=True)
+    assert "Erf" in {n.op_type for n in model.graph.node}
+    assert "Gelu" in {n.op_type for n in to_onnx(analysis.graph).graph.node}
+
+
+def test_missing_weight_is_an_error():
+    (analysis,) = check("mlp")
+    weights = state(to_torch(analysis.graph, seed=0))
+    key = sorted(weights)[0]
+    del weights[key]
+    with pytest.raises(Exception, match=key.replace(".", r"\.")):
+        to_onnx(analysis.graph, weights)
