@@ -89,10 +89,18 @@ def batches(graph) -> tuple[int, ...]:
     return (2, 3) if stats else (1, 3)
 
 
-def agree(graph, shapes: bool = True) -> float:
+def tolerance(graph) -> float:
+    """1e-4, or 1e-3 after a bn that normalises with the batch's statistics: two nearly
+    equal samples (rbf distances 19.404 and 19.395, random spec 90) differ by a few
+    float32 roundings, and dividing by sqrt(var + eps) magnifies that a thousandfold."""
+    batch_stats = any(n.op == "bn" and not n.attrs["track_running_stats"] for n in graph.nodes)
+    return 1e-3 if batch_stats else TOLERANCE
+
+
+def agree(graph, shapes: bool = True, opset: int = 21) -> float:
     """Check the exported model and compare it with PyTorch; the worst relative error."""
     module = to_torch(graph, seed=0).eval()
-    model = to_onnx(graph, state(module))
+    model = to_onnx(graph, state(module), opset=opset)
     onnx.checker.check_model(model, full_check=True)
     if shapes:
         assert_shapes(graph, model)
@@ -108,7 +116,7 @@ def agree(graph, shapes: bool = True) -> float:
             a = a.numpy()
             assert a.shape == b.shape
             worst = max(worst, float(np.abs(a - b).max()) / max(1.0, float(np.abs(a).max())))
-    assert worst <= TOLERANCE, f"onnxruntime and PyTorch differ by {worst:.3g} (relative)"
+    assert worst <= tolerance(graph), f"onnxruntime and PyTorch differ by {worst:.3g} (relative)"
     return worst
 
 
@@ -145,6 +153,13 @@ def test_random_network_matches_pytorch(seed):
         agree(analysis.graph, shapes=not symbolic_even_lrn(analysis.graph))
 
 
+@pytest.mark.parametrize("seed", range(10))
+def test_random_network_at_opset_17(seed):
+    """Before opset 18 the Reduce ops take their axes as an attribute, and gelu is Erf."""
+    for analysis in check_text(random_network(seed)):
+        agree(analysis.graph, shapes=not symbolic_even_lrn(analysis.graph), opset=17)
+
+
 @hypothesis.given(networks())
 @hypothesis.settings(
     max_examples=15,
@@ -156,6 +171,35 @@ def test_random_network_matches_pytorch(seed):
 def test_hypothesis_network_matches_pytorch(text):
     for analysis in check_text(text):
         agree(analysis.graph, shapes=not symbolic_even_lrn(analysis.graph))
+
+
+# ---- cases the random specs found ---------------------------------------------------
+
+FOUND = {
+    # PyTorch (2.x, CPU) keeps an axis whose size stays under 2-d nearest and the linear
+    # modes, but 1-d and 3-d nearest and bicubic apply floor(j / 1.3) etc. all the same
+    "nearest 1-d, size kept": ("[N, 2, 3]", "upsample(1.3)"),
+    "nearest 2-d, one size kept": ("[N, 2, 4, 3]", "upsample([2, 1.3])"),
+    "nearest 3-d, one size kept": ("[N, 1, 3, 1, 2]", "upsample([1.5, 2, 1.3])"),
+    "bilinear, one size kept": ("[N, 7, 2, 2]", 'upsample([2, 1.3], mode="bilinear")'),
+    "bicubic, one size kept": ("[N, 1, 5, 3]", 'upsample([0.6, 1.3], mode="bicubic")'),
+    # onnxruntime refuses an output_padding >= stride, which PyTorch allows (< dilation)
+    "conv_transpose output_padding >= stride": (
+        "[N, 2, 5]",
+        "conv_transpose(3, 3, stride=1, dilation=2, output_padding=1)",
+    ),
+    # PyTorch's even-size lrn window is ONNX's shifted by one channel
+    "lrn, even size": ("[N, 5, 3, 3]", "lrn(2)"),
+    "lrn, rank 5": ("[N, 5, 2, 3, 3]", "lrn(3)"),
+}
+
+
+@pytest.mark.parametrize("case", FOUND)
+def test_found_case_matches_pytorch(case):
+    shape, stage = FOUND[case]
+    text = f"network Found {{\n    input x: {shape}\n    {stage}\n}}\n"
+    (analysis,) = check_text(text)
+    agree(analysis.graph)
 
 
 # ---- the model's names, metadata and options ------------------------------------------

@@ -73,6 +73,16 @@ class Emitter:
         self.nodes.append(node)
         return out
 
+    def reduce(self, op_type: str, x: str, axes: list[int], output: str | None = None,
+               keepdims: int = 1) -> str:  # fmt: skip
+        """A Reduce node: `axes` an input from opset 18 (ReduceSum: 13), else an attribute."""
+        if self.opset >= (13 if op_type == "ReduceSum" else 18):
+            return self.op(op_type, [x, self.ints("axes", axes)], output, keepdims=keepdims)
+        return self.op(op_type, [x], output, axes=axes, keepdims=keepdims)
+
+    def unsqueeze(self, x: str, axes: list[int]) -> str:
+        return self.op("Unsqueeze", [x, self.ints("axes", axes)])
+
     def const(self, what: str, value: Any, dtype: Any = np.float32) -> str:
         """A constant initializer `<path>/<what>`."""
         name = self.fresh(what)

@@ -40,7 +40,7 @@ def channel_view(em: Emitter, vector: str, rank: int) -> str:
     """A [C] vector shaped [C, 1, ...] to broadcast along axis 1 of a rank-`rank` tensor."""
     if rank <= 2:
         return vector
-    return em.op("Unsqueeze", [vector, em.ints("axes", list(range(1, rank - 1)))])
+    return em.unsqueeze(vector, list(range(1, rank - 1)))
 
 
 # --- convolutions ------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def partial_conv(em: Emitter, node: Node, xs, ins, out, y) -> None:
     fan_in = x[1] // a["groups"] * prod(a["kernel"])
     w = em.param(f"{p}.weight", (a["out"], x[1] // a["groups"], *a["kernel"]), fan_in=fan_in)
     conv_ = em.op("Conv", [em.op("Mul", xs), w], group=a["groups"], **_conv_attrs(a))
-    mask_sum = em.op("ReduceSum", [xs[1], em.ints("axis1", [1])], keepdims=1)
+    mask_sum = em.reduce("ReduceSum", xs[1], [1])
     ones = em.const("ones", np.ones((1, 1, *a["kernel"])))
     covered = em.op("Conv", [mask_sum, ones], **_conv_attrs(a))
     window = em.const("window", m[1] * prod(a["kernel"]))
@@ -154,9 +154,9 @@ def linear(em: Emitter, node: Node, xs, ins, out, y) -> None:
 def rbf(em: Emitter, node: Node, xs, ins, out, y) -> None:
     """sum_j (x_j - w_ij)^2, by broadcasting as torch_runtime.RBF does."""
     w = em.param(f"{node.path}.weight", (node.attrs["units"], ins[0][-1]), "codes")
-    diff = em.op("Sub", [em.op("Unsqueeze", [xs[0], em.ints("axis1", [1])]), w])
+    diff = em.op("Sub", [em.unsqueeze(xs[0], [1]), w])
     squares = em.op("Mul", [diff, diff])
-    em.op("ReduceSum", [squares, em.ints("last", [-1])], y, keepdims=0)
+    em.reduce("ReduceSum", squares, [-1], y, keepdims=0)
 
 
 @lowers("bn")
@@ -172,9 +172,9 @@ def bn(em: Emitter, node: Node, xs, ins, out, y) -> None:
         em.op("BatchNormalization", [xs[0], scale, shift, mean, var], y, epsilon=a["eps"])
         return
     # no running statistics: PyTorch normalises with the batch's, even in eval mode
-    axes = em.ints("axes", [0, *range(2, rank)])
-    centred = em.op("Sub", [xs[0], em.op("ReduceMean", [xs[0], axes], keepdims=1)])
-    var = em.op("ReduceMean", [em.op("Mul", [centred, centred]), axes], keepdims=1)
+    axes = [0, *range(2, rank)]
+    centred = em.op("Sub", [xs[0], em.reduce("ReduceMean", xs[0], axes)])
+    var = em.reduce("ReduceMean", em.op("Mul", [centred, centred]), axes)
     std = em.op("Sqrt", [em.op("Add", [var, em.const("eps", a["eps"])])])
     normal = em.op("Div", [centred, std])
     scaled = em.op("Mul", [normal, channel_view(em, scale, rank)])

@@ -120,6 +120,11 @@ def _windows(i: int, o: int) -> list[tuple[int, int]]:
     return [(floor(j * i / o), ceil((j + 1) * i / o)) for j in range(o)]
 
 
+def _slice(em: Emitter, x: str, start: int, end: int, axis: int) -> str:
+    return em.op("Slice", [x, em.ints("start", [start]), em.ints("end", [end]),
+                           em.ints("axis", [axis])])  # fmt: skip
+
+
 @lowers("adaptive_avgpool", "adaptive_maxpool")
 def adaptive_pool(em: Emitter, node: Node, xs, ins, out, y) -> None:
     """Windows that tile the input evenly are one pool with kernel = stride = i / o;
@@ -137,18 +142,9 @@ def adaptive_pool(em: Emitter, node: Node, xs, ins, out, y) -> None:
     x = xs[0]
     axes = [ax for ax, (i, o) in enumerate(zip(spatial, sizes, strict=True), 2) if i != o]
     for n, axis in enumerate(axes):
+        reduce = "ReduceMean" if avg else "ReduceMax"
         parts = [
-            em.op(
-                "ReduceMean" if avg else "ReduceMax",
-                [
-                    em.op(
-                        "Slice",
-                        [x, em.ints("start", [s]), em.ints("end", [e]), em.ints("axis", [axis])],
-                    ),
-                    em.ints("axis", [axis]),
-                ],
-                keepdims=1,
-            )  # fmt: skip
+            em.reduce(reduce, _slice(em, x, s, e, axis), [axis])
             for s, e in _windows(ins[0][axis], out[axis])
         ]
         x = em.op("Concat", parts, y if n == len(axes) - 1 else None, axis=axis)

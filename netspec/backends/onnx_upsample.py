@@ -27,13 +27,23 @@ A = -0.75  # PyTorch's bicubic coefficient
 @lowers("upsample")
 def upsample(em: Emitter, node: Node, xs, ins, out, y) -> None:
     a, x = node.attrs, xs[0]
-    axes = [ax for ax in range(2, len(out)) if out[ax] != ins[0][ax] or a["mode"] != "nearest"]
-    axes = [ax for ax in axes if not (out[ax] == ins[0][ax] and a["scale"][ax - 2] == 1)]
+    axes = [ax for ax in range(2, len(out)) if _moves(a, len(out) - 2, ins[0][ax], out[ax], ax)]
     for n, axis in enumerate(axes):
         taps = _taps(a["mode"], ins[0][axis], out[axis], a["scale"][axis - 2])
         x = _along(em, x, axis, len(out), taps, y if n == len(axes) - 1 else None)
     if not axes:
         em.op("Identity", [x], y)
+
+
+def _moves(a, spatial: int, i: int, o: int, axis: int) -> bool:
+    """Whether PyTorch (2.x, CPU) moves anything along an axis. One whose size stays is
+    copied by the linear modes and by 2-d nearest; 1-d and 3-d nearest and bicubic still
+    apply their formula with the scale given (nearest 1.3 maps [0, 1, 2] to [0, 0, 1])."""
+    if o != i:
+        return True
+    if a["scale"][axis - 2] == 1:
+        return False
+    return a["mode"] == "bicubic" or (a["mode"] == "nearest" and spatial != 2)
 
 
 def _along(em: Emitter, x: str, axis: int, rank: int, taps, y: str | None) -> str:
@@ -90,8 +100,6 @@ def _far(x: float) -> float:
 
 def _nearest(i: int, o: int, scale: float) -> list[int]:
     """PyTorch's nearest source index (aten nearest_idx, float32 arithmetic)."""
-    if o == i:
-        return list(range(o))
     if o == 2 * i:
         return [j >> 1 for j in range(o)]
     step = np.float32(1.0 / scale)

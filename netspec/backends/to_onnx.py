@@ -26,6 +26,8 @@ from netspec.fingerprint import architecture_hash
 from netspec.ir import Graph
 from netspec.values import Shape
 
+MIN_OPSET = 13  # Unsqueeze, Squeeze and ReduceSum take their axes as inputs from 13
+
 
 def to_onnx(
     graph: Graph,
@@ -38,6 +40,13 @@ def to_onnx(
     """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
     `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
     numpy generator seeded with `seed`. `batch` fixes the batch dim `N`."""
+    if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
+        raise error(
+            "E-lower",
+            f"opset {opset} is not supported: netspec writes opsets {MIN_OPSET} to "
+            f"{onnx.defs.onnx_opset_version()} (the installed onnx's newest)",
+            None,
+        )
     em = Emitter(weights, seed, opset)
     names = tensor_names(graph)
     em.used.update(names.values())
