@@ -14,6 +14,7 @@ seeded numpy initialisation with PyTorch's shapes (not PyTorch's values).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,7 +57,7 @@ class Emitter:
         if self.node is None:
             return ""
         span = self.node.span
-        return f"{span.source.name}:{span.line}: {span.text()}"
+        return f"{Path(span.source.name).name}:{span.line}: {span.text()}"
 
     # --- nodes -------------------------------------------------------------------------
 
@@ -96,9 +97,10 @@ class Emitter:
     # --- parameters --------------------------------------------------------------------
 
     def param(
-        self, key: str, shape: tuple[int, ...], init: str = "uniform", fan_in: int = 1
+        self, key: str, shape: tuple[int, ...], init: str = "uniform", fan_in: float = 1
     ) -> str:
-        """The parameter or buffer `key` (a state_dict key) as an initializer named `key`."""
+        """The parameter or buffer `key` (a state_dict key) as an initializer named `key`;
+        "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound."""
         if self.weights is not None:
             array = self._given(key, shape)
         else:
@@ -119,7 +121,7 @@ class Emitter:
             )
         return array
 
-    def _initial(self, shape: tuple[int, ...], init: str, fan_in: int) -> np.ndarray:
+    def _initial(self, shape: tuple[int, ...], init: str, fan_in: float) -> np.ndarray:
         if init == "ones":
             return np.ones(shape, np.float32)
         if init == "quarter":  # PReLU's slope
@@ -128,5 +130,5 @@ class Emitter:
             return np.zeros(shape, np.float32)
         if init == "codes":  # RBF centres: random +-1 codes
             return self.rng.integers(0, 2, shape).astype(np.float32) * 2 - 1
-        bound = 1 / max(fan_in, 1) ** 0.5
+        bound = 1 / fan_in**0.5 if fan_in > 0 else 1.0
         return self.rng.uniform(-bound, bound, shape).astype(np.float32)

@@ -101,9 +101,9 @@ def _counts(a, spatial, out, pairs) -> np.ndarray:
 def subsample(em: Emitter, node: Node, xs, ins, out, y) -> None:
     """torch_runtime.Subsample: AveragePool (stride = kernel) x prod(kernel) x w + b."""
     k, c, p = list(node.attrs["kernel"]), ins[0][1], node.path
-    bound = 2.4 / prod(k)
-    w = em.param(f"{p}.weight", (c,), fan_in=int(1 / bound**2) or 1)
-    b = em.param(f"{p}.bias", (c,), fan_in=int(1 / bound**2) or 1)
+    fan_in = (prod(k) / 2.4) ** 2  # LeCun's bound, 2.4 / fan-in, as 1 / sqrt(fan_in)
+    w = em.param(f"{p}.weight", (c,), fan_in=fan_in)
+    b = em.param(f"{p}.bias", (c,), fan_in=fan_in)
     mean = em.op("AveragePool", xs, kernel_shape=k, strides=k)
     sums = em.op("Mul", [mean, em.const("taps", float(prod(k)))])
     scaled = em.op("Mul", [sums, channel_view(em, w, len(out))])

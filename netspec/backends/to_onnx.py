@@ -12,13 +12,14 @@ architecture hash and the netspec version.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import onnx
 from onnx import TensorProto, helper
 
 from netspec import __version__
-from netspec.backends import onnx_pool, onnx_upsample  # noqa: F401 (register lowerings)
+from netspec.backends import onnx_norm, onnx_pool, onnx_upsample  # noqa: F401 (lowerings)
 from netspec.backends.onnx_emit import Emitter
 from netspec.backends.onnx_layers import LOWERINGS
 from netspec.errors import error
@@ -66,7 +67,7 @@ def to_onnx(
         body, producer_name="netspec", producer_version=__version__,
         opset_imports=[helper.make_opsetid("", opset)],
     )  # fmt: skip
-    model.doc_string = f"{graph.name}, from {graph.span.source.name}"
+    model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
     helper.set_model_props(model, _metadata(graph))
     return model
 
@@ -113,7 +114,7 @@ def value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:
 def _metadata(graph: Graph) -> dict[str, str]:
     return {
         "netspec.network": graph.name,
-        "netspec.source": graph.span.source.name,
+        "netspec.source": Path(graph.span.source.name).name,
         "netspec.architecture_hash": architecture_hash(graph),
         "netspec.version": __version__,
     }
