@@ -85,9 +85,9 @@ def _table_weight(em: Emitter, node: Node, in_channels: int) -> str:
 
 @lowers("conv_transpose")
 def conv_transpose(em: Emitter, node: Node, xs, ins, out, y) -> None:
-    """ConvTranspose; an output_padding of at least the stride (PyTorch allows it up to
-    the dilation; onnxruntime refuses it) becomes less cropping at the end, or zeros
-    padded after, with the bias added last."""
+    """ConvTranspose; with an output_padding of at least the stride (PyTorch allows it
+    below the dilation; onnxruntime refuses it), the full transposed convolution, zeros
+    padded after it and PyTorch's crop (a Slice), with the bias added last."""
     a, x, p = node.attrs, ins[0], node.path
     shape = (x[1], a["out"] // a["groups"], *a["kernel"])
     fan_in = a["out"] // a["groups"] * prod(a["kernel"])
@@ -99,16 +99,17 @@ def conv_transpose(em: Emitter, node: Node, xs, ins, out, y) -> None:
         em.op("ConvTranspose", [xs[0], w] + ([b] if b else []), y,
               output_padding=list(extra), **attrs)  # fmt: skip
         return
-    after = [e for _, e in a["padding"]]
-    attrs["pads"] = [q for q, _ in a["padding"]] + [
-        max(e - o, 0) for e, o in zip(after, extra, strict=True)
-    ]
+    # the full output, output_padding zeros after it, then PyTorch's crop
+    attrs["pads"] = [0] * (2 * len(extra))
     z = em.op("ConvTranspose", [xs[0], w], **attrs)
-    more = [max(o - e, 0) for e, o in zip(after, extra, strict=True)]
-    if any(more):
-        z = em.op("Pad", [z, em.ints("pads", [0] * (len(more) + 2) + [0, 0] + more)])
+    rank = len(out)
+    z = em.op("Pad", [z, em.ints("pads", [0] * (rank + 2) + list(extra))])
+    starts = [before for before, _ in a["padding"]]
+    ends = [before + size for before, size in zip(starts, out[2:], strict=True)]
+    axes = list(range(2, rank))
+    z = em.op("Slice", [z, em.ints("starts", starts), em.ints("ends", ends), em.ints("axes", axes)])
     if b:
-        em.op("Add", [z, channel_view(em, b, len(out))], y)
+        em.op("Add", [z, channel_view(em, b, rank)], y)
     else:
         em.op("Identity", [z], y)
 
