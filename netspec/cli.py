@@ -15,6 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from netspec.backends.build_command import add_parser as _build_parser
 from netspec.backends.build_command import run_command as _build
+from netspec.backends.export_command import add_parser as _export_parser
+from netspec.backends.export_command import run_command as _export
 from netspec.backends.predict_command import add_parser as _predict_parser
 from netspec.backends.predict_command import run_command as _predict
 from netspec.backends.training.command import add_parser as _train_parser
@@ -102,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--format", choices=("table", "json"), default="table")
     _build_parser(sub)
     _train_parser(sub)
+    _export_parser(sub)
     _predict_parser(sub)
     return parser
 
@@ -187,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
         return _diff(args, *sides)
     if args.command == "build":
         return _build(args, overrides)
+    if args.command == "export":
+        return _export(args, overrides)
     if args.command == "predict":
         return _predict(args, overrides)
     if args.command == "train":

@@ -1,0 +1,106 @@
+"""`netspec export SPEC -o model.onnx`: the network as an ONNX model for inference.
+
+Builds the graph directly from the IR with onnx.helper (no torch), with trained weights
+from `--weights` (netspec/backends/onnx_weights.py) or a seeded initialisation, checks
+it with `onnx.checker`, and writes it whole or not at all. Exit status: 0 when written,
+1 for an error in the spec or in the weights, or a file that cannot be written, 2 for
+misuse of the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from netspec.cli_common import network_arguments
+from netspec.errors import CompileError
+from netspec.files import write_whole
+
+DEFAULT_OPSET = 21
+
+
+def add_parser(sub) -> None:
+    """Add the `export` subcommand to the subparsers `sub`."""
+    export = sub.add_parser(
+        "export",
+        help="write the network as an ONNX model (needs the onnx extra)",
+        description="Write the spec's network as an ONNX model for inference (batch norm "
+        "with running statistics, dropout off): node and initializer names are the spec's "
+        "paths, each node's doc string names its spec line (docs/onnx.md).",
+    )
+    export.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5)")
+    export.add_argument("-o", "--output", metavar="FILE", required=True, help="the .onnx file")
+    network_arguments(export, "the network to export, if the file has several")
+    export.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default 21)")
+    export.add_argument(
+        "--batch", type=int, metavar="N", help="a fixed batch size (default: dynamic, named N)"
+    )
+    export.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="trained weights: a netspec checkpoint or state_dict (.pt), .npz or .safetensors",
+    )
+    export.add_argument("--seed", type=int, default=0, help="initial weights without --weights")
+
+
+def run_command(args: argparse.Namespace, overrides: dict) -> int:
+    from netspec.api import load, one_network
+    from netspec.cli import print_errors
+
+    try:
+        analysis = one_network(load(args.spec), args.network, overrides)
+    except CompileError as exc:
+        print_errors(exc, "table", args.spec)
+        return 1
+    try:
+        model = _model(args, analysis.graph)
+    except CompileError as exc:  # an option the exporter refuses (an opset it cannot write)
+        print_errors(exc, "table", args.spec)
+        return 1
+    except ImportError as exc:
+        return _fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
+    except (ValueError, OSError) as exc:  # WeightsError, bad opset, missing weights
+        return _fail(str(exc))
+    except Exception as exc:  # onnx.checker rejecting the model is a bug of netspec's
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return _fail(f"internal error, please report: the ONNX model fails onnx.checker: {first}")
+    try:
+        write_whole(Path(args.output), model.SerializeToString())
+    except OSError as exc:
+        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    print(
+        f"wrote {args.output}: {analysis.graph.name}, opset {args.opset}, "
+        f"{len(model.graph.node)} nodes, {analysis.totals.params:,} parameters",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _model(args: argparse.Namespace, graph):
+    import onnx
+
+    from netspec.backends.onnx_weights import WeightsError, read_weights
+    from netspec.backends.to_onnx import to_onnx
+
+    try:
+        weights = read_weights(args.weights, graph) if args.weights else None
+    except WeightsError as exc:
+        raise ValueError(str(exc)) from None
+    model = to_onnx(graph, weights, opset=args.opset, batch=args.batch, seed=args.seed)
+    if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
+        entry = model.metadata_props.add()
+        entry.key, entry.value = "netspec_scores", "negated"
+    onnx.checker.check_model(model, full_check=True)
+    return model
+
+
+def _last_op(graph) -> str:
+    (_, tensor), *_ = graph.outputs
+    producers = [n.op for n in graph.nodes if n.output == tensor]
+    return producers[0] if producers else ""
+
+
+def _fail(message: str) -> int:
+    print(f"netspec: error: {message}", file=sys.stderr)
+    return 1
