@@ -16,6 +16,7 @@ classes. The random specs of tests/spec_strategies.py go through the same compar
 
 from __future__ import annotations
 
+import copy
 import os
 
 import numpy as np
@@ -89,16 +90,25 @@ def batches(graph) -> tuple[int, ...]:
     return (2, 3) if stats else (1, 3)
 
 
-def tolerance(graph) -> float:
-    """1e-4, or 1e-3 after a bn that normalises with the batch's statistics: two nearly
-    equal samples (rbf distances 19.404 and 19.395, random spec 90) differ by a few
-    float32 roundings, and dividing by sqrt(var + eps) magnifies that a thousandfold."""
-    batch_stats = any(n.op == "bn" and not n.attrs["track_running_stats"] for n in graph.nodes)
-    return 1e-3 if batch_stats else TOLERANCE
+def error(reference, other) -> float:
+    """max |other - reference| / max(1, max |reference|); equal infinities agree, NaN
+    where the other has a number fails."""
+    reference, other = np.asarray(reference, np.float64), np.asarray(other, np.float64)
+    assert reference.shape == other.shape
+    diff = np.where(reference == other, 0.0, np.abs(reference - other))
+    assert not np.isnan(diff).any(), "NaN where onnxruntime and PyTorch differ"
+    finite = np.abs(reference[np.isfinite(reference)])
+    return float(diff.max()) / max(1.0, float(finite.max()) if finite.size else 1.0)
 
 
 def agree(graph, shapes: bool = True, opset: int = 21) -> float:
-    """Check the exported model and compare it with PyTorch; the worst relative error."""
+    """Check the exported model and compare it with PyTorch; the worst relative error.
+
+    Beyond 1e-4 the network is run again in float64 by PyTorch: onnxruntime must then be
+    as close to that as PyTorch's own float32 run is (within 4x). Ill-conditioned random
+    networks need it: a bn with batch statistics over two nearly equal samples (rbf
+    distances 19.404 and 19.395, random spec 90) magnifies float32 roundings a
+    thousandfold, whoever computes them."""
     module = to_torch(graph, seed=0).eval()
     model = to_onnx(graph, state(module), opset=opset)
     onnx.checker.check_model(model, full_check=True)
@@ -108,20 +118,26 @@ def agree(graph, shapes: bool = True, opset: int = 21) -> float:
     worst = 0.0
     for batch in batches(graph):
         inputs = feeds(graph, batch)
-        with torch.no_grad():
-            ours = module(*(torch.from_numpy(x) for x in inputs.values()))
-        ours = ours if isinstance(ours, tuple) else (ours,)
+        ours = run_torch(module, inputs)
         theirs = session.run(None, inputs)
-        for a, b in zip(ours, theirs, strict=True):
-            a = a.numpy()
-            assert a.shape == b.shape
-            diff = np.where(a == b, 0.0, np.abs(a - b))  # equal infinities agree
-            assert not np.isnan(diff).any(), "NaN where onnxruntime and PyTorch differ"
-            finite = np.abs(a[np.isfinite(a)])
-            scale = max(1.0, float(finite.max())) if finite.size else 1.0
-            worst = max(worst, float(diff.max()) / scale)
-    assert worst <= tolerance(graph), f"onnxruntime and PyTorch differ by {worst:.3g} (relative)"
+        for i, (a, b) in enumerate(zip(ours, theirs, strict=True)):
+            off = error(a, b)
+            if off > TOLERANCE:
+                exact = run_torch(copy.deepcopy(module).double(), inputs)[i]
+                own = error(exact, a)
+                assert error(exact, b) <= max(TOLERANCE, 4 * own), (
+                    f"onnxruntime and PyTorch differ by {off:.3g} (relative); PyTorch's "
+                    f"float32 run is {own:.3g} from its float64 run"
+                )
+            worst = max(worst, off)
     return worst
+
+
+def run_torch(module, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
+    dtype = next(iter(module.state_dict().values()), torch.zeros(())).dtype
+    with torch.no_grad():
+        result = module(*(torch.from_numpy(x).to(dtype) for x in inputs.values()))
+    return [r.numpy() for r in (result if isinstance(result, tuple) else (result,))]
 
 
 # ---- the zoo ------------------------------------------------------------------------
