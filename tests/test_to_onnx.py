@@ -282,3 +282,11 @@ def test_missing_weight_is_an_error():
     del weights[key]
     with pytest.raises(Exception, match=key.replace(".", r"\.")):
         to_onnx(analysis.graph, weights)
+
+
+def test_weights_of_another_network_are_an_error():
+    (analysis,) = check("mlp")
+    weights = state(to_torch(analysis.graph, seed=0))
+    weights["head.weight"] = np.zeros((2, 2), np.float32)
+    with pytest.raises(Exception, match=r"head\.weight"):
+        to_onnx(analysis.graph, weights)

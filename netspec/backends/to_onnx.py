@@ -60,6 +60,7 @@ def to_onnx(
         ins = tuple(fix(graph.shape(t), batch) for t in node.inputs)
         lowering(em, node, xs, ins, fix(graph.output_shape(node), batch), names[node.output])
     em.node = None
+    _check_unused(em, graph)
     outputs = _outputs(em, graph, names, batch)
     inputs = [value_info(n, fix(graph.shape(t), batch)) for n, t in graph.inputs]
     body = helper.make_graph(em.nodes, graph.name, inputs, outputs, em.initializers)
@@ -70,6 +71,22 @@ def to_onnx(
     model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
     helper.set_model_props(model, _metadata(graph))
     return model
+
+
+def _check_unused(em: Emitter, graph: Graph) -> None:
+    """Weights the network has no place for are another network's: refused."""
+    if em.weights is None:
+        return
+    unused = sorted(
+        k for k in em.weights if k not in em.used and not k.endswith(".num_batches_tracked")
+    )
+    if unused:
+        raise error(
+            "E-lower",
+            f"{len(unused)} weights are not {graph.name}'s: {', '.join(unused[:5])}",
+            None,
+            "pass the state_dict of this network's PyTorch module (netspec.to_torch)",
+        )
 
 
 def tensor_names(graph: Graph) -> dict[int, str]:
