@@ -294,3 +294,10 @@ def test_weights_of_another_network_are_an_error():
     weights["head.weight"] = np.zeros((2, 2), np.float32)
     with pytest.raises(Exception, match=r"head\.weight"):
         to_onnx(analysis.graph, weights)
+
+
+@pytest.mark.parametrize("opset", [12, 99])
+def test_unsupported_opset_is_an_error(opset):
+    (analysis,) = check("mlp")
+    with pytest.raises(Exception, match=f"opset {opset} is not supported"):
+        to_onnx(analysis.graph, opset=opset)

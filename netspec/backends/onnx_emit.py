@@ -34,7 +34,8 @@ class Emitter:
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
-        self.used: set[str] = set()
+        self.used: set[str] = set()  # every tensor and node name given out
+        self.params: set[str] = set()  # the state_dict keys the network has
         self.node: Node | None = None  # the layer being lowered
         self.count = 0
 
@@ -106,6 +107,7 @@ class Emitter:
         else:
             array = self._initial(shape, init, fan_in)
         self.used.add(key)
+        self.params.add(key)
         self.initializers.append(numpy_helper.from_array(array.astype(np.float32), key))
         return key
 

@@ -78,7 +78,7 @@ def _check_unused(em: Emitter, graph: Graph) -> None:
     if em.weights is None:
         return
     unused = sorted(
-        k for k in em.weights if k not in em.used and not k.endswith(".num_batches_tracked")
+        k for k in em.weights if k not in em.params and not k.endswith(".num_batches_tracked")
     )
     if unused:
         raise error(
