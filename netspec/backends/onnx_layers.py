@@ -16,8 +16,9 @@ from math import prod, sqrt
 import numpy as np
 
 from netspec.backends.onnx_emit import Emitter
+from netspec.errors import error
 from netspec.ir import Node
-from netspec.values import Shape, Symbol
+from netspec.values import Shape
 
 Lowering = Callable[[Emitter, Node, list[str], tuple[Shape, ...], Shape, str], None]
 LOWERINGS: dict[str, Lowering] = {}
@@ -188,30 +189,15 @@ def concat(em: Emitter, node: Node, xs, ins, out, y) -> None:
 
 @lowers("flatten", "reshape")
 def reshape(em: Emitter, node: Node, xs, ins, out, y) -> None:
-    """The analysis's output shape: a symbolic dim at the same place in the input is
-    ONNX's 0 (copy), one elsewhere is read with Shape and Gather."""
+    """Reshape to the analysis's output shape, a symbolic dim as ONNX's 0 (copy the
+    input's dim at the same place): the language keeps symbolic dims in place (E-shape
+    otherwise), and shape inference then knows every output dim."""
     x = list(ins[0])
-    if node.op == "reshape" and any(isinstance(d, Symbol) for d in node.attrs["dims"]):
-        dims = [d.name if isinstance(d, Symbol) else d for d in node.attrs["dims"]]
-        dims = [out[i] if d == -1 else d for i, d in enumerate(dims)]
-    else:
-        dims = list(out)
-    if all(not isinstance(d, str) or (i < len(x) and x[i] == d) for i, d in enumerate(dims)):
-        shape = em.ints("shape", [0 if isinstance(d, str) else d for d in dims])
-    else:
-        shape = _shape_of(em, xs[0], x, dims)
+    moved = [d for i, d in enumerate(out) if isinstance(d, str) and (i >= len(x) or x[i] != d)]
+    if moved:
+        raise error("E-lower", f"{node.op} moves the symbolic dims {moved}", node.span)
+    shape = em.ints("shape", [0 if isinstance(d, str) else d for d in out])
     em.op("Reshape", [xs[0], shape], y)
-
-
-def _shape_of(em: Emitter, x: str, x_shape: list, dims: list) -> str:
-    whole = em.op("Shape", [x])
-    parts = []
-    for d in dims:
-        if isinstance(d, str):
-            parts.append(em.op("Gather", [whole, em.ints("index", [x_shape.index(d)])], axis=0))
-        else:
-            parts.append(em.ints("dim", [d]))
-    return em.op("Concat", parts, axis=0)
 
 
 # --- unit-wise ---------------------------------------------------------------------------
