@@ -35,6 +35,9 @@ to_onnx, tensor_names = to_onnx_module.to_onnx, to_onnx_module.tensor_names
 to_torch = pytest.importorskip("netspec.backends.to_torch").to_torch
 
 TOLERANCE = 1e-4
+# against PyTorch's float64 run, where the float32 runs differ by more than TOLERANCE:
+# one float32 ulp of a large rbf distance (2^-11 at 5,000) fed to log_softmax is 2e-4
+LOOSE = 1e-3
 HEAVY = ("vgg16", "vgg16_bn", "alexnet_torchvision")
 OVERRIDES = {"alexnet": {"gpus": 1, "classes": 10}}
 ZOO = [n for n in zoo_names() if n not in HEAVY or os.environ.get("NETSPEC_ONNX_FULL")]
@@ -109,10 +112,10 @@ def agree(graph, shapes: bool = True, opset: int = 21) -> float:
     """Check the exported model and compare it with PyTorch; the worst relative error.
 
     Beyond 1e-4 the network is run again in float64 by PyTorch: onnxruntime must then be
-    as close to that as PyTorch's own float32 run is (within 4x). Ill-conditioned random
-    networks need it: a bn with batch statistics over two nearly equal samples (rbf
-    distances 19.404 and 19.395, random spec 90) magnifies float32 roundings a
-    thousandfold, whoever computes them."""
+    within 1e-3 of that, or as close as PyTorch's own float32 run is (within 4x).
+    Ill-conditioned random networks need it: a bn with batch statistics over two nearly
+    equal samples (rbf distances 19.404 and 19.395, random spec 90) magnifies float32
+    roundings a thousandfold, whoever computes them."""
     module = to_torch(graph, seed=0).eval()
     model = to_onnx(graph, state(module), opset=opset)
     onnx.checker.check_model(model, full_check=True)
@@ -129,7 +132,7 @@ def agree(graph, shapes: bool = True, opset: int = 21) -> float:
             if off > TOLERANCE:
                 exact = run_torch(copy.deepcopy(module).double(), inputs)[i]
                 own = error(exact, a)
-                assert error(exact, b) <= max(TOLERANCE, 4 * own), (
+                assert error(exact, b) <= max(LOOSE, 4 * own), (
                     f"onnxruntime and PyTorch differ by {off:.3g} (relative); PyTorch's "
                     f"float32 run is {own:.3g} from its float64 run"
                 )
