@@ -4,7 +4,7 @@ The public API lives in :mod:`netspec.api`; the names re-exported here are the
 conveniences most users need. Importing netspec never imports torch or onnx.
 """
 
-from netspec.api import analyze, check, elaborate, load, parse, to_torch, torch_source
+from netspec.api import analyze, check, elaborate, load, parse, to_onnx, to_torch, torch_source
 
 __version__ = "0.1.0"
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "elaborate",
     "load",
     "parse",
+    "to_onnx",
     "to_torch",
     "torch_source",
     "__version__",

@@ -35,6 +35,7 @@ __all__ = [
     "load",
     "one_network",
     "parse",
+    "to_onnx",
     "to_torch",
     "torch_source",
     "train",
@@ -164,3 +165,26 @@ def train(spec: str | Path | Source, data: str | Path = "digits", config=None, *
     from netspec.backends.training import train as run
 
     return run(spec, data, config, **options)
+
+
+def to_onnx(
+    spec: str | Path | Source,
+    network_name: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    weights: object = None,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+):
+    """The network as an `onnx.ModelProto` for inference (needs the onnx extra, not
+    torch). `weights` is a mapping of state_dict keys to arrays, or the path of a weights
+    file (netspec checkpoint or state_dict .pt, .npz, .safetensors); without it the
+    weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim."""
+    from netspec.backends.onnx_weights import read_weights
+    from netspec.backends.to_onnx import to_onnx as build
+
+    graph = one_network(spec, network_name, overrides).graph
+    if isinstance(weights, str | Path):
+        weights = read_weights(weights, graph)
+    return build(graph, weights, opset=opset, batch=batch, seed=seed)

@@ -310,3 +310,12 @@ def test_a_network_too_big_for_memory_is_refused_before_allocating():
         build(text)
     (diag,) = info.value.diagnostics
     assert diag.code == "E-limit" and "100,001,000,000 parameters need 373 GiB" in diag.message
+
+
+@pytest.mark.parametrize(("network", "cls"), [("F", "F2"), ("Basic", "Basic2"), ("nn", "Nn")])
+def test_network_class_names_never_shadow_torch_or_a_block(network, cls):
+    text = "block basic(c) {\n    conv(c, 3, padding=1) relu\n}\n"
+    text += f"network {network} {{\n    input x: [N, 3, 8, 8]\n    basic(4)\n}}\n"
+    model = build(text)
+    assert type(model).__name__ == cls and type(model.basic1).__name__ == "Basic"
+    assert model(torch.randn(1, 3, 8, 8)).shape == (1, 4, 8, 8)

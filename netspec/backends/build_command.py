@@ -52,7 +52,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         return 1
     totals = analysis.totals
     print(
-        f"wrote {args.output}: class {class_name(analysis.graph)}, "
+        f"wrote {args.output}: class {class_name(source)}, "
         f"{totals.params:,} parameters ({totals.trainable_params:,} trainable)",
         file=sys.stderr,
     )

@@ -17,7 +17,7 @@ import types
 import torch
 
 from netspec.analysis import analyze
-from netspec.backends.torch_source import class_name, torch_source
+from netspec.backends.torch_source import torch_source
 from netspec.errors import error
 from netspec.fingerprint import architecture_hash
 from netspec.ir import Graph
@@ -30,7 +30,7 @@ def to_torch(graph: Graph, seed: int | None = None) -> torch.nn.Module:
     fit in the memory available is refused (E-limit) before anything is allocated."""
     _check_memory(graph)
     module = _load(graph)
-    network = getattr(module, class_name(graph))
+    network = getattr(module, module.__all__[0])
     if seed is None:
         return network()
     with torch.random.fork_rng(devices=[]):

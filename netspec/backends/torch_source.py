@@ -17,6 +17,7 @@ are refused with a positioned E-lower error. Imports no torch itself.
 from __future__ import annotations
 
 import keyword
+import re
 from pathlib import PurePath
 
 from netspec import __version__
@@ -51,9 +52,9 @@ def torch_source(graph: Graph) -> str:
     return _Writer(graph).write()
 
 
-def class_name(graph: Graph) -> str:
-    """The name of the network's class in the generated source."""
-    return _camel(graph.name, set())
+def class_name(source: str) -> str:
+    """The name of the network's class in generated `source` (its `__all__`)."""
+    return re.search(r'^__all__ = \["(\w+)"\]', source, re.M).group(1)
 
 
 class _Writer:
@@ -82,7 +83,8 @@ class _Writer:
             self._block_classes(block)
         network = self._class_body("", self._network_inputs(), self._network_outputs())
         name = _camel(self.graph.name, self.names)
-        parts = [self._header(), runtime_source(sorted(self.helpers))]
+        parts = [self._header() + f'\n\n__all__ = ["{name}"]  # the network\'s class']
+        parts.append(runtime_source(sorted(self.helpers)))
         parts += [self._block_text(cls, plan) for cls, plan in self.plans]
         parts.append(f"class {name}(nn.Module):\n{self._network_doc()}{network}")
         parts.append(self._main(name))
