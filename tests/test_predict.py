@@ -29,7 +29,7 @@ def linear_model(path, weight, input_shape, negate=False):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21)])
     model.ir_version = 10
     if negate:
-        helper.set_model_props(model, {"netspec_scores": "negated"})
+        helper.set_model_props(model, {"netspec.scores": "negated"})
     onnx.save(model, path)
     return path
 

@@ -90,7 +90,7 @@ def _model(args: argparse.Namespace, graph):
     model = to_onnx(graph, weights, opset=args.opset, batch=args.batch, seed=args.seed)
     if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
         entry = model.metadata_props.add()
-        entry.key, entry.value = "netspec_scores", "negated"
+        entry.key, entry.value = "netspec.scores", "negated"
     onnx.checker.check_model(model, full_check=True)
     return model
 

@@ -7,7 +7,7 @@ levels when the model takes one channel, else RGB, resized (bilinear) to the inp
 height and width, and scaled to [0, 1]; arrays are used as they are, so give them as
 the model was trained (`netspec train` prints its scaling). Prints the top classes of
 every sample: softmax probabilities of the outputs, or, for a network whose output
-is LeNet-5's RBF distances (metadata `netspec_scores` = `negated`), of their negatives.
+is LeNet-5's RBF distances (metadata `netspec.scores` = `negated`), of their negatives.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     except PredictError as exc:
         print(f"netspec: error: {exc}", file=sys.stderr)
         return 1
-    negate = _metadata(session).get("netspec_scores") == "negated"
+    negate = _metadata(session).get("netspec.scores") == "negated"
     for i, row in enumerate(_probabilities(np, scores, negate)):
         print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
     return 0
