@@ -19,13 +19,13 @@ from __future__ import annotations
 import copy
 import os
 
-import numpy as np
 import pytest
 
 from netspec.api import check, check_text
 from netspec.zoo import zoo_names
 from tests.spec_strategies import networks, random_network
 
+np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
