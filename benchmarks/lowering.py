@@ -16,21 +16,12 @@ import time
 
 import torch
 
-from benchmarks.scaling import chain_spec
+from benchmarks.scaling import best, chain_spec
 from netspec import api
 from netspec.backends import to_torch as lowering
 from netspec.source import Source
 
 ZOO = ("lenet5", "resnet18", "resnet50", "googlenet", "densenet121", "unet")
-
-
-def best(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def measure(name: str, source, repeat: int) -> None:

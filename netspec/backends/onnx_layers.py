@@ -16,6 +16,7 @@ from math import prod, sqrt
 import numpy as np
 
 from netspec.backends.onnx_emit import Emitter
+from netspec.backends.registry import registrar
 from netspec.errors import error
 from netspec.ir import Node
 from netspec.values import Shape
@@ -23,14 +24,7 @@ from netspec.values import Shape
 Lowering = Callable[[Emitter, Node, list[str], tuple[Shape, ...], Shape, str], None]
 LOWERINGS: dict[str, Lowering] = {}
 
-
-def lowers(*ops: str):
-    def register(fn: Lowering) -> Lowering:
-        for op in ops:
-            LOWERINGS[op] = fn
-        return fn
-
-    return register
+lowers = registrar(LOWERINGS)
 
 
 def pads(pairs) -> list[int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from netspec.backends.registry import registrar
 from netspec.ir import Node
 from netspec.values import Shape, Symbol
 
@@ -31,14 +32,7 @@ class Layer(NamedTuple):
 Lowering = Callable[[Node, tuple[Shape, ...], Shape], Layer]
 LOWERINGS: dict[str, Lowering] = {}
 
-
-def lowers(*ops: str):
-    def register(fn: Lowering) -> Lowering:
-        for op in ops:
-            LOWERINGS[op] = fn
-        return fn
-
-    return register
+lowers = registrar(LOWERINGS)
 
 
 # --- formatting --------------------------------------------------------------------------
