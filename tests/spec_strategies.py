@@ -277,6 +277,7 @@ class Writer:
             header += f"(width={params['width']})"
         ctx = Ctx(scope, "x", params=params)
         body, _ = self.body(shape, ctx, self.int(2, 8), at_least_one=True)
+        body.append("identity")  # a layer, even when every statement made none (`repeat 0`)
         if self.coin(15):
             chosen = [self.pick(list(ctx.scope)) for _ in range(self.int(1, 2))]
             body.append("output " + ", ".join(dict.fromkeys(chosen)))
