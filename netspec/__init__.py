@@ -4,13 +4,24 @@ The public API lives in :mod:`netspec.api`; the names re-exported here are the
 conveniences most users need. Importing netspec never imports torch or onnx.
 """
 
-from netspec.api import analyze, check, elaborate, load, parse, to_onnx, to_torch, torch_source
+from netspec.api import (
+    analyze,
+    check,
+    elaborate,
+    export_onnx,
+    load,
+    parse,
+    to_onnx,
+    to_torch,
+    torch_source,
+)
 
 __version__ = "0.1.0"
 __all__ = [
     "analyze",
     "check",
     "elaborate",
+    "export_onnx",
     "load",
     "parse",
     "to_onnx",

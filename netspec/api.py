@@ -32,6 +32,7 @@ __all__ = [
     "check",
     "check_text",
     "elaborate",
+    "export_onnx",
     "load",
     "one_network",
     "parse",
@@ -188,3 +189,30 @@ def to_onnx(
     if isinstance(weights, str | Path):
         weights = read_weights(weights, graph)
     return build(graph, weights, opset=opset, batch=batch, seed=seed)
+
+
+def export_onnx(
+    spec: str | Path | Source,
+    path: str | Path,
+    network_name: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    weights: object = None,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+) -> Path:
+    """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
+    `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
+    the weights into protobuf messages first. Returns the path."""
+    from netspec.backends.onnx_weights import read_weights
+    from netspec.backends.to_onnx import build
+    from netspec.files import write_whole
+
+    graph = one_network(spec, network_name, overrides).graph
+    if isinstance(weights, str | Path):
+        weights = read_weights(weights, graph)
+    model = build(graph, weights, opset=opset, batch=batch, seed=seed)
+    model.check()
+    write_whole(path, model.chunks())
+    return Path(path)

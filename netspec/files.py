@@ -10,16 +10,24 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
+Data = str | bytes | Iterable[bytes | memoryview]
 
-def write_whole(path: str | Path, data: str | bytes) -> None:
-    """Write `data` (text as UTF-8) to `path` atomically."""
+
+def write_whole(path: str | Path, data: Data) -> None:
+    """Write `data` (text as UTF-8, bytes, or byte chunks written in turn, so a large file
+    need not be joined in memory first) to `path` atomically."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, str | bytes):
+                f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for chunk in data:
+                    f.write(chunk)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's files are 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:

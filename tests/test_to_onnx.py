@@ -31,7 +31,8 @@ ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
 hypothesis = pytest.importorskip("hypothesis")
 to_onnx_module = pytest.importorskip("netspec.backends.to_onnx")
-to_onnx, tensor_names = to_onnx_module.to_onnx, to_onnx_module.tensor_names
+to_onnx, build = to_onnx_module.to_onnx, to_onnx_module.build
+tensor_names = to_onnx_module.tensor_names
 to_torch = pytest.importorskip("netspec.backends.to_torch").to_torch
 
 TOLERANCE = 1e-4
@@ -117,11 +118,15 @@ def agree(graph, shapes: bool = True, opset: int = 21) -> float:
     equal samples (rbf distances 19.404 and 19.395, random spec 90) magnifies float32
     roundings a thousandfold, whoever computes them."""
     module = to_torch(graph, seed=0).eval()
-    model = to_onnx(graph, state(module), opset=opset)
+    built = build(graph, state(module), opset=opset)
+    model = built.proto()
     onnx.checker.check_model(model, full_check=True)
+    built.check()  # what `netspec export` runs
     if shapes:
         assert_shapes(graph, model)
-    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    data = built.to_bytes()  # what `netspec export` writes
+    assert data == model.SerializeToString()
+    session = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
     worst = 0.0
     for batch in batches(graph):
         inputs = feeds(graph, batch)

@@ -2,7 +2,8 @@
 
 Builds the graph directly from the IR with onnx.helper (no torch), with trained weights
 from `--weights` (netspec/backends/onnx_weights.py) or a seeded initialisation, checks
-it with `onnx.checker`, and writes it whole or not at all. Exit status: 0 when written,
+its graph with `onnx.checker` (full_check), and streams it to the file whole or not at
+all (netspec/backends/onnx_write.py). Exit status: 0 when written,
 1 for an error in the spec or in the weights, or a file that cannot be written, 2 for
 misuse of the command line.
 """
@@ -49,14 +50,23 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.cli import print_errors
 
     try:
+        problem = _opset_problem(args.opset)
+    except ImportError as exc:
+        return _fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
+    if problem:
+        print(f"netspec export: error: argument --opset: {problem}", file=sys.stderr)
+        return 2
+    try:
         analysis = one_network(load(args.spec), args.network, overrides)
     except CompileError as exc:
         print_errors(exc, "table", args.spec)
         return 1
     try:
         model = _model(args, analysis.graph)
-    except CompileError as exc:  # an option the exporter refuses (an opset it cannot write)
-        print_errors(exc, "table", args.spec)
+    except CompileError as exc:
+        if all(d.span is None for d in exc.diagnostics):  # the weights do not fit the spec
+            return _fail("; ".join(_sentence(d) for d in exc.diagnostics))
+        print_errors(exc, "table", args.spec)  # a name the lowering refuses, at its line
         return 1
     except ImportError as exc:
         return _fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
@@ -66,39 +76,47 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         return _fail(f"internal error, please report: the ONNX model fails onnx.checker: {first}")
     try:
-        write_whole(Path(args.output), model.SerializeToString())
+        write_whole(Path(args.output), model.chunks())
     except OSError as exc:
         return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
     print(
         f"wrote {args.output}: {analysis.graph.name}, opset {args.opset}, "
-        f"{len(model.graph.node)} nodes, {analysis.totals.params:,} parameters",
+        f"{len(model.skeleton.graph.node)} nodes, {analysis.totals.params:,} parameters",
         file=sys.stderr,
     )
     return 0
 
 
 def _model(args: argparse.Namespace, graph):
-    import onnx
-
     from netspec.backends.onnx_weights import WeightsError, read_weights
-    from netspec.backends.to_onnx import to_onnx
+    from netspec.backends.to_onnx import build
 
     try:
         weights = read_weights(args.weights, graph) if args.weights else None
     except WeightsError as exc:
         raise ValueError(str(exc)) from None
-    model = to_onnx(graph, weights, opset=args.opset, batch=args.batch, seed=args.seed)
-    if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
-        entry = model.metadata_props.add()
-        entry.key, entry.value = "netspec.scores", "negated"
-    onnx.checker.check_model(model, full_check=True)
+    model = build(graph, weights, opset=args.opset, batch=args.batch, seed=args.seed)
+    model.check()
     return model
 
 
-def _last_op(graph) -> str:
-    (_, tensor), *_ = graph.outputs
-    producers = [n.op for n in graph.nodes if n.output == tensor]
-    return producers[0] if producers else ""
+def _opset_problem(opset: int) -> str:
+    """Why netspec cannot write `opset`, or "" when it can."""
+    import onnx
+
+    from netspec.backends.to_onnx import MIN_OPSET
+
+    newest = onnx.defs.onnx_opset_version()
+    if MIN_OPSET <= opset <= newest:
+        return ""
+    return f"netspec writes opsets {MIN_OPSET} to {newest} (the installed onnx's newest), " + (
+        f"not {opset}"
+    )
+
+
+def _sentence(diagnostic) -> str:
+    hints = "".join(f" ({h})" for h in diagnostic.help)
+    return f"{diagnostic.message}{hints}"
 
 
 def _fail(message: str) -> int:

@@ -8,7 +8,10 @@ state_dict key (`C1.conv.weight`), so trained weights map 1:1. Each node's doc_s
 names the spec line it comes from.
 
 Parameters come from `weights` (state_dict key -> numpy array) when given, else from a
-seeded numpy initialisation with PyTorch's shapes (not PyTorch's values).
+seeded numpy initialisation with PyTorch's shapes (not PyTorch's values). Initializers
+stay numpy arrays (float32 parameters, C-contiguous; given weights are not copied when
+they already are): turning 100 MB of weights into protobuf messages is most of an
+export's time, so :mod:`netspec.backends.onnx_write` streams them into the file instead.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import helper
 
 from netspec.errors import error
 from netspec.ir import Node
@@ -33,7 +36,7 @@ class Emitter:
         self.rng = np.random.default_rng(seed)
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
-        self.initializers: list[onnx.TensorProto] = []
+        self.initializers: list[tuple[str, np.ndarray]] = []  # (name, array), in order
         self.used: set[str] = set()  # every tensor and node name given out
         self.params: set[str] = set()  # the state_dict keys the network has
         self.node: Node | None = None  # the layer being lowered
@@ -88,8 +91,7 @@ class Emitter:
     def const(self, what: str, value: Any, dtype: Any = np.float32) -> str:
         """A constant initializer `<path>/<what>`."""
         name = self.fresh(what)
-        array = np.asarray(value, dtype=dtype)
-        self.initializers.append(numpy_helper.from_array(array, name))
+        self.initializers.append((name, np.asarray(value, dtype=dtype, order="C")))
         return name
 
     def ints(self, what: str, values: Any) -> str:
@@ -108,7 +110,7 @@ class Emitter:
             array = self._initial(shape, init, fan_in)
         self.used.add(key)
         self.params.add(key)
-        self.initializers.append(numpy_helper.from_array(array.astype(np.float32), key))
+        self.initializers.append((key, np.asarray(array, dtype=np.float32, order="C")))
         return key
 
     def _given(self, key: str, shape: tuple[int, ...]) -> np.ndarray:

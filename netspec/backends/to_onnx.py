@@ -6,7 +6,11 @@ graph inputs and outputs named as the spec's, symbolic dims as dim_params (`N`, 
 `batch` given), every layer's output tensor and main node named by its path, every
 parameter an initializer named by its PyTorch state_dict key, each node's doc_string
 naming its spec line, and metadata_props with the network's name, its source file, its
-architecture hash and the netspec version.
+architecture hash and the netspec version (and `netspec.scores: negated` where the output
+is an rbf layer's distances, lowest best, which `netspec predict` negates).
+
+:func:`build` keeps the initializers as numpy arrays (:class:`OnnxModel`), which
+`netspec export` checks and streams to the file; :func:`to_onnx` gives the ModelProto.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from netspec import __version__
 from netspec.backends import onnx_norm, onnx_pool, onnx_upsample  # noqa: F401 (lowerings)
 from netspec.backends.onnx_emit import Emitter
 from netspec.backends.onnx_layers import LOWERINGS
+from netspec.backends.onnx_write import OnnxModel
 from netspec.errors import error
 from netspec.fingerprint import architecture_hash
 from netspec.ir import Graph
@@ -41,6 +46,18 @@ def to_onnx(
     """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
     `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
     numpy generator seeded with `seed`. `batch` fixes the batch dim `N`."""
+    return build(graph, weights, opset=opset, batch=batch, seed=seed).proto()
+
+
+def build(
+    graph: Graph,
+    weights: Mapping[str, Any] | None = None,
+    *,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+) -> OnnxModel:
+    """As :func:`to_onnx`, with the initializers left as numpy arrays."""
     if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
         raise error(
             "E-lower",
@@ -63,14 +80,14 @@ def to_onnx(
     _check_unused(em, graph)
     outputs = _outputs(em, graph, names, batch)
     inputs = [value_info(n, fix(graph.shape(t), batch)) for n, t in graph.inputs]
-    body = helper.make_graph(em.nodes, graph.name, inputs, outputs, em.initializers)
+    body = helper.make_graph(em.nodes, graph.name, inputs, outputs)
     model = helper.make_model(
         body, producer_name="netspec", producer_version=__version__,
         opset_imports=[helper.make_opsetid("", opset)],
     )  # fmt: skip
     model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
     helper.set_model_props(model, _metadata(graph))
-    return model
+    return OnnxModel(model, em.initializers, frozenset(em.params))
 
 
 def _check_unused(em: Emitter, graph: Graph) -> None:
@@ -129,9 +146,18 @@ def value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:
 
 
 def _metadata(graph: Graph) -> dict[str, str]:
-    return {
+    props = {
         "netspec.network": graph.name,
         "netspec.source": Path(graph.span.source.name).name,
         "netspec.architecture_hash": architecture_hash(graph),
         "netspec.version": __version__,
     }
+    if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
+        props["netspec.scores"] = "negated"
+    return props
+
+
+def _last_op(graph: Graph) -> str:
+    (_, tensor), *_ = graph.outputs
+    producers = [n.op for n in graph.nodes if n.output == tensor]
+    return producers[0] if producers else ""
