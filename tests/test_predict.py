@@ -10,6 +10,7 @@ pytest.importorskip("onnxruntime")
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+import netspec  # noqa: E402
 from netspec.cli import main  # noqa: E402
 
 
@@ -96,3 +97,38 @@ def test_a_file_that_is_not_a_model(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros(4, dtype=np.float32))
     assert main(["predict", str(tmp_path / "m.onnx"), str(tmp_path / "x.npy")]) == 1
     assert "is not a model onnxruntime can run" in capsys.readouterr().err
+
+
+def lenet5_weights(path):
+    """LeNet-5's parameters as an .npz, taken from a seeded export."""
+    model = netspec.to_onnx("lenet5", seed=3)
+    arrays = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    np.savez(path, **{k: v for k, v in arrays.items() if "/" not in k})
+    return path
+
+
+def test_a_spec_with_weights_predicts_as_its_export(tmp_path, capsys):
+    weights = lenet5_weights(tmp_path / "w.npz")
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).random((2, 1, 32, 32), np.float32))
+    exported = tmp_path / "l5.onnx"
+    assert main(["export", "lenet5", "--weights", str(weights), "-o", str(exported)]) == 0
+    capsys.readouterr()
+    assert main(["predict", str(exported), str(tmp_path / "x.npy")]) == 0
+    from_file = capsys.readouterr().out
+    assert main(["predict", "lenet5", str(tmp_path / "x.npy"), "--weights", str(weights)]) == 0
+    assert capsys.readouterr().out == from_file and from_file.count("sample") == 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["predict", "lenet5", "x.npy"], "give a model, or a spec with --weights"),
+        (["predict", "m.onnx", "x.npy", "--weights", "w.npz"], "--weights goes with a spec"),
+        (["predict", "nosuch", "x.npy", "--weights", "w.npz"], "nosuch"),
+    ],
+)
+def test_spec_and_weights_misuse(tmp_path, capsys, monkeypatch, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,6 +1,8 @@
 """`netspec predict MODEL.onnx INPUT`: run an exported model with onnxruntime.
 
-The end of the train -> export -> infer story. INPUT is an `.npy` array, an `.npz` with
+The end of the train -> export -> infer story. MODEL is an `.onnx` file, or a spec with
+`--weights FILE` (a checkpoint, .pt, .npz or .safetensors), exported in memory as
+`netspec export` would write it. INPUT is an `.npy` array, an `.npz` with
 an array `x` (or a single array), or an image (PNG, JPEG, ...; needs Pillow): one
 sample, or a batch when it has the model input's full rank. An image is read as grey
 levels when the model takes one channel, else RGB, resized (bilinear) to the input's
@@ -16,6 +18,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from netspec.cli_common import network_arguments
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
@@ -30,8 +34,14 @@ def add_parser(sub) -> None:
         help="run an exported ONNX model on an input file (needs the onnx extra)",
         description=__doc__.splitlines()[0],
     )
-    predict.add_argument("model", help="an .onnx file written by `netspec export`")
+    predict.add_argument(
+        "model", help="an .onnx file written by `netspec export`, or a spec with --weights"
+    )
     predict.add_argument("input", help="an .npy / .npz array or an image file")
+    predict.add_argument(
+        "--weights", metavar="FILE", help="with a spec: its trained weights (as export takes)"
+    )
+    network_arguments(predict, "with a spec: the network, if the file has several")
     predict.add_argument("--top", type=int, default=3, metavar="K", help="classes shown (3)")
     predict.add_argument("--labels", metavar="FILE", help="class names, one per line")
 
@@ -47,7 +57,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         )
         return 1
     try:
-        session = _session(ort, args.model)
+        session = _session(ort, args.model, args, overrides)
         spec = session.get_inputs()[0]
         x = _batch(np, read_input(np, Path(args.input), spec.shape), spec.shape)
         (scores,) = session.run([session.get_outputs()[0].name], {spec.name: x})[:1]
@@ -61,14 +71,41 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     return 0
 
 
-def _session(ort, model: str):
-    if not Path(model).is_file():
+def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
+    if Path(model).suffix.lower() != ".onnx":
+        model = _exported(model, args.weights, args.network, overrides)
+    elif args.weights:
+        raise PredictError("--weights goes with a spec; an .onnx file holds its own weights")
+    elif not Path(model).is_file():
         raise PredictError(f"no model file {model}")
     try:
         return ort.InferenceSession(model, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own kinds for a foreign file
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         raise PredictError(f"{model} is not a model onnxruntime can run ({first})") from None
+
+
+def _exported(spec: str, weights: str | None, network: str | None, overrides: dict) -> bytes:
+    """The spec's network with trained weights as an ONNX model, in memory."""
+    from netspec.api import one_network
+    from netspec.backends.onnx_weights import WeightsError, read_weights
+    from netspec.backends.to_onnx import build
+    from netspec.errors import CompileError
+
+    if not weights:
+        raise PredictError(
+            f"{spec} is not an .onnx file: give a model, or a spec with --weights FILE "
+            "(a spec's initial weights predict nothing)"
+        )
+    try:
+        graph = one_network(spec, network, overrides).graph
+        return build(graph, read_weights(weights, graph)).to_bytes()
+    except CompileError as exc:  # the first problem, on one line (`netspec check` shows all)
+        first = exc.diagnostics[0]
+        where = f"{spec}:{first.span.line}: " if first.span else ""
+        raise PredictError(f"{where}{first.message} (netspec check {spec} shows all)") from None
+    except (WeightsError, OSError) as exc:
+        raise PredictError(str(exc)) from None
 
 
 def read_input(np, path: Path, shape: list) -> object:
