@@ -23,6 +23,8 @@ from netspec.backends.training.command import add_parser as _train_parser
 from netspec.backends.training.command import run_command as _train
 from netspec.cli_common import network_arguments
 from netspec.errors import CompileError, render
+from netspec.teach.draw_command import add_parser as _draw_parser
+from netspec.teach.draw_command import run_command as _draw
 
 FORMATS = ("table", "json", "csv", "markdown")
 CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
@@ -106,6 +108,7 @@ def _parser() -> argparse.ArgumentParser:
     _train_parser(sub)
     _export_parser(sub)
     _predict_parser(sub)
+    _draw_parser(sub)
     return parser
 
 
@@ -196,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
         return _predict(args, overrides)
     if args.command == "train":
         return _train(args, overrides)
+    if args.command == "draw":
+        return _draw(args, overrides)
     return _check(args, overrides)
 
 

@@ -137,14 +137,17 @@ def canvas_size(q: ConvQuestion, axis: int) -> int:
     return i + 2 * p + _overhang(i, k, s, p, d, q.axis_output(axis))
 
 
-def check_drawable(q: ConvQuestion, max_frames: int = MAX_FRAMES) -> None:
-    """Refuse, in constant time, a picture with too many frames or cells per side."""
+def check_drawable(q: ConvQuestion, sheet: bool = False) -> None:
+    """Refuse, in constant time, a picture with too many frames or cells per side (a
+    sheet shows every frame at once, so it takes fewer)."""
     out = q.output_size()
     frames = prod(out)
-    if frames > max_frames:
+    most = MAX_SHEET_FRAMES if sheet else MAX_FRAMES
+    if frames > most:
+        what = "for one sheet (the animation, .svg or .gif, takes 400)" if sheet else "to watch"
         raise QuestionError(
             f"the output has {out[0]}x{out[1]} = {frames:,} cells, one frame each: more than "
-            f"{max_frames} frames is too many to watch; draw a smaller input"
+            f"{most} frames is too many {what}; draw a smaller input"
         )
     for axis, name in ((0, "tall"), (1, "wide")):
         side = max(canvas_size(q, axis), out[axis])

@@ -1,0 +1,153 @@
+"""The convolution pictures of Dumoulin & Visin (arXiv:1603.07285) as scenes.
+
+Blue input cells, white dashed padding, the kernel's taps shaded dark over the input, the
+output grid beside it (cyan; green for a transposed convolution) with the cell being
+computed dark: one frame per output cell, row by row. A transposed convolution is drawn
+as the paper draws it, as the equivalent stride-1 convolution over the input with zeros
+inserted (grey) and padded. Pooling is drawn the same way; ceil mode's partial last
+window overhangs the padded input where there are no cells (dotted).
+
+Everything about where things are comes from :mod:`netspec.teach.conv_geometry`; this
+module only places and colours it. `animation_scene` has a caption per frame for
+animations; `sheet_scene` is smaller, with a label per frame, for a sheet of all frames.
+"""
+
+from __future__ import annotations
+
+from netspec.teach import conv_geometry as cg
+from netspec.teach.conv_figure_text import caption, legend_items, title_lines
+from netspec.teach.scene import Line, Part, Rects, Scene, Shape, Text, rect, text_width, wrap
+
+# Cell kind -> (fill, stroke, dashed), and the fill where the kernel covers it.
+STYLE = {
+    cg.INPUT: ("#7eb3e3", "#2d5f8e", False),
+    cg.PADDING: ("#ffffff", "#7d9bb8", True),
+    cg.ZERO: ("#e4e8ec", "#7d9bb8", True),
+    cg.OUTPUT_PADDING: ("#ffffff", "#b07db8", True),
+    cg.BEYOND: (None, "#b5b5b5", True),
+}
+TAP = {
+    cg.INPUT: "#1d4a7a",
+    cg.PADDING: "#8aa0b8",
+    cg.ZERO: "#8aa0b8",
+    cg.OUTPUT_PADDING: "#a88ab8",
+    cg.BEYOND: "#cfcfcf",
+}
+OUTPUT = {False: ("#86dcd4", "#2a7f78", "#136b63"), True: ("#9ad49a", "#3a7d3a", "#1f5e1f")}
+WINDOW = "#0b2540"
+CONNECTOR = "#8c8c8c"
+LABEL_H = 20  # space above the grids for their names
+
+
+def animation_scene(g: cg.Geometry) -> Scene:
+    side = max(*g.canvas, *g.output)
+    return _scene(g, _clamp(round(300 / side), 8, 36), captions=True)
+
+
+def sheet_scene(g: cg.Geometry) -> Scene:
+    side = max(*g.canvas, *g.output)
+    return _scene(g, _clamp(round(150 / side), 5, 22), captions=False)
+
+
+def sheet_columns(g: cg.Geometry, scene: Scene, widest: float = 1600) -> int:
+    """Panels per row: one sheet row per output row, as in the paper's figure rows, unless
+    that is wider than `widest`."""
+    fit = max(1, int((widest + 14) // (scene.body.width + 14)))
+    return g.output[1] if g.output[1] <= fit else fit
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def _scene(g: cg.Geometry, c: float, captions: bool) -> Scene:
+    rows, cols = g.canvas
+    gap = max(48.0, 3 * c)
+    in_w, in_h = cols * c, rows * c
+    out_w, out_h = g.output[1] * c, g.output[0] * c
+    out_x, out_y = in_w + gap, LABEL_H + max(0.0, (in_h - out_h) / 2)
+    height = LABEL_H + max(in_h, out_h) + (26 if captions else 4)
+    width = out_x + max(out_w, 60)
+    transposed = g.question.transposed
+    body = Part(width, height, _grids(g, c, (out_x, out_y), names=captions))
+    frames, labels = [], []
+    for r, col in g.frames():
+        overlay = _overlay(g, c, (r, col), (out_x, out_y))
+        if captions:
+            overlay += (Text(0, height - 6, caption(g, r, col), 12),)
+        frames.append(overlay)
+        labels.append(f"output ({r}, {col})")
+    header = _header(g, width)
+    footer = _legend(legend_items(g, STYLE, TAP, OUTPUT[transposed]), max(width, header.width))
+    return Scene(" ".join(title_lines(g)[:1]), header, body, footer, tuple(frames), tuple(labels))
+
+
+def _header(g: cg.Geometry, width: float) -> Part:
+    """The title (bold) and the formulas, wrapped to the body's width (at least 520)."""
+    width = max(width, 520)
+    title, *rest = title_lines(g)
+    lines = [(line, True) for line in wrap(title, 15, width, bold=True)]
+    lines += [(part, False) for line in rest for part in wrap(line, 13, width)]
+    shapes = tuple(
+        Text(0, 15 + 19 * n, line, 15 if bold else 13, bold=bold)
+        for n, (line, bold) in enumerate(lines)
+    )
+    widest = max(text_width(line, 15 if bold else 13, bold) for line, bold in lines)
+    return Part(max(width, widest), 19 * len(lines) + 10, shapes)
+
+
+def _grids(g: cg.Geometry, c: float, out_at: tuple[float, float], names: bool) -> tuple[Shape, ...]:
+    q = g.question
+    by_kind: dict[str, list] = {}
+    for y in range(g.canvas[0]):
+        for x in range(g.canvas[1]):
+            by_kind.setdefault(g.kind(y, x), []).append((x * c, LABEL_H + y * c, c, c))
+    shapes: list[Shape] = []
+    for kind, cells in by_kind.items():
+        fill, stroke, dash = STYLE[kind]
+        shapes.append(Rects(tuple(cells), fill, stroke, 1, dash, name=f"canvas-{kind}"))
+    ox, oy = out_at
+    fill, stroke, _ = OUTPUT[q.transposed]
+    out = [(ox + x * c, oy + y * c, c, c) for y in range(g.output[0]) for x in range(g.output[1])]
+    shapes.append(Rects(tuple(out), fill, stroke, name="output-grid"))
+    if names:
+        name = "stretched, padded input" if q.transposed else "input"
+        shapes.append(Text(0, LABEL_H - 6, name, 12, bold=True))
+        shapes.append(Text(ox, oy - 6, "output", 12, bold=True))
+    return tuple(shapes)
+
+
+def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float, float]):
+    r, col = at
+    taps: dict[str, list] = {}
+    for y, x in g.window(r, col):
+        taps.setdefault(g.kind(y, x), []).append((x * c + 1, LABEL_H + y * c + 1, c - 2, c - 2))
+    shapes: list[Shape] = [
+        Rects(tuple(cells), TAP[kind], name=f"tap-{kind}") for kind, cells in taps.items()
+    ]
+    top, left = g.rows.starts[r], g.cols.starts[col]
+    wx, wy = left * c, LABEL_H + top * c
+    ww, wh = g.cols.extent * c, g.rows.extent * c
+    shapes.append(rect(wx, wy, ww, wh, stroke=WINDOW, width=2, name="kernel-window"))
+    ox, oy = out_at[0] + col * c, out_at[1] + r * c
+    for y1, y2 in ((wy, oy), (wy + wh, oy + c)):  # stop at the grid, not across its cells
+        t = (out_at[0] - wx - ww) / (ox - wx - ww)
+        shapes.append(Line(wx + ww, y1, out_at[0], y1 + t * (y2 - y1), CONNECTOR))
+    dark = OUTPUT[g.question.transposed][2]
+    shapes.append(rect(ox, oy, c, c, fill=dark, stroke=WINDOW, width=2, name="output-cell"))
+    return tuple(shapes)
+
+
+def _legend(items, width: float) -> Part:
+    """Swatches with their names, wrapped to `width`."""
+    shapes: list[Shape] = []
+    x = y = 0.0
+    top = 14.0
+    for fill, stroke, dash, label in items:
+        item_w = 20 + text_width(label, 12) + 22
+        if x and x + item_w > width:
+            x, y = 0.0, y + 22
+        shapes.append(rect(x, top + y, 14, 14, fill=fill, stroke=stroke, dash=dash))
+        shapes.append(Text(x + 20, top + y + 12, label, 12))
+        x += item_w
+    return Part(width, top + y + 22, tuple(shapes))
