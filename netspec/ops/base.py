@@ -144,6 +144,10 @@ class Op:
         """A Window per spatial axis, or POINTWISE, or GLOBAL."""
         raise NotImplementedError(f"op '{self.name}' has no receptive-field rule")
 
+    def explain(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Any:
+        """Every figure's rule with the numbers put in (netspec.ops.explain.Explanation)."""
+        raise NotImplementedError(f"op '{self.name}' has no explanation")
+
     def describe(self, a: Attrs) -> str:
         return self.name
 
@@ -191,6 +195,7 @@ def per_element(flops: int):
     def cost(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, flops * numel(out))
 
+    cost.flops_per_element = flops  # for the op's explanation (netspec/ops/explain_dense.py)
     return cost
 
 

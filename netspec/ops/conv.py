@@ -30,6 +30,7 @@ from netspec.ops.base import (
     Window,
     register,
 )
+from netspec.ops.explain_conv import explain_conv
 from netspec.values import Shape, numel, show_shape
 
 _SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
@@ -180,6 +181,8 @@ class _ConvBase(Op):
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
         return arith.sliding_windows(a)
+
+    explain = explain_conv
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         x = inputs[0]

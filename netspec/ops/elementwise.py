@@ -31,6 +31,13 @@ from netspec.ops.base import (
     pointwise,
     register,
 )
+from netspec.ops.explain_dense import (
+    explain_bn,
+    explain_lrn,
+    explain_pointwise,
+    explain_prelu,
+    explain_softmax,
+)
 from netspec.values import Shape, numel, show_shape
 
 
@@ -41,6 +48,7 @@ class Elementwise(Op):
     receptive = pointwise
     cost = per_element(1)
     flops_rule = "1 per element"
+    explain = explain_pointwise
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         self.check_rank(inputs)
@@ -104,6 +112,7 @@ class _Softmax(Elementwise):
     params = (Param("dim", "int", 1),)
     cost = per_element(3)
     flops_rule = "3 per element (exp, sum, divide)"
+    explain = explain_softmax
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         spatial = len(out) >= 3 and a["dim"] % len(out) >= 2
@@ -148,6 +157,7 @@ class PReLU(Elementwise):
     min_rank = 2
     summary = "x if x > 0 else a_c * x, with a learnable slope per channel"
     param_rule = "one slope per channel (dim 1), or 1 when shared"
+    explain = explain_prelu
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
         return Counts(trainable=1 if a["shared"] else _channels(self.name, inputs[0]))
@@ -166,6 +176,7 @@ class BatchNorm(Elementwise):
     summary = "batch normalisation over dim 1 (channels or features)"
     cost = per_element(2)
     flops_rule = "2 per element (inference: scale and shift, folded from mean and variance)"
+    explain = explain_bn
     param_rule = (
         "2 per channel (scale, shift) when affine; buffers: running mean and variance"
         " (2 per channel) + 1 batch counter, as PyTorch saves them"
@@ -208,6 +219,7 @@ class LRN(Elementwise):
     connection_rule = "each unit links to the channels of its window (size//2 before, "
     connection_rule += "(size-1)//2 after, as PyTorch), fewer at the channel edges"
     flops_rule = "2 size + 3 per element (squares and sum over the window, scale, power, divide)"
+    explain = explain_lrn
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, (2 * a["size"] + 3) * numel(out))

@@ -24,6 +24,7 @@ from netspec.ops.base import (
     register,
     window,
 )
+from netspec.ops.explain_dense import explain_linear, explain_rbf
 from netspec.values import Shape, numel, show_shape
 
 
@@ -47,6 +48,7 @@ class Linear(Op):
     connection_rule = "(in + 1 bias link) x output units"
     macs_rule = "output elements x in"
     flops_rule = "2 x macs + one add per output element for the bias"
+    explain = explain_linear
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         macs = numel(out) * inputs[0][-1]
@@ -92,6 +94,7 @@ class RBF(Op):
     param_rule = "units x in centre coordinates, fixed unless trainable=true"
     connection_rule = "in x units (no bias)"
     flops_rule = "3 x in per output element (subtract, square, add)"
+    explain = explain_rbf
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, 3 * inputs[0][-1] * numel(out))

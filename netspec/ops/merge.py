@@ -25,6 +25,7 @@ from netspec.ops.base import (
     pointwise,
     register,
 )
+from netspec.ops.explain_misc import explain_add, explain_concat
 from netspec.values import Shape, numel, show_shape
 
 
@@ -37,6 +38,7 @@ class Add(Op):
     summary = "elementwise sum of tensors of equal shape (residual connections)"
     connection_rule = "k links per output unit for k summed tensors"
     flops_rule = "k - 1 per output element for k summed tensors"
+    explain = explain_add
     receptive = pointwise
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
@@ -76,6 +78,7 @@ class Concat(Op):
     connection_rule = "none (wiring)"
     cost = per_element(0)
     flops_rule = "0 (a copy)"
+    explain = explain_concat
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         spatial = len(out) >= 3 and a["dim"] % len(out) >= 2

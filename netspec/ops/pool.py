@@ -25,6 +25,8 @@ from netspec.ops.base import (
     window,
 )
 from netspec.ops.conv import axis_names, floor_warnings
+from netspec.ops.explain_misc import explain_adaptive_pool, explain_global_pool
+from netspec.ops.explain_window import explain_pool
 from netspec.values import Shape, numel
 
 
@@ -33,6 +35,7 @@ class _WindowPool(Op):
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to the input units inside its window (not padding)"
     flops_rule = "prod(kernel) per output element"
+    explain = explain_pool
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, prod(a["kernel"]) * numel(out))
@@ -170,6 +173,7 @@ class _GlobalPool(Op):
     min_rank, max_rank = 3, 5
     connection_rule = "each output unit links to every position of its channel"
     flops_rule = "1 per input element"
+    explain = explain_global_pool
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, numel(inputs[0]))
@@ -214,6 +218,7 @@ class _AdaptivePool(Op):
     params = (Param("size", "ints", minimum=1, doc="output size, one int or one per spatial dim"),)
     connection_rule = "each output unit links to the positions of its adaptive window"
     flops_rule = "1 per position read: the window lengths summed over the output"
+    explain = explain_adaptive_pool
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, self.connections(a, inputs, out))

@@ -29,6 +29,7 @@ from netspec.ops.base import (
     per_element,
     register,
 )
+from netspec.ops.explain_misc import explain_flatten, explain_reshape, explain_upsample
 from netspec.values import Shape, numel, show_shape, show_value
 
 
@@ -43,6 +44,7 @@ class Flatten(Op):
     cost = per_element(0)
     flops_rule = "0 (a view)"
     view = True
+    explain = explain_flatten
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
@@ -80,6 +82,7 @@ class Reshape(Op):
     cost = per_element(0)
     flops_rule = "0 (a view)"
     view = True
+    explain = explain_reshape
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
@@ -165,6 +168,7 @@ class Upsample(Op):
         "nearest: none (a copy); linear modes: 2^rank links per output unit (4^r bicubic)"
     )
     flops_rule = "nearest: 0 (a copy); linear modes: 2 x 2^r - 1 per output element (4^r bicubic)"
+    explain = explain_upsample
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         if a["mode"] == "nearest":
