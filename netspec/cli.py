@@ -25,6 +25,8 @@ from netspec.cli_common import network_arguments
 from netspec.errors import CompileError, render
 from netspec.teach.draw_command import add_parser as _draw_parser
 from netspec.teach.draw_command import run_command as _draw
+from netspec.teach.explain_command import add_parser as _explain_parser
+from netspec.teach.explain_command import run_command as _explain
 
 FORMATS = ("table", "json", "csv", "markdown")
 CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
@@ -109,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     _export_parser(sub)
     _predict_parser(sub)
     _draw_parser(sub)
+    _explain_parser(sub)
     return parser
 
 
@@ -201,6 +204,8 @@ def main(argv: list[str] | None = None) -> int:
         return _train(args, overrides)
     if args.command == "draw":
         return _draw(args, overrides)
+    if args.command == "explain":
+        return _explain(args, overrides)
     return _check(args, overrides)
 
 
