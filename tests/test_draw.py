@@ -87,10 +87,23 @@ def test_the_animation_has_one_frame_per_output_cell_at_the_right_place(
             starts[r], starts[c])  # fmt: skip
         tapped = [t for e in group.iter() if (e.get("class") or "").startswith("tap-")
                   for t in cells(e)]  # fmt: skip
-        assert len(tapped) == taps
+        assert sum(w * h for _, _, w, h in tapped) == pytest.approx(taps * size * size)
+        for x, y, w, h in tapped:  # every tap inside the window
+            assert window[0] <= x and x + w <= window[0] + window[2] + 1e-6
+            assert window[1] <= y and y + h <= window[1] + window[3] + 1e-6
         (cell,) = cells(of_class(group, "output-cell")[0])
         assert (round((cell[1] - oy) / size), round((cell[0] - ox) / size)) == (r, c)
         assert f"output ({r}, {c})" in "".join(group.itertext())
+
+
+def test_dilated_taps_have_gaps(tmp_path):
+    code, out = draw(tmp_path, "--input 7 --kernel 3 --dilation 2")
+    group = frame_groups(ET.parse(out).getroot())[0]
+    (window,) = cells(of_class(group, "kernel-window")[0])
+    taps = [t for e in group.iter() if e.get("class") == "tap-input" for t in cells(e)]
+    size = window[2] / 5  # the window spans d(k - 1) + 1 = 5 cells
+    assert sorted({round((x - window[0]) / size) for x, *_ in taps}) == [0, 2, 4]
+    assert len(taps) == 9 and all(w == pytest.approx(size) for _, _, w, _ in taps)
 
 
 def test_the_transposed_picture_shows_input_cells_apart_from_inserted_zeros(tmp_path):

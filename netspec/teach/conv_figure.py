@@ -120,10 +120,15 @@ def _grids(g: cg.Geometry, c: float, out_at: tuple[float, float], names: bool) -
 def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float, float]):
     r, col = at
     taps: dict[str, list] = {}
-    for y, x in g.window(r, col):
-        taps.setdefault(g.kind(y, x), []).append((x * c + 1, LABEL_H + y * c + 1, c - 2, c - 2))
+    for y0, y1 in _runs(g.rows, r):
+        for x0, x1 in _runs(g.cols, col):
+            box = (x0 * c, LABEL_H + y0 * c, (x1 - x0) * c, (y1 - y0) * c)
+            taps.setdefault(g.kind(y0, x0), []).append(box)
+    # Translucent, so the grid shows through: one rectangle per run of like cells keeps a
+    # 45x45 kernel's 400 frames small.
     shapes: list[Shape] = [
-        Rects(tuple(cells), TAP[kind], name=f"tap-{kind}") for kind, cells in taps.items()
+        Rects(tuple(cells), TAP[kind], opacity=0.85, name=f"tap-{kind}")
+        for kind, cells in taps.items()
     ]
     top, left = g.rows.starts[r], g.cols.starts[col]
     wx, wy = left * c, LABEL_H + top * c
@@ -136,6 +141,18 @@ def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float,
     dark = OUTPUT[g.question.transposed][2]
     shapes.append(rect(ox, oy, c, c, fill=dark, stroke=WINDOW, width=2, name="output-cell"))
     return tuple(shapes)
+
+
+def _runs(axis: cg.AxisGeometry, j: int) -> list[tuple[int, int]]:
+    """Output position j's taps on one axis as [start, end) runs of adjacent cells of one
+    kind: one run per tap when dilated, few runs otherwise."""
+    runs: list[tuple[int, int]] = []
+    for cell in axis.window(j):
+        if runs and runs[-1][1] == cell and axis.kinds[cell] == axis.kinds[runs[-1][0]]:
+            runs[-1] = (runs[-1][0], cell + 1)
+        else:
+            runs.append((cell, cell + 1))
+    return runs
 
 
 def _legend(items, width: float) -> Part:

@@ -72,8 +72,8 @@ def _stretch(g: cg.Geometry, axis: int) -> str:
     pad = effective_kernel(k, d) - p - 1
     kname = "k̂" if d != 1 else "k"
     text = (
-        f"drawn as a stride-1 convolution over the input with s − 1 = {s - 1} zeros between "
-        f"cells and {kname} − p − 1 = {pad} padding"
+        f"drawn as a stride-1 convolution over the input with s − 1 = {s - 1} "
+        f"zero{'' if s == 2 else 's'} between cells and {kname} − p − 1 = {pad} padding"
     )
     if q.output_padding[axis]:
         text += f" (+ a = {q.output_padding[axis]} on the far side)"

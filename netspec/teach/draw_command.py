@@ -58,7 +58,9 @@ def add_parser(sub) -> None:
         help="draw the receptive field of LAYER (a path such as C3.conv, or a statement)",
     )  # fmt: skip
     spec.add_argument("--unit", type=_unit, metavar="ROW,COL", help="which unit (default: centre)")
-    spec.add_argument("--depth", type=int, help="network diagram: levels of blocks to open")
+    spec.add_argument(
+        "--depth", type=int, metavar="N", help="network diagram: levels of blocks to open"
+    )
 
 
 def _delay(text: str) -> int:

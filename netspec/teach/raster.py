@@ -41,15 +41,16 @@ def to_gif(scene: Scene, milliseconds: int, scale: float = 1) -> bytes:
     """The frames as a looping GIF, `milliseconds` each."""
     Image, _ = _pil()
     base = _base(scene, scene.width, scene.height, scale)
-    frames = []
+    palette = None
+    quantized = []
     for overlay in scene.frames or ((),):
         image = base.copy()
         _draw(image, overlay, scene.margin, _body_y(scene), scale)
-        frames.append(image)
-    # One palette for all frames, taken from the first (it has every colour the overlays
-    # use), so colours do not shift from frame to frame.
-    palette = frames[0].quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-    quantized = [f.quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
+        # One palette for all frames, taken from the first (it has every colour the
+        # overlays use), so colours do not shift; frames are kept at a byte a pixel.
+        if palette is None:
+            palette = image.quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+        quantized.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
     out = io.BytesIO()
     quantized[0].save(out, "GIF", save_all=True, append_images=quantized[1:],
                       duration=milliseconds, loop=0, optimize=False)  # fmt: skip
