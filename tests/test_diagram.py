@@ -89,7 +89,7 @@ def test_no_two_boxes_overlap_and_text_fits(name, depth):
         for t in g.iterfind("s:text", NS):
             assert y0 < float(t.get("y")) < y1
             width = text_width(t.text, float(t.get("font-size")), t.get("font-weight") == "bold",
-                               "Mono" in t.get("font-family"))  # fmt: skip
+                               "Mono" in (t.get("font-family") or ""))  # fmt: skip
             assert width <= x1 - x0 - 2 * PAD_X + 0.2, t.text  # the rect is rounded to 0.1
 
 
@@ -167,16 +167,58 @@ def test_drawing_imports_neither_torch_nor_onnx():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.skipif(
+# The examples in docs/diagrams.md: rewritten with --update-goldens after a deliberate
+# change, so the documentation never shows an older drawing than netspec makes.
+EXAMPLES = {
+    "lenet5.svg": ("lenet5", 0),
+    "resnet18_depth1.svg": ("resnet18", 1),
+    "resnet18_depth2.svg": ("resnet18", 2),
+    "googlenet_depth1.svg": ("googlenet", 1),
+    "unet.svg": ("unet", 0),
+}
+
+
+@pytest.mark.parametrize("file", sorted(EXAMPLES))
+def test_documentation_examples_are_current(file, update_goldens):
+    name, depth = EXAMPLES[file]
+    path = ROOT / "docs" / "pictures" / file
+    svg = network_svg(analysis(name), depth=depth)
+    if update_goldens:
+        path.write_text(svg)
+    assert path.read_text() == svg, f"{file} is stale: run pytest --update-goldens"
+    assert len(svg) < 150_000  # small enough to keep in the repository
+
+
+def _draw(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "netspec", "draw", *args], capture_output=True, text=True
+    )
+
+
+needs_draw = pytest.mark.skipif(
     not (ROOT / "netspec" / "teach" / "draw_command.py").exists(),
     reason="netspec draw is not there yet",
 )
+
+
+@needs_draw
 def test_netspec_draw_writes_the_network_diagram(tmp_path):
     out = tmp_path / "net.svg"
-    spec = ROOT / "specs" / "resnet18.netspec"
-    run = subprocess.run(
-        [sys.executable, "-m", "netspec", "draw", str(spec), "-o", str(out), "--depth", "1"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    run = _draw("resnet18", "-o", str(out), "--depth", "2")
     assert run.returncode == 0, run.stderr
-    assert set(boxes(ET.parse(out).getroot())) >= {"layer1.basic1", "stem.conv", "input:image"}
+    assert out.read_text() == network_svg(analysis("resnet18"), depth=2)
+    found = boxes(ET.parse(out).getroot())
+    assert {"layer1.basic1.add1", "layer1.basic1.add1.0.conv1", "input:image"} <= set(found)
+
+
+@needs_draw
+def test_netspec_draw_refuses_a_diagram_too_large_in_one_line(tmp_path):
+    spec = tmp_path / "long.netspec"
+    spec.write_text(
+        "network Long {\n    input x: [N, 8]\n    repeat 700 {\n        relu\n    }\n}\n"
+    )
+    out = tmp_path / "net.svg"
+    run = _draw(str(spec), "-o", str(out), "--depth", "1")
+    assert run.returncode == 2 and not out.exists()
+    (line,) = run.stderr.strip().splitlines()
+    assert "700 boxes" in line and "--depth 0" in line and "Traceback" not in run.stderr
