@@ -201,6 +201,7 @@ def test_cli_calculator(capsys):
         ("explain", "conv", "--input", "5", "--kernel", "3", "--ceil-mode"),
         ("explain", "conv", "C1", "--input", "5", "--kernel", "3"),
         ("explain", "lenet5", "--input", "5", "--kernel", "3"),
+        ("explain", "lenet5", "C1", "--transposed"),
         ("explain", "lenet5", "C9"),
     ],
 )

@@ -59,12 +59,22 @@ def is_calculator(spec: str) -> bool:
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
     if is_calculator(args.spec):
         return _calculator(args, overrides)
-    if args.input is not None or args.kernel is not None:
+    given = [f"--{name.replace('_', '-')}" for name, default in _CALCULATOR_DEFAULTS.items()
+             if getattr(args, name) != default]  # fmt: skip
+    if given:
         return _misuse(
-            f"--input and --kernel belong to the calculator: `netspec explain conv ...` "
-            f"(not a spec such as {args.spec})"
+            f"{', '.join(given)} belong{'s' if len(given) == 1 else ''} to the calculator: "
+            f"`netspec explain conv ...` (not a spec such as {args.spec})"
         )
     return _spec(args, overrides)
+
+
+# The calculator's options as netspec/teach/question.py defaults them: any other value
+# asks a question, which a spec's explanation would silently ignore.
+_CALCULATOR_DEFAULTS = {
+    "input": None, "kernel": None, "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
+    "transposed": False, "output_padding": (0, 0), "pool": None, "ceil_mode": False,
+}  # fmt: skip
 
 
 def _misuse(message: str) -> int:
