@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import re
 
 import pytest
 
@@ -21,7 +22,7 @@ from netspec.ops import arith
 from netspec.teach.calculator import explain_question, question_axis
 from netspec.teach.calculator_paper import RELATIONSHIPS, Axis, relationship_for
 from netspec.teach.question import ConvQuestion, QuestionError, add_conv_arguments, question_from
-from tests.conftest import load_reference
+from tests.conftest import ROOT, load_reference
 
 EXAMPLES = load_reference("figures.json")["conv_arithmetic"]["relationships"]
 
@@ -237,3 +238,13 @@ def test_add_conv_arguments_still_serves_a_plain_parser():
     add_conv_arguments(parser)
     q = question_from(parser.parse_args(["--input", "5", "--kernel", "3"]))
     assert q.output_size() == (3, 3)
+
+
+def test_the_docs_show_real_output(capsys):
+    """Every `$ netspec explain conv ...` example of docs/explain.md is today's output."""
+    doc = (ROOT / "docs" / "explain.md").read_text()
+    examples = re.findall(r"```\n\$ netspec (explain conv [^\n]*)\n(.*?)```", doc, re.S)
+    assert len(examples) >= 6
+    for command, shown in examples:
+        code, out, _ = run(capsys, *command.split())
+        assert code == 0 and out == shown, command
