@@ -1,7 +1,9 @@
 """Hostile inputs: generated specs that try to exhaust time, memory or the stack.
 
 Each must fail quickly with a positioned E-limit error (exit status 1, no traceback).
-The target is 1 s each; the bound is 2 s so that a loaded machine does not flake.
+The target is 1 s each (docs/performance.md records the times); the bound asserted here
+is 10 s, a guard against a limit that stopped working (minutes, or memory exhausted),
+not a speed test: a 2 s bound failed on a loaded 2-core machine at 2.1 s.
 The small hostile cases (`hostile_*.netspec`) are also timed here; their goldens are in
 tests/errors/.
 """
@@ -17,7 +19,7 @@ import pytest
 from netspec.cli import main
 from tests.conftest import ROOT
 
-BOUND_S = 2.0
+BOUND_S = 10.0
 
 
 def block_chain(depth: int) -> str:

@@ -112,6 +112,7 @@ class _Softmax(Elementwise):
     params = (Param("dim", "int", 1),)
     cost = per_element(3)
     flops_rule = "3 per element (exp, sum, divide)"
+    connection_rule = "each output unit links to every unit along dim: output units x size(dim)"
     explain = explain_softmax
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
