@@ -177,18 +177,20 @@ def to_onnx(
     opset: int = 21,
     batch: int | None = None,
     seed: int = 0,
+    functions: bool = False,
 ):
     """The network as an `onnx.ModelProto` for inference (needs the onnx extra, not
     torch). `weights` is a mapping of state_dict keys to arrays, or the path of a weights
     file (netspec checkpoint or state_dict .pt, .npz, .safetensors); without it the
-    weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim."""
+    weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim.
+    With `functions`, each block call is one node of an ONNX local function."""
     from netspec.backends.onnx_weights import read_weights
     from netspec.backends.to_onnx import to_onnx as build
 
     graph = one_network(spec, network_name, overrides).graph
     if isinstance(weights, str | Path):
         weights = read_weights(weights, graph)
-    return build(graph, weights, opset=opset, batch=batch, seed=seed)
+    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
 
 
 def export_onnx(
@@ -201,6 +203,7 @@ def export_onnx(
     opset: int = 21,
     batch: int | None = None,
     seed: int = 0,
+    functions: bool = False,
 ) -> Path:
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
@@ -212,7 +215,7 @@ def export_onnx(
     graph = one_network(spec, network_name, overrides).graph
     if isinstance(weights, str | Path):
         weights = read_weights(weights, graph)
-    model = build(graph, weights, opset=opset, batch=batch, seed=seed)
+    model = build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
     model.check()
     write_whole(path, model.chunks())
     return Path(path)

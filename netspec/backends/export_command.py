@@ -43,6 +43,12 @@ def add_parser(sub) -> None:
         help="trained weights: a netspec checkpoint or state_dict (.pt), .npz or .safetensors",
     )
     export.add_argument("--seed", type=int, default=0, help="initial weights without --weights")
+    export.add_argument(
+        "--functions",
+        action="store_true",
+        help="each block call as one node of an ONNX local function (the block's layers "
+        "inside, its weights bound at the call; calls alike share one function)",
+    )
 
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
@@ -81,7 +87,8 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
     print(
         f"wrote {args.output}: {analysis.graph.name}, opset {args.opset}, "
-        f"{len(model.skeleton.graph.node)} nodes, {analysis.totals.params:,} parameters",
+        f"{len(model.skeleton.graph.node)} nodes, {analysis.totals.params:,} parameters"
+        + (f", {len(model.skeleton.functions)} functions" if args.functions else ""),
         file=sys.stderr,
     )
     return 0
@@ -95,7 +102,10 @@ def _model(args: argparse.Namespace, graph):
         weights = read_weights(args.weights, graph) if args.weights else None
     except WeightsError as exc:
         raise ValueError(str(exc)) from None
-    model = build(graph, weights, opset=args.opset, batch=args.batch, seed=args.seed)
+    model = build(
+        graph, weights, opset=args.opset, batch=args.batch, seed=args.seed,
+        functions=args.functions,
+    )  # fmt: skip
     model.check()
     return model
 

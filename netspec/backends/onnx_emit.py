@@ -36,6 +36,7 @@ class Emitter:
         self.rng = np.random.default_rng(seed)
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
+        self.layers: list[Node | None] = []  # each node's layer (None: after the layers)
         self.initializers: list[tuple[str, np.ndarray]] = []  # (name, array), in order
         self.used: set[str] = set()  # every tensor and node name given out
         self.params: set[str] = set()  # the state_dict keys the network has
@@ -76,6 +77,7 @@ class Emitter:
         attrs = {k: v for k, v in attrs.items() if v is not None}
         node = helper.make_node(op_type, inputs, [out], name=name, doc_string=self.doc(), **attrs)
         self.nodes.append(node)
+        self.layers.append(self.node)
         return out
 
     def reduce(self, op_type: str, x: str, axes: list[int], output: str | None = None,

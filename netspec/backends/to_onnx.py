@@ -9,6 +9,9 @@ naming its spec line, and metadata_props with the network's name, its source fil
 architecture hash and the netspec version (and `netspec.scores: negated` where the output
 is an rbf layer's distances, lowest best, which `netspec predict` negates).
 
+With `functions=True` each block call is one node of a model-local function (domain
+`netspec.blocks`, standard operators inside; onnx_functions.py).
+
 :func:`build` keeps the initializers as numpy arrays (:class:`OnnxModel`), which
 `netspec export` checks and streams to the file; :func:`to_onnx` gives the ModelProto.
 """
@@ -25,6 +28,7 @@ from onnx import TensorProto, helper
 from netspec import __version__
 from netspec.backends import onnx_norm, onnx_pool, onnx_upsample  # noqa: F401 (lowerings)
 from netspec.backends.onnx_emit import Emitter
+from netspec.backends.onnx_functions import with_functions
 from netspec.backends.onnx_layers import LOWERINGS
 from netspec.backends.onnx_write import OnnxModel
 from netspec.errors import error
@@ -42,11 +46,13 @@ def to_onnx(
     opset: int = 21,
     batch: int | None = None,
     seed: int = 0,
+    functions: bool = False,
 ) -> onnx.ModelProto:
     """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
     `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
-    numpy generator seeded with `seed`. `batch` fixes the batch dim `N`."""
-    return build(graph, weights, opset=opset, batch=batch, seed=seed).proto()
+    numpy generator seeded with `seed`. `batch` fixes the batch dim `N`. With
+    `functions`, each block call is a node of a model-local function (onnx_functions.py)."""
+    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions).proto()
 
 
 def build(
@@ -56,6 +62,7 @@ def build(
     opset: int = 21,
     batch: int | None = None,
     seed: int = 0,
+    functions: bool = False,
 ) -> OnnxModel:
     """As :func:`to_onnx`, with the initializers left as numpy arrays."""
     if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
@@ -87,7 +94,10 @@ def build(
     )  # fmt: skip
     model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
     helper.set_model_props(model, _metadata(graph))
-    return OnnxModel(model, em.initializers, frozenset(em.params))
+    initializers = em.initializers
+    if functions:
+        model, initializers = with_functions(model, graph, em, names)
+    return OnnxModel(model, initializers, frozenset(em.params))
 
 
 def _check_unused(em: Emitter, graph: Graph) -> None:
