@@ -29,9 +29,12 @@ def draw(tmp_path, options: str, name: str = "out.svg") -> tuple[int, object]:
 
 
 def cells(element) -> list[tuple[float, float, float, float]]:
-    """The rectangles a <rect> or a path of `M x y h w v h h -w z` cells draws."""
+    """The rectangles a <rect>, a group of them, or a path of `M x y h w v h h -w z` cells
+    draws."""
     if element.tag.endswith("rect"):
         return [tuple(float(element.get(k)) for k in ("x", "y", "width", "height"))]
+    if element.tag.endswith("}g"):  # dashed cells: one <rect> each
+        return [c for child in element for c in cells(child)]
     found = re.findall(r"M(-?[\d.]+) (-?[\d.]+)h(-?[\d.]+)v(-?[\d.]+)", element.get("d"))
     return [tuple(map(float, f)) for f in found]
 
@@ -42,7 +45,7 @@ def of_class(root, name: str) -> list:
 
 def frame_groups(root) -> list:
     groups = root.iter(f"{{{NS['s']}}}g")
-    return [g for g in groups if g.find("s:animate", NS) is not None]
+    return [g for g in groups if g.get("class") == "frame"]
 
 
 @pytest.mark.parametrize(
@@ -120,14 +123,17 @@ def test_the_transposed_picture_shows_input_cells_apart_from_inserted_zeros(tmp_
 def test_the_frames_take_turns_and_loop(tmp_path):
     code, out = draw(tmp_path, "--input 4 --kernel 3 --delay 500")
     groups = frame_groups(ET.parse(out).getroot())
-    animations = [g.find("s:animate", NS) for g in groups]
+    animations = [g.find("s:animateTransform", NS) for g in groups]
     assert [a.get("dur") for a in animations] == ["2s"] * 4
     assert all(a.get("calcMode") == "discrete" and a.get("repeatCount") == "indefinite"
                for a in animations)  # fmt: skip
-    assert [g.get("visibility") for g in groups] == ["visible", "hidden", "hidden", "hidden"]
-    assert animations[1].get("values") == "hidden;visible;hidden"
+    # Without animation only frame 0 is in sight; the others lie far off the picture.
+    off = "translate(-100000,-100000)"
+    assert [g.get("transform") for g in groups] == ["translate(0,0)", off, off, off]
+    assert animations[1].get("values") == "-100000 -100000;0 0;-100000 -100000"
     assert animations[1].get("keyTimes") == "0;0.25;0.5"
     assert animations[3].get("keyTimes") == "0;0.75"
+    assert animations[0].get("values") == "0 0;-100000 -100000"
 
 
 def test_the_sheet_has_every_frame_labelled(tmp_path):
@@ -238,3 +244,16 @@ def test_gif_frames_show_the_window_moving(tmp_path):
             im.seek(n)
             frames.append(im.convert("RGB").tobytes())
     assert len(set(frames)) == 4  # every frame differs from the others
+
+
+def test_unread_input_rows_are_named(tmp_path):
+    """Floor division drops the input's last rows: 8 with k = 3, s = 3 reads rows 0-5."""
+    from netspec.teach.conv_geometry import axis_geometry
+    from netspec.teach.question import ConvQuestion
+
+    axis = axis_geometry(ConvQuestion(input=(8, 8), kernel=(3, 3), stride=(3, 3)), 0)
+    read = {x for j in range(axis.output) for x in axis.covered(j)}
+    assert set(range(8)) - read == {6, 7}
+    code, out = draw(tmp_path, "--input 8 --kernel 3 --stride 3")
+    text = " ".join("".join(ET.parse(out).getroot().itertext()).split())
+    assert "the last 2 input rows and columns are never read" in text

@@ -16,7 +16,19 @@ from __future__ import annotations
 
 from netspec.teach import conv_geometry as cg
 from netspec.teach.conv_figure_text import caption, legend_items, title_lines
-from netspec.teach.scene import Line, Part, Rects, Scene, Shape, Text, rect, text_width, wrap
+from netspec.teach.scene import (
+    SHEET_GAP,
+    Line,
+    Part,
+    Rects,
+    Scene,
+    Segments,
+    Shape,
+    Text,
+    rect,
+    text_width,
+    wrap,
+)
 
 # Cell kind -> (fill, stroke, dashed), and the fill where the kernel covers it.
 STYLE = {
@@ -33,10 +45,12 @@ TAP = {
     cg.OUTPUT_PADDING: "#a88ab8",
     cg.BEYOND: "#cfcfcf",
 }
+TAP_GRID = "#5f86b0"  # cell edges over the taps
 OUTPUT = {False: ("#86dcd4", "#2a7f78", "#136b63"), True: ("#9ad49a", "#3a7d3a", "#1f5e1f")}
 WINDOW = "#0b2540"
 CONNECTOR = "#8c8c8c"
 LABEL_H = 20  # space above the grids for their names
+SHEET_WIDEST = 1600.0  # pixels for a row of panels
 
 
 def animation_scene(g: cg.Geometry) -> Scene:
@@ -45,14 +59,21 @@ def animation_scene(g: cg.Geometry) -> Scene:
 
 
 def sheet_scene(g: cg.Geometry) -> Scene:
+    """Panels small enough that one output row of them fits SHEET_WIDEST, if cells of 4
+    pixels can do it."""
     side = max(*g.canvas, *g.output)
-    return _scene(g, _clamp(round(150 / side), 5, 22), captions=False)
+    c = _clamp(round(150 / side), 5, 22)
+    scene = _scene(g, c, captions=False)
+    while c > 4 and g.output[1] * (scene.body.width + SHEET_GAP) > SHEET_WIDEST:
+        c -= 1
+        scene = _scene(g, c, captions=False)
+    return scene
 
 
-def sheet_columns(g: cg.Geometry, scene: Scene, widest: float = 1600) -> int:
+def sheet_columns(g: cg.Geometry, scene: Scene) -> int:
     """Panels per row: one sheet row per output row, as in the paper's figure rows, unless
-    that is wider than `widest`."""
-    fit = max(1, int((widest + 14) // (scene.body.width + 14)))
+    that is wider than SHEET_WIDEST."""
+    fit = max(1, int((SHEET_WIDEST + SHEET_GAP) // (scene.body.width + SHEET_GAP)))
     return g.output[1] if g.output[1] <= fit else fit
 
 
@@ -62,7 +83,7 @@ def _clamp(value: int, low: int, high: int) -> int:
 
 def _scene(g: cg.Geometry, c: float, captions: bool) -> Scene:
     rows, cols = g.canvas
-    gap = max(48.0, 3 * c)
+    gap = max(48.0 if captions else 24.0, 3 * c)  # room for the connectors
     in_w, in_h = cols * c, rows * c
     out_w, out_h = g.output[1] * c, g.output[0] * c
     out_x, out_y = in_w + gap, LABEL_H + max(0.0, (in_h - out_h) / 2)
@@ -120,16 +141,19 @@ def _grids(g: cg.Geometry, c: float, out_at: tuple[float, float], names: bool) -
 def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float, float]):
     r, col = at
     taps: dict[str, list] = {}
+    edges: list[tuple[float, float, float, float]] = []
+    # One rectangle per run of like cells, with the cell edges inside it drawn over it,
+    # keeps a 45x45 kernel's 400 frames small (and needs no transparency, which not every
+    # SVG renderer has).
     for y0, y1 in _runs(g.rows, r):
         for x0, x1 in _runs(g.cols, col):
             box = (x0 * c, LABEL_H + y0 * c, (x1 - x0) * c, (y1 - y0) * c)
             taps.setdefault(g.kind(y0, x0), []).append(box)
-    # Translucent, so the grid shows through: one rectangle per run of like cells keeps a
-    # 45x45 kernel's 400 frames small.
+            edges += _inner_edges(box, c)
     shapes: list[Shape] = [
-        Rects(tuple(cells), TAP[kind], opacity=0.85, name=f"tap-{kind}")
-        for kind, cells in taps.items()
+        Rects(tuple(cells), TAP[kind], TAP_GRID, name=f"tap-{kind}") for kind, cells in taps.items()
     ]
+    shapes.append(Segments(tuple(edges), TAP_GRID))
     top, left = g.rows.starts[r], g.cols.starts[col]
     wx, wy = left * c, LABEL_H + top * c
     ww, wh = g.cols.extent * c, g.rows.extent * c
@@ -141,6 +165,14 @@ def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float,
     dark = OUTPUT[g.question.transposed][2]
     shapes.append(rect(ox, oy, c, c, fill=dark, stroke=WINDOW, width=2, name="output-cell"))
     return tuple(shapes)
+
+
+def _inner_edges(box: tuple[float, float, float, float], c: float) -> list:
+    """The cell edges inside a run of taps, which its fill covers."""
+    x, y, w, h = box
+    across = [(x, y + n * c, x + w, y + n * c) for n in range(1, round(h / c))]
+    down = [(x + n * c, y, x + n * c, y + h) for n in range(1, round(w / c))]
+    return across + down
 
 
 def _runs(axis: cg.AxisGeometry, j: int) -> list[tuple[int, int]]:

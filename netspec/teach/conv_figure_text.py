@@ -8,7 +8,7 @@ from the question, and the value after "=" is the geometry's own output size.
 
 from __future__ import annotations
 
-from netspec.ops.arith import effective_kernel
+from netspec.ops.arith import dropped_rows, effective_kernel
 from netspec.teach import conv_geometry as cg
 
 
@@ -45,7 +45,25 @@ def title_lines(g: cg.Geometry) -> list[str]:
         lines.append(prefix + _formula(g, axis))
         if q.transposed:
             lines.append(prefix + _stretch(g, axis))
+        elif dropped := _dropped(g, axis):
+            lines.append(prefix + "the division rounds down: " + _unread(dropped, name))
     return lines
+
+
+def _unread(n: int, axis: str | None) -> str:
+    """`the last input row is never read`, `the last 2 input rows and columns are ...`."""
+    if n == 1:
+        what = {None: "row and column are", "rows": "row is", "cols": "column is"}[axis]
+        return f"the last input {what} never read"
+    what = {None: "rows and columns", "rows": "rows", "cols": "columns"}[axis]
+    return f"the last {n} input {what} are never read"
+
+
+def _dropped(g: cg.Geometry, axis: int) -> int:
+    """Real input cells at the end that no window reaches."""
+    q = g.question
+    i, k, s, p, d = (v[axis] for v in (q.input, q.kernel, q.stride, q.padding, q.dilation))
+    return dropped_rows(i, k, s, (p, p), d, g.output[axis])
 
 
 def _formula(g: cg.Geometry, axis: int) -> str:

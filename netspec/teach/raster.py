@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 from functools import cache
 
-from netspec.teach.scene import Line, Rects, Scene, Shape, Text, sheet_layout
+from netspec.teach.scene import Line, Rects, Scene, Segments, Shape, Text, sheet_layout
 
 
 class ImagesMissing(RuntimeError):
@@ -129,6 +129,10 @@ def _shape(draw, shape: Shape, dx: float, dy: float, scale: float) -> None:
             _dashed(draw, ends, shape.stroke, width, 4 * scale, 3 * scale)
         else:
             draw.line(ends, fill=shape.stroke, width=width)
+    elif isinstance(shape, Segments):
+        width = max(1, round(shape.width * scale))
+        for x1, y1, x2, y2 in shape.ends:
+            draw.line((*p(x1, y1), *p(x2, y2)), fill=shape.stroke, width=width)
     elif isinstance(shape, Text):
         anchor = {"start": "ls", "middle": "ms", "end": "rs"}[shape.anchor]
         font = _font(round(shape.size * scale), shape.bold)

@@ -15,12 +15,26 @@ from fractions import Fraction
 from math import ceil, floor
 
 from netspec.teach.receptive_figure import FieldView, show
-from netspec.teach.scene import Line, Part, Rects, Scene, Shape, Text, rect, text_width, wrap
+from netspec.teach.scene import (
+    Line,
+    Part,
+    Rects,
+    Scene,
+    Segments,
+    Shape,
+    Text,
+    rect,
+    text_width,
+    wrap,
+)
 from netspec.values import show_shape
 
 TARGET = 480.0  # pixels for the longest axis of the drawn region
 INPUT_FILL, INPUT_LINE, PAD_LINE = "#dce9f5", "#a9c1d9", "#c6c6c6"
 FIELD, FIELD_LINE, NEIGHBOUR = "#f08a24", "#b34700", "#1f5fbf"
+# The field's fill, as orange at 50% over the input and at 16% over white padding, solid:
+# the grid is drawn over it, and not every SVG renderer knows transparency.
+ON_INPUT, ON_PADDING = "#e6b98c", "#fdecdc"
 LEFT, TOP = 44.0, 24.0  # room for the tick labels
 
 
@@ -58,13 +72,18 @@ def _body(view: FieldView) -> tuple[Part, float]:
         return px(v, y0, TOP)
 
     H, W = view.input_size
+    # Back to front: padding, the field on it, padding's grid; the input, the field on it,
+    # the input's grid; then the outlines.
+    on_padding, on_input = _field_fills(view, X, Y)
     shapes: list[Shape] = [rect(X(x0), Y(y0), (x1 - x0) * u, (y1 - y0) * u, fill="#ffffff")]
+    shapes += on_padding
     shapes += _grid_lines(X, Y, (y0, y1), (x0, x1), g, PAD_LINE, dash=True)
     shapes.append(rect(X(0), Y(0), W * u, H * u, fill=INPUT_FILL))
+    shapes += on_input
     shapes += _grid_lines(X, Y, (0, H), (0, W), g, INPUT_LINE, dash=False)
     shapes.append(rect(X(0), Y(0), W * u, H * u, stroke="#2d5f8e", width=1.5, name="input-area"))
     shapes += _ticks(X, Y, (y0, y1), (x0, x1), g)
-    shapes += _field(view, X, Y)
+    shapes += _field_marks(view, X, Y)
     right = X(x1)
     out_shapes, out_w, out_h = _output_map(view, right + 36, TOP)
     shapes += out_shapes
@@ -73,13 +92,14 @@ def _body(view: FieldView) -> tuple[Part, float]:
 
 
 def _grid_lines(X, Y, rows, cols, g, colour, dash) -> list[Shape]:
+    """Lines every g cells; dashed ones one by one (ImageMagick joins a dashed path's
+    pieces), solid ones as one path."""
     (top, bottom), (left, right) = rows, cols
-    lines: list[Shape] = []
-    for v in range(ceil(top / g) * g, bottom + 1, g):
-        lines.append(Line(X(left), Y(v), X(right), Y(v), colour, 1, dash))
-    for v in range(ceil(left / g) * g, right + 1, g):
-        lines.append(Line(X(v), Y(top), X(v), Y(bottom), colour, 1, dash))
-    return lines
+    ends = [(X(left), Y(v), X(right), Y(v)) for v in range(ceil(top / g) * g, bottom + 1, g)]
+    ends += [(X(v), Y(top), X(v), Y(bottom)) for v in range(ceil(left / g) * g, right + 1, g)]
+    if dash:
+        return [Line(*e, colour, 1, True) for e in ends]
+    return [Segments(tuple(ends), colour)]
 
 
 def _ticks(X, Y, rows, cols, g) -> list[Shape]:
@@ -97,7 +117,8 @@ def _ticks(X, Y, rows, cols, g) -> list[Shape]:
     return shapes
 
 
-def _field(view: FieldView, X, Y) -> list[Shape]:
+def _field_fills(view: FieldView, X, Y) -> tuple[list[Shape], list[Shape]]:
+    """The field's part on the padding and its part on the input."""
     (r0, r1), (c0, c1) = view.box
     H, W = view.input_size
     inside = (max(r0, 0), min(r1, H), max(c0, 0), min(c1, W))
@@ -106,13 +127,21 @@ def _field(view: FieldView, X, Y) -> list[Shape]:
         (inside[0], inside[1], c0, min(c1, 0)), (inside[0], inside[1], max(c0, W), c1),
     ]  # fmt: skip
     cells = [(X(a), Y(t), X(b) - X(a), Y(bt) - Y(t)) for t, bt, a, b in outside if bt > t and b > a]
-    shapes: list[Shape] = []
+    on_padding: list[Shape] = []
+    on_input: list[Shape] = []
     if cells:
-        shapes.append(Rects(tuple(cells), FIELD, opacity=0.16, name="field-on-padding"))
+        on_padding.append(Rects(tuple(cells), ON_PADDING, name="field-on-padding"))
     if inside[1] > inside[0] and inside[3] > inside[2]:
         t, bt, a, b = inside
         box = (X(a), Y(t), X(b) - X(a), Y(bt) - Y(t))
-        shapes.append(Rects((box,), FIELD, opacity=0.5, name="field-on-input"))
+        on_input.append(Rects((box,), ON_INPUT, name="field-on-input"))
+    return on_padding, on_input
+
+
+def _field_marks(view: FieldView, X, Y) -> list[Shape]:
+    """The field's outline, its centre, and the neighbour's field."""
+    (r0, r1), (c0, c1) = view.box
+    shapes: list[Shape] = []
     whole = (X(c0), Y(r0), X(c1) - X(c0), Y(r1) - Y(r0))
     shapes.append(Rects((whole,), None, FIELD_LINE, 2, name="field"))
     cy, cx = Y((r0 + r1) / 2), X((c0 + c1) / 2)
@@ -244,21 +273,21 @@ def _legend(view: FieldView, width: float) -> Part:
     (y0, y1), (x0, x1), _, _ = region(view)
     (r0, r1), (c0, c1) = view.box
     H, W = view.input_size
-    items = [(INPUT_FILL, INPUT_LINE, False, 1.0, "input")]
+    items = [(INPUT_FILL, INPUT_LINE, False, "input")]
     if (y0, y1, x0, x1) != (0, H, 0, W):
-        items.append(("#ffffff", PAD_LINE, True, 1.0, "zero padding"))
-    items.append((FIELD, FIELD_LINE, False, 0.5, "field on the input"))
+        items.append(("#ffffff", PAD_LINE, True, "zero padding"))
+    items.append((ON_INPUT, FIELD_LINE, False, "field on the input"))
     if min(r0, c0) < 0 or r1 > H or c1 > W:
-        items.append((FIELD, FIELD_LINE, False, 0.16, "field on padding"))
+        items.append((ON_PADDING, FIELD_LINE, False, "field on padding"))
     if view.neighbour:
-        items.append((None, NEIGHBOUR, True, 1.0, "neighbouring unit's field"))
+        items.append((None, NEIGHBOUR, True, "neighbouring unit's field"))
     shapes: list[Shape] = []
     x = y = 0.0
-    for fill, stroke, dash, opacity, label in items:
+    for fill, stroke, dash, label in items:
         item_w = 20 + text_width(label, 12) + 22
         if x and x + item_w > width:
             x, y = 0.0, y + 22
-        shapes.append(Rects(((x, 10 + y, 14, 14),), fill, stroke, 1, dash, opacity))
+        shapes.append(Rects(((x, 10 + y, 14, 14),), fill, stroke, 1, dash))
         shapes.append(Text(x + 20, 22 + y, label, 12))
         x += item_w
     return Part(width, y + 30, tuple(shapes))

@@ -7,13 +7,14 @@ the body. The figure modules build scenes; this module writes them as SVG and
 Colours are `#rrggbb`. Text positions are baselines, as in SVG.
 
 Guarantees: the animation shows exactly one overlay at a time, frame f during
-[f T, (f + 1) T) of a loop of n T seconds (SMIL, discrete timing, repeating forever);
-renderers that do not animate (ImageMagick, rsvg) show frame 0.
+[f T, (f + 1) T) of a loop of n T seconds (SMIL <animateTransform>, discrete timing,
+repeating forever: the other frames are moved far out of sight, not hidden, since
+ImageMagick draws hidden elements); renderers that do not animate show frame 0.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from math import ceil
 
 from netspec.teach.svg import Svg
@@ -46,6 +47,15 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Segments:
+    """Many solid line segments of one style: one SVG path (a grid's lines)."""
+
+    ends: tuple[tuple[float, float, float, float], ...]  # x1, y1, x2, y2
+    stroke: str = "#333333"
+    width: float = 1.0
+
+
+@dataclass(frozen=True)
 class Text:
     x: float
     y: float  # the baseline
@@ -56,7 +66,7 @@ class Text:
     bold: bool = False
 
 
-Shape = Rects | Line | Text
+Shape = Rects | Line | Segments | Text
 
 
 def rect(x: float, y: float, w: float, h: float, **style) -> Rects:
@@ -112,14 +122,15 @@ class Sheet:
     width: float
     height: float
     origins: tuple[tuple[float, float], ...]  # top-left of each panel's body
-    label_height: float = 18
-    gap: float = 14
-    header_y: float = 0
-    footer_y: float = field(default=0)
+    header_y: float
+    footer_y: float
+
+
+SHEET_GAP, SHEET_LABEL = 14.0, 18.0  # between panels; room for a panel's label
 
 
 def sheet_layout(scene: Scene, columns: int) -> Sheet:
-    n, m, gap, label = len(scene.frames), scene.margin, 14.0, 18.0
+    n, m, gap, label = len(scene.frames), scene.margin, SHEET_GAP, SHEET_LABEL
     columns = max(1, min(columns, n))
     rows = ceil(n / columns)
     cell_w, cell_h = scene.body.width + gap, scene.body.height + label + gap
@@ -130,7 +141,7 @@ def sheet_layout(scene: Scene, columns: int) -> Sheet:
     grid_w = columns * cell_w - gap
     width = max(grid_w, scene.header.width, scene.footer.width) + 2 * m
     footer_y = top + rows * cell_h
-    return Sheet(width, footer_y + scene.footer.height + m, origins, label, gap, m, footer_y)
+    return Sheet(width, footer_y + scene.footer.height + m, origins, m, footer_y)
 
 
 # --- SVG -------------------------------------------------------------------------------
@@ -148,15 +159,16 @@ def to_animated_svg(scene: Scene, seconds: float) -> str:
     """The frames one after another, `seconds` each, looping (SMIL, discrete)."""
     svg = _frame_svg(scene, scene.width, scene.height)
     n = len(scene.frames)
+    svg.open_group(transform=f"translate({scene.margin:g},{_body_y(scene):g})")
     for f, overlay in enumerate(scene.frames):
-        shown = "visible" if f == 0 else "hidden"  # what a renderer without SMIL shows
-        svg.open_group(
-            transform=f"translate({scene.margin:g},{_body_y(scene):g})", visibility=shown
-        )
+        # A frame off its turn is moved out of sight rather than hidden: ImageMagick's
+        # renderer draws hidden elements, and every renderer without SMIL shows frame 0.
+        svg.open_group(transform=ON if f == 0 else OFF, class_="frame")
         if n > 1:
-            svg.raw(_visibility_animation(f, n, seconds))
+            svg.raw(_turn(f, n, seconds))
         _shapes(svg, overlay)
         svg.close_group()
+    svg.close_group()
     return str(svg)
 
 
@@ -164,7 +176,7 @@ def to_sheet_svg(scene: Scene, columns: int) -> str:
     """Every frame as its own panel, labelled, in a grid of `columns` panels per row."""
     sheet = sheet_layout(scene, columns)
     svg = Svg(sheet.width, sheet.height, scene.title)
-    svg.rect(0, 0, sheet.width, sheet.height, fill="#ffffff")
+    svg.rect(0, 0, sheet.width, sheet.height, fill="#ffffff", stroke="none")
     _group(svg, scene.header.shapes, scene.margin, sheet.header_y)
     svg.raw('<defs><g id="body">')  # drawn once, shown in every panel by <use>
     _shapes(svg, scene.body.shapes)
@@ -190,25 +202,31 @@ def _body_y(scene: Scene) -> float:
 
 def _frame_svg(scene: Scene, width: float, height: float) -> Svg:
     svg = Svg(width, height, scene.title)
-    svg.rect(0, 0, width, height, fill="#ffffff")
+    svg.rect(0, 0, width, height, fill="#ffffff", stroke="none")
     _group(svg, scene.header.shapes, scene.margin, scene.margin)
     _group(svg, scene.body.shapes, scene.margin, _body_y(scene))
     _group(svg, scene.footer.shapes, scene.margin, _body_y(scene) + scene.body.height)
     return svg
 
 
-def _visibility_animation(f: int, n: int, seconds: float) -> str:
-    """Visible during [f/n, (f+1)/n) of the loop, hidden otherwise."""
+FAR = -100000  # where a frame waits for its turn, in both axes
+ON, OFF = "translate(0,0)", f"translate({FAR},{FAR})"
+
+
+def _turn(f: int, n: int, seconds: float) -> str:
+    """In sight during [f/n, (f+1)/n) of the loop, out of it otherwise."""
     start, end = f / n, (f + 1) / n
+    on, off = "0 0", f"{FAR} {FAR}"
     if f == 0:
-        values, times = "visible;hidden", f"0;{end:.6g}"
+        values, times = f"{on};{off}", f"0;{end:.6g}"
     elif f == n - 1:
-        values, times = "hidden;visible", f"0;{start:.6g}"
+        values, times = f"{off};{on}", f"0;{start:.6g}"
     else:
-        values, times = "hidden;visible;hidden", f"0;{start:.6g};{end:.6g}"
+        values, times = f"{off};{on};{off}", f"0;{start:.6g};{end:.6g}"
     return (
-        f'<animate attributeName="visibility" values="{values}" keyTimes="{times}" '
-        f'dur="{n * seconds:.6g}s" calcMode="discrete" repeatCount="indefinite"/>'
+        f'<animateTransform attributeName="transform" type="translate" values="{values}" '
+        f'keyTimes="{times}" dur="{n * seconds:.6g}s" calcMode="discrete" '
+        'repeatCount="indefinite"/>'
     )
 
 
@@ -224,26 +242,37 @@ def _shapes(svg: Svg, shapes: tuple[Shape, ...]) -> None:
     for shape in shapes:
         if isinstance(shape, Rects):
             _rects(svg, shape)
+        elif isinstance(shape, Segments):
+            if shape.ends:
+                d = "".join(f"M{a:g} {b:g}L{c:g} {e:g}" for a, b, c, e in shape.ends)
+                svg.path(d, fill="none", stroke=shape.stroke, stroke_width=shape.width)
         elif isinstance(shape, Line):
             dash = "4 3" if shape.dash else None
             svg.line(shape.x1, shape.y1, shape.x2, shape.y2, stroke=shape.stroke,
                      stroke_width=shape.width, stroke_dasharray=dash)  # fmt: skip
         else:
             svg.text(shape.x, shape.y, shape.text, shape.size, text_anchor=shape.anchor,
-                     fill=shape.fill, font_weight="bold" if shape.bold else None)  # fmt: skip
+                     fill=shape.fill, stroke="none",
+                     font_weight="bold" if shape.bold else None)  # fmt: skip
 
 
 def _rects(svg: Svg, r: Rects) -> None:
+    # stroke="none" spelled out: ImageMagick's own SVG renderer strokes in black otherwise.
     style = {
         "fill": r.fill or "none",
         "fill_opacity": r.opacity if r.fill and r.opacity < 1 else None,
-        "stroke": r.stroke,
+        "stroke": r.stroke or "none",
         "stroke_width": r.width if r.stroke else None,
         "stroke_dasharray": "3 2" if r.dash and r.stroke else None,
         "class_": r.name,
     }
     if len(r.cells) == 1:
         svg.rect(*r.cells[0], **style)
+    elif r.cells and r.dash:  # ImageMagick dashes a path's subpaths as one line: rects
+        svg.open_group(**style)
+        for cell in r.cells:
+            svg.rect(*cell)
+        svg.close_group()
     elif r.cells:
         d = "".join(f"M{x:g} {y:g}h{w:g}v{h:g}h{-w:g}z" for x, y, w, h in r.cells)
         svg.path(d, **style)
