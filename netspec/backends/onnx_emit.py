@@ -17,6 +17,7 @@ export's time, so :mod:`netspec.backends.onnx_write` streams them into the file 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,12 @@ from onnx import helper
 
 from netspec.errors import error
 from netspec.ir import Node
+
+
+@lru_cache(maxsize=64)
+def _file_name(path: str) -> str:
+    """The file's name without its folder (every node's doc string has it: cached)."""
+    return Path(path).name
 
 
 class Emitter:
@@ -62,7 +69,7 @@ class Emitter:
         if self.node is None:
             return ""
         span = self.node.span
-        return f"{Path(span.source.name).name}:{span.line}: {span.text()}"
+        return f"{_file_name(span.source.name)}:{span.line}: {span.text()}"
 
     # --- nodes -------------------------------------------------------------------------
 
