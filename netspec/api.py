@@ -184,13 +184,8 @@ def to_onnx(
     file (netspec checkpoint or state_dict .pt, .npz, .safetensors); without it the
     weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim.
     With `functions`, each block call is one node of an ONNX local function."""
-    from netspec.backends.onnx_weights import read_weights
-    from netspec.backends.to_onnx import to_onnx as build
-
-    graph = one_network(spec, network_name, overrides).graph
-    if isinstance(weights, str | Path):
-        weights = read_weights(weights, graph)
-    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
+    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
+    return _onnx_model(spec, network_name, overrides, weights, options).proto()
 
 
 def export_onnx(
@@ -208,14 +203,22 @@ def export_onnx(
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
     the weights into protobuf messages first. Returns the path."""
+    from netspec.files import write_whole
+
+    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
+    model = _onnx_model(spec, network_name, overrides, weights, options)
+    model.check()
+    write_whole(path, model.chunks())
+    return Path(path)
+
+
+def _onnx_model(spec, network_name, overrides, weights, options: dict):
+    """The `OnnxModel` of one network, its weights read from a file where a path is
+    given (netspec/backends/onnx_write.py)."""
     from netspec.backends.onnx_weights import read_weights
     from netspec.backends.to_onnx import build
-    from netspec.files import write_whole
 
     graph = one_network(spec, network_name, overrides).graph
     if isinstance(weights, str | Path):
         weights = read_weights(weights, graph)
-    model = build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
-    model.check()
-    write_whole(path, model.chunks())
-    return Path(path)
+    return build(graph, weights, **options)
