@@ -160,9 +160,24 @@ class NetworkBuilder(StageBuilder, ControlBuilder):
             self.statement = name
         if stmt.name is not None:
             self._claim(frame, stmt.name, stmt.name_span or stmt.span)
-        x = frame.stream
+        x, poisoned, problems = frame.stream, None, []
         for stage, path in zip(stmt.stages, paths, strict=False):
-            x = self.stage(frame, stage, path, x)
+            # a stage after a failed one is still checked for its own mistakes (an
+            # unknown op, a misspelt argument): its input is poisoned, not its text. After
+            # an unknown name the rest may be a misread statement (`form a`): stop there.
+            try:
+                x = self.stage(frame, stage, path, x)
+            except Poisoned as exc:
+                poisoned, x = poisoned or exc, POISON
+            except CompileError as exc:
+                problems.extend(exc.diagnostics)
+                x = POISON
+                if any(d.code == "E-op" for d in exc.diagnostics):
+                    break
+        if problems:
+            raise CompileError(problems)
+        if poisoned is not None:
+            raise poisoned
         if stmt.checkpoint is not None:
             check_checkpoint(frame.scope, stmt.checkpoint, x)
         frame.stream = x

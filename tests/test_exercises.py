@@ -23,7 +23,7 @@ EXPECTED = {
     "03_alexnet_224": ("W-floor", 8, "leaves the last 1 input row (index 223) unused"),
     "04_residual_channels": ("E-shape", 8, "[N, 128, 28, 28] vs [N, 64, 56, 56]"),
     "05_unet_odd_size": ("E-shape", 11, "[N, 16, 24, 24] and [N, 16, 25, 25]"),
-    "06_typos": ("E-arg", 7, "conv has no parameter 'paddin'"),
+    "06_typos": ("E-arg", 6, "conv has no parameter 'paddin'"),
     "07_flatten_size": ("E-shape", 13, "2704 elements vs 400"),
     "08_dilation": ("E-checkpoint", 8, "gives [N, 8, 10, 10]"),
 }
