@@ -157,14 +157,14 @@ def test_the_limits_refuse_big_pictures_at_once():
     start = time.perf_counter()
     for options, words in (
         ("--input 100000 --kernel 3", "frames"),
-        ("--input 21 --kernel 1", "441 cells"),
+        ("--input 33 --kernel 1", "1,089 cells"),
         ("--input 200x1 --kernel 1", "too small to read"),
         ("--input 2x40 --kernel 1x3 --stride 1x20 --padding 0x20", "80 cells wide"),
     ):
         with pytest.raises(QuestionError, match=words):
             cg.geometry(ask(options))
     assert time.perf_counter() - start < 0.5
-    assert cg.geometry(ask("--input 20 --kernel 1")).output == (20, 20)  # 400 frames is fine
+    assert cg.geometry(ask("--input 32 --kernel 1")).output == (32, 32)  # 1,024 frames is fine
 
 
 def test_torch_agrees_on_every_window():

@@ -35,7 +35,7 @@ ZERO = "zero"  # a zero inserted between input cells (transposed)
 OUTPUT_PADDING = "output_padding"  # the transposed case's extra a cells on the far side
 BEYOND = "beyond"  # past the padded input: only a ceil-mode pooling window reaches here
 
-MAX_FRAMES = 400  # one frame per output cell: more is no longer watchable
+MAX_FRAMES = 1024  # one frame per output cell (32x32); LeNet-5 C1 has 784
 MAX_SHEET_FRAMES = 144  # a sheet of more than 12 x 12 frames is too small to read
 MAX_SIDE = 64  # canvas or output cells per side; beyond, cells shrink below a few pixels
 
@@ -144,7 +144,7 @@ def check_drawable(q: ConvQuestion, sheet: bool = False) -> None:
     frames = prod(out)
     most = MAX_SHEET_FRAMES if sheet else MAX_FRAMES
     if frames > most:
-        what = "for one sheet (the animation, .svg or .gif, takes 400)" if sheet else "to watch"
+        what = "for one sheet (an animation, .svg or .gif, takes 1024)" if sheet else "to watch"
         raise QuestionError(
             f"the output has {out[0]}x{out[1]} = {frames:,} cells, one frame each: more than "
             f"{most} frames is too many {what}; draw a smaller input"
