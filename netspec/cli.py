@@ -1,4 +1,4 @@
-"""The command line: `netspec check SPEC`, `netspec diff A B`, `netspec build`, `netspec train`.
+"""The command line: `netspec check | diff | build | train | export | predict | explain | draw`.
 
 Exit status: 0 when the spec checks and every --max budget holds, 1 on errors in the
 spec, 2 on misuse of the command line, 3 when a budget is exceeded. Errors go to
@@ -110,8 +110,8 @@ def _parser() -> argparse.ArgumentParser:
     _train_parser(sub)
     _export_parser(sub)
     _predict_parser(sub)
-    _draw_parser(sub)
     _explain_parser(sub)
+    _draw_parser(sub)
     return parser
 
 
