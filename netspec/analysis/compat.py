@@ -139,3 +139,41 @@ FVCORE: dict[str, Callable[[LayerFigures], int | None]] = {
     # Subsample: avg_pool, mul and add; RBF: sub, pow and sum -- no fvcore handle
     **dict.fromkeys([*_UNCOUNTED, "prelu", "subsample", "rbf"], _zero),
 }
+
+
+def _dims(shape) -> str:
+    return "·".join(str(d) for d in shape if isinstance(d, int)) or "1"
+
+
+# What each rule multiplies, with the layer's numbers put in (for `netspec explain`).
+_FORMULAS: dict[Callable, Callable[[LayerFigures], str]] = {
+    _zero: lambda layer: "not counted by this tool",
+    _macs: lambda layer: "the layer's multiply-adds",
+    _params_per_position: lambda layer: (
+        f"parameters x batch x output positions = {layer.counts.params}·{_batch(layer)}·"
+        f"{_dims(layer.output_shape[2:])}"
+    ),
+    _params_per_sample: lambda layer: f"batch x parameters = {_batch(layer)}·{layer.counts.params}",
+    conv_as_run: lambda layer: (
+        "the layer's multiply-adds"
+        if layer.attrs.get("connect") is None
+        else "output elements x all input channels x kernel (the table runs dense) = "
+        f"{_dims(layer.output_shape)}·{layer.input_shapes[0][1]}·{_dims(layer.attrs['kernel'])}"
+    ),
+    _batch_norm_eval: lambda layer: (
+        f"input elements{' x 2 (affine)' if layer.counts.trainable else ''} = "
+        f"{_dims(layer.input_shapes[0])}{'·2' if layer.counts.trainable else ''}"
+    ),
+    _upsample: lambda layer: "output elements x 1 (nearest) or 4 (bilinear); others 0",
+    _adaptive_avg_2d: lambda layer: (
+        f"input elements = {_dims(layer.input_shapes[0])}"
+        if len(layer.output_shape) == 4
+        else "not counted (no handle for this rank)"
+    ),
+}
+
+
+def formula(table: dict, layer: LayerFigures) -> str:
+    """The rule `table` applies to the layer, with its numbers ("" when it has none)."""
+    rule = table.get(layer.op)
+    return "" if rule is None else _FORMULAS[rule](layer)

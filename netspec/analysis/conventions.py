@@ -29,6 +29,7 @@ class Convention(NamedTuple):
     title: str  # the column heading and the unit: "multiply-adds"
     definition: str
     layer_cost: Callable[[LayerFigures], int | None]
+    table: dict | None = None  # the per-op rules of another tool (compat.py)
 
 
 def _macs(layer: LayerFigures) -> int:
@@ -70,6 +71,7 @@ CONVENTIONS = {
             "torchinfo 1.8 'Mult-Adds': conv (weights + bias) x output positions; other "
             "modules with parameters: batch x parameters",
             _compat(TORCHINFO),
+            TORCHINFO,
         ),
         Convention(
             "fvcore",
@@ -77,6 +79,7 @@ CONVENTIONS = {
             "fvcore 0.1.5 FlopCountAnalysis in eval mode: conv and matmul multiply-adds, "
             "batch norm, adaptive pooling and interpolation by its handles",
             _compat(FVCORE),
+            FVCORE,
         ),
     )
 }

@@ -16,6 +16,7 @@ import difflib
 from dataclasses import dataclass
 
 from netspec.analysis import Analysis, LayerFigures
+from netspec.analysis.compat import formula
 from netspec.analysis.conventions import CONVENTIONS, costs
 from netspec.ops import REGISTRY
 from netspec.ops.explain import Section, Step, n
@@ -93,7 +94,7 @@ def explain_layer(analysis: Analysis, index: int, fields=None, convention=None) 
         ("FLOPs", _checked(e.flops, layer.cost.flops, n)),
     ]
     if convention is not None:
-        sections.append(_convention(convention, index))
+        sections.append(_convention(convention, index, layer))
     field = field_section(analysis, index, fields, e.window)
     sections.append(("receptive field", _checked_field(field, layer)))
     return LayerExplanation(
@@ -135,7 +136,7 @@ def _checked_field(section: Section, layer: LayerFigures) -> Section:
     return Section(section.rule, (*section.steps, step), expected)
 
 
-def _convention(total, index: int) -> tuple[str, Section]:
+def _convention(total, index: int, layer: LayerFigures) -> tuple[str, Section]:
     convention = total.convention
     value = total.per_layer[index]
     shown = "no formula" if value is None else n(value)
@@ -144,7 +145,8 @@ def _convention(total, index: int) -> tuple[str, Section]:
         if value is not None
         else f"{convention.name} would count a module netspec cannot predict"
     )
-    step = Step(convention.title, "the convention's rule for this op", shown, note)
+    rule_text = formula(convention.table, layer) if convention.table else ""
+    step = Step(convention.title, rule_text or "the convention's rule for this op", shown, note)
     rule = f"{convention.definition} (per-op rules: netspec/analysis/compat.py)"
     return convention.title, Section(rule, (step,), value)
 
