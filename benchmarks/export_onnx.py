@@ -30,7 +30,7 @@ import torch
 
 import netspec
 from netspec.api import one_network
-from netspec.backends.to_onnx import build
+from netspec.backends.onnx.to_onnx import build
 from netspec.files import write_whole
 
 

@@ -18,7 +18,7 @@ import torch
 
 from benchmarks.scaling import best, chain_spec
 from netspec import api
-from netspec.backends import to_torch as lowering
+from netspec.backends.torch import to_torch as lowering
 from netspec.source import Source
 
 ZOO = ("lenet5", "resnet18", "resnet50", "googlenet", "densenet121", "unet")

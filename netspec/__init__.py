@@ -4,6 +4,7 @@ The public API lives in :mod:`netspec.api`; the names re-exported here are the
 conveniences most users need. Importing netspec never imports torch or onnx.
 """
 
+from netspec._version import __version__
 from netspec.api import (
     analyze,
     check,
@@ -16,7 +17,6 @@ from netspec.api import (
     torch_source,
 )
 
-__version__ = "0.1.0"
 __all__ = [
     "analyze",
     "check",

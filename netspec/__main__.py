@@ -1,5 +1,5 @@
 """`python -m netspec` runs the command line."""
 
-from netspec.cli import main
+from netspec.cli.main import main
 
 raise SystemExit(main())

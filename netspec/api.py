@@ -15,13 +15,13 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from netspec import ast
 from netspec.analysis import Analysis, analyze
-from netspec.elaborate import elaborate as _elaborate
+from netspec.elaborate.networks import elaborate as _elaborate
 from netspec.errors import CompileError, error
 from netspec.ir import Graph
-from netspec.parse import parse as _parse
 from netspec.source import Source
+from netspec.syntax import ast
+from netspec.syntax.parser import parse as _parse
 from netspec.zoo import resolve_spec
 
 __all__ = [
@@ -139,7 +139,7 @@ def torch_source(
 ) -> str:
     """Standalone PyTorch source for the network (what `netspec build` writes); needs no
     torch to run."""
-    from netspec.backends.torch_source import torch_source as write
+    from netspec.backends.torch.source import torch_source as write
 
     return write(one_network(spec, network_name, overrides).graph)
 
@@ -153,7 +153,7 @@ def to_torch(
 ):
     """The network as a `torch.nn.Module` (needs the torch extra). Submodule names are the
     spec's paths; `seed` makes the initial weights reproducible."""
-    from netspec.backends.to_torch import to_torch as build
+    from netspec.backends.torch.to_torch import to_torch as build
 
     return build(one_network(spec, network_name, overrides).graph, seed=seed)
 
@@ -161,9 +161,9 @@ def to_torch(
 def train(spec: str | Path | Source, data: str | Path = "digits", config=None, **options):
     """Train the network on `data` ("digits" or a .npz file) and return a TrainResult
     (needs the torch extra); options are TrainConfig fields: ``epochs=5, lr=0.01,
-    network="LeNet5", overrides={"classes": 10}``. See netspec.backends.training and
+    network="LeNet5", overrides={"classes": 10}``. See netspec.training and
     docs/training.md."""
-    from netspec.backends.training import train as run
+    from netspec.training import train as run
 
     return run(spec, data, config, **options)
 
@@ -214,9 +214,9 @@ def export_onnx(
 
 def _onnx_model(spec, network_name, overrides, weights, options: dict):
     """The `OnnxModel` of one network, its weights read from a file where a path is
-    given (netspec/backends/onnx_write.py)."""
-    from netspec.backends.onnx_weights import read_weights
-    from netspec.backends.to_onnx import build
+    given (netspec/backends/onnx/write.py)."""
+    from netspec.backends.onnx.to_onnx import build
+    from netspec.backends.onnx.weights import read_weights
 
     graph = one_network(spec, network_name, overrides).graph
     if isinstance(weights, str | Path):

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from netspec.resources import shipped
+
 
 def zoo_dir() -> Path | None:
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_data" / "specs", here.parent / "specs"):
-        if candidate.is_dir():
-            return candidate
-    return None
+    return shipped("specs")
 
 
 def zoo_names() -> list[str]:

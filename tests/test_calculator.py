@@ -17,10 +17,10 @@ import re
 
 import pytest
 
-from netspec.cli import main
+from netspec.cli.main import main
 from netspec.ops import arith
-from netspec.teach.calculator import explain_question, question_axis
-from netspec.teach.calculator_paper import RELATIONSHIPS, Axis, relationship_for
+from netspec.teach.explain.calculator import explain_question, question_axis
+from netspec.teach.explain.paper import RELATIONSHIPS, Axis, relationship_for
 from netspec.teach.question import ConvQuestion, QuestionError, add_conv_arguments, question_from
 from tests.conftest import ROOT, load_reference
 

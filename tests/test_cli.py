@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from netspec.cli import main
-from netspec.report_schema import Report
+from netspec.cli.main import main
+from netspec.report.schema import Report
 from tests.conftest import ROOT
 
 
@@ -129,7 +129,7 @@ def test_json_errors_are_machine_readable(capsys, tmp_path):
 def test_python_dash_m_and_no_torch_import():
     probe = (
         "import sys\n"
-        "from netspec.cli import main\n"
+        "from netspec.cli.main import main\n"
         "code = main(['check', 'resnet50', '--format', 'json'])\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'onnx', "
         "'onnxruntime'))\n"

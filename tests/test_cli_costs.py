@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from netspec.report_schema import Report
+from netspec.report.schema import Report
 from tests.test_cli import run
 
 

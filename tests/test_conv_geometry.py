@@ -15,7 +15,7 @@ import time
 import pytest
 
 from netspec.ops.arith import conv_out, conv_transpose_out
-from netspec.teach import conv_geometry as cg
+from netspec.teach.figures import geometry as cg
 from netspec.teach.question import ConvQuestion, QuestionError, add_conv_arguments, question_from
 from tests.conftest import load_reference
 

@@ -1,4 +1,4 @@
-"""The network diagram as SVG (netspec.teach.diagram.network_svg), read back with
+"""The network diagram as SVG (netspec.teach.diagram.render.network_svg), read back with
 xml.etree: one box per statement with the analysis's shapes and parameter counts, no
 overlapping boxes, edges from border to border, and the limits."""
 
@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from netspec.api import check_text, one_network
-from netspec.teach.diagram import MAX_BOXES, DiagramError, network_svg
-from netspec.teach.diagram_style import PAD_X, text_width
+from netspec.teach.diagram.render import MAX_BOXES, DiagramError, network_svg
+from netspec.teach.diagram.style import PAD_X, text_width
 from netspec.units import si
 from netspec.values import show_shape
 
@@ -159,7 +159,7 @@ def test_large_networks_draw_quickly(name, depth):
 def test_drawing_imports_neither_torch_nor_onnx():
     code = (
         "import sys\nfrom netspec.api import one_network\n"
-        "from netspec.teach.diagram import network_svg\n"
+        "from netspec.teach.diagram.render import network_svg\n"
         "network_svg(one_network('lenet5'))\n"
         "print(sorted(m for m in ('torch', 'onnx', 'PIL') if m in sys.modules))\n"
     )
@@ -195,13 +195,6 @@ def _draw(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-needs_draw = pytest.mark.skipif(
-    not (ROOT / "netspec" / "teach" / "draw_command.py").exists(),
-    reason="netspec draw is not there yet",
-)
-
-
-@needs_draw
 def test_netspec_draw_writes_the_network_diagram(tmp_path):
     out = tmp_path / "net.svg"
     run = _draw("resnet18", "-o", str(out), "--depth", "2")
@@ -211,7 +204,6 @@ def test_netspec_draw_writes_the_network_diagram(tmp_path):
     assert {"layer1.basic1.add1", "layer1.basic1.add1.0.conv1", "input:image"} <= set(found)
 
 
-@needs_draw
 def test_netspec_draw_refuses_a_diagram_too_large_in_one_line(tmp_path):
     spec = tmp_path / "long.netspec"
     spec.write_text(

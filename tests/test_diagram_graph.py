@@ -1,4 +1,4 @@
-"""The diagram's boxes and edges (netspec.teach.diagram_graph), checked against the IR.
+"""The diagram's boxes and edges (netspec.teach.diagram.graph), checked against the IR.
 
 Each structure is checked by what a reader should see: LeNet-5 is a chain, ResNet-18's
 basic blocks have two paths into an add, GoogLeNet's inceptions four branches into a
@@ -15,7 +15,7 @@ import pytest
 
 from netspec.api import one_network
 from netspec.ops import REGISTRY
-from netspec.teach.diagram_graph import (
+from netspec.teach.diagram.graph import (
     FAMILIES,
     box_count,
     call_label,

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from netspec.teach.diagram_layout import GAP_Y, curve, layout, ranks
-from netspec.teach.diagram_order import crossings, order_layers
-from netspec.teach.diagram_place import GAP_BOX, place
+from netspec.teach.diagram.layout import GAP_Y, curve, layout, ranks
+from netspec.teach.diagram.order import crossings, order_layers
+from netspec.teach.diagram.place import GAP_BOX, place
 
 
 def test_ranks_are_longest_paths_and_sources_sit_above_their_first_use():

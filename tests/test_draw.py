@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from netspec.cli import main
+from netspec.cli.main import main
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 
@@ -163,7 +163,7 @@ def test_gif_and_png(tmp_path):
 def test_the_svg_needs_neither_pillow_nor_torch(tmp_path):
     code = (
         "import sys; sys.modules['PIL'] = None\n"
-        "from netspec.cli import main\n"
+        "from netspec.cli.main import main\n"
         f"argv = ['draw', 'conv', '--input', '5', '--kernel', '3', '-o', r'{tmp_path}/a.']\n"
         "assert main(argv[:-1] + [argv[-1] + 'svg']) == 0\n"
         "assert main(argv[:-1] + [argv[-1] + 'gif']) == 1\n"
@@ -248,7 +248,7 @@ def test_gif_frames_show_the_window_moving(tmp_path):
 
 def test_unread_input_rows_are_named(tmp_path):
     """Floor division drops the input's last rows: 8 with k = 3, s = 3 reads rows 0-5."""
-    from netspec.teach.conv_geometry import axis_geometry
+    from netspec.teach.figures.geometry import axis_geometry
     from netspec.teach.question import ConvQuestion
 
     axis = axis_geometry(ConvQuestion(input=(8, 8), kernel=(3, 3), stride=(3, 3)), 0)

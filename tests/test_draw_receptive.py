@@ -8,14 +8,13 @@ own width (input cells per pixel), so a picture that put the field anywhere else
 
 from __future__ import annotations
 
-import importlib.util
 import xml.etree.ElementTree as ET
 
 import pytest
 
 from netspec.api import one_network
-from netspec.cli import main
-from netspec.teach.receptive_figure import ChoiceError, field_view, find_layer
+from netspec.cli.main import main
+from netspec.teach.figures.receptive import ChoiceError, field_view, find_layer
 
 
 def draw(tmp_path, *argv: str, name: str = "rf.svg") -> tuple[int, object]:
@@ -144,12 +143,8 @@ def test_spec_errors_are_printed_as_compile_errors(tmp_path, capsys):
     assert code == 1 and "error[" in err and "Traceback" not in err
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("netspec.teach.diagram") is None,
-    reason="netspec.teach.diagram (the network diagram) is not there yet",
-)
 def test_the_network_diagram_is_written_as_the_diagram_module_draws_it(tmp_path):
-    from netspec.teach.diagram import network_svg
+    from netspec.teach.diagram.render import network_svg
 
     code, out = draw(tmp_path, "lenet5", "--depth", "1", name="net.svg")
     assert code == 0

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from netspec.cli import main
+from netspec.cli.main import main
 from tests.conftest import ROOT
 
 CASES = ROOT / "tests" / "errors"

@@ -15,9 +15,15 @@ import pytest
 
 from netspec.api import check, check_text
 from netspec.ops import REGISTRY
-from netspec.ops.explain import Explanation, Section, n
-from netspec.teach.explain import UnknownLayer, choose, explain_layer, explain_network, select
-from netspec.teach.explain_field import show_field
+from netspec.ops.explain.steps import Explanation, Section, n
+from netspec.teach.explain.field import show_field
+from netspec.teach.explain.network import (
+    UnknownLayer,
+    choose,
+    explain_layer,
+    explain_network,
+    select,
+)
 from tests.conftest import SPECS
 from tests.spec_strategies import random_network
 from tests.test_ops import _generic_call

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import netspec
-from netspec.cli import main
+from netspec.cli.main import main
 
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from netspec.cli import main
+from netspec.cli.main import main
 from tests.conftest import ROOT
 
 BOUND_S = 10.0

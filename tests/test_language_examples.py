@@ -12,7 +12,7 @@ import pytest
 from lark import Lark
 
 from netspec.api import check_text
-from netspec.parse import _PostLexer, grammar_path
+from netspec.syntax.parser import _PostLexer, grammar_path
 from tests.conftest import SPECS
 
 # --- the page's code blocks, verbatim --------------------------------------------------

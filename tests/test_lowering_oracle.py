@@ -39,7 +39,7 @@ from tests.spec_strategies import networks
 torch = pytest.importorskip("torch")
 hypothesis = pytest.importorskip("hypothesis")
 flop_counter = pytest.importorskip("torch.utils.flop_counter")
-to_torch = pytest.importorskip("netspec.backends.to_torch").to_torch
+to_torch = pytest.importorskip("netspec.backends.torch.to_torch").to_torch
 
 # What symbolic dims become: the batch N 2 (so that bn without running statistics has
 # two values per channel), any other symbol (a sequence length T) 3.

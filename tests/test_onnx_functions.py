@@ -18,17 +18,17 @@ import os
 import pytest
 
 from netspec.api import check, check_text
-from netspec.cli import main
+from netspec.cli.main import main
 from netspec.zoo import zoo_names
 from tests.spec_strategies import random_network
 
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
-to_onnx_module = pytest.importorskip("netspec.backends.to_onnx")
+to_onnx_module = pytest.importorskip("netspec.backends.onnx.to_onnx")
 build, tensor_names = to_onnx_module.build, to_onnx_module.tensor_names
-from netspec.backends.onnx_functions import DOMAIN  # noqa: E402
-from netspec.backends.torch_scopes import calls_with_layers  # noqa: E402
+from netspec.analysis.scopes import calls_with_layers  # noqa: E402
+from netspec.backends.onnx.functions import DOMAIN  # noqa: E402
 
 TOLERANCE = 1e-5
 # the ~100M-weight networks, and ResNet-34/101 (ResNet-18/50's blocks, more of them)

@@ -9,9 +9,9 @@ import pytest
 
 np = pytest.importorskip("numpy")
 
+from netspec.analysis.fingerprint import architecture_hash  # noqa: E402
 from netspec.api import one_network  # noqa: E402
-from netspec.backends.onnx_weights import WeightsError, read_weights  # noqa: E402
-from netspec.fingerprint import architecture_hash  # noqa: E402
+from netspec.backends.onnx.weights import WeightsError, read_weights  # noqa: E402
 
 LENET = one_network("lenet5").graph
 
@@ -70,7 +70,7 @@ def test_safetensors_of_another_architecture_is_refused(tmp_path):
 def test_checkpoint_and_state_dict_files(tmp_path):
     torch = pytest.importorskip("torch")
     import netspec
-    from netspec.backends.training import checkpoint
+    from netspec.training import checkpoint
 
     state = netspec.to_torch("lenet5", seed=0).state_dict()
     checkpoint.save(

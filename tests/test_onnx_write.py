@@ -1,4 +1,4 @@
-"""The streamed ONNX writer (netspec/backends/onnx_write.py) against protobuf itself.
+"""The streamed ONNX writer (netspec/backends/onnx/write.py) against protobuf itself.
 
 Its bytes must be exactly `ModelProto.SerializeToString()`'s for the same model (the zoo
 and random networks also compare them in tests/test_to_onnx.py); its structure check
@@ -14,8 +14,8 @@ from netspec.files import write_whole
 
 np = pytest.importorskip("numpy")
 onnx = pytest.importorskip("onnx")
-onnx_write = pytest.importorskip("netspec.backends.onnx_write")
-build = pytest.importorskip("netspec.backends.to_onnx").build
+onnx_write = pytest.importorskip("netspec.backends.onnx.write")
+build = pytest.importorskip("netspec.backends.onnx.to_onnx").build
 from onnx import helper, numpy_helper  # noqa: E402
 
 

@@ -48,7 +48,7 @@ def test_wheel_contains_grammar_and_zoo(installed):
 def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):
     probe = (
         "import netspec\n"
-        "from netspec.parse import grammar_path\n"
+        "from netspec.syntax.parser import grammar_path\n"
         "print(netspec.__file__)\n"
         "print(grammar_path())\n"
         "[a] = netspec.check('resnet50')\n"

@@ -11,7 +11,7 @@ pytest.importorskip("onnxruntime")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
 import netspec  # noqa: E402
-from netspec.cli import main  # noqa: E402
+from netspec.cli.main import main  # noqa: E402
 
 
 def linear_model(path, weight, input_shape, negate=False):

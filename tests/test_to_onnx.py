@@ -30,10 +30,10 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")
 hypothesis = pytest.importorskip("hypothesis")
-to_onnx_module = pytest.importorskip("netspec.backends.to_onnx")
+to_onnx_module = pytest.importorskip("netspec.backends.onnx.to_onnx")
 to_onnx, build = to_onnx_module.to_onnx, to_onnx_module.build
 tensor_names = to_onnx_module.tensor_names
-to_torch = pytest.importorskip("netspec.backends.to_torch").to_torch
+to_torch = pytest.importorskip("netspec.backends.torch.to_torch").to_torch
 
 TOLERANCE = 1e-4
 # against PyTorch's float64 run, where the float32 runs differ by more than TOLERANCE:
@@ -239,7 +239,7 @@ def test_found_case_matches_pytorch(case):
 
 
 def test_every_op_has_an_onnx_lowering():
-    from netspec.backends.onnx_layers import LOWERINGS
+    from netspec.backends.onnx.layers import LOWERINGS
     from netspec.ops import REGISTRY
 
     assert sorted(REGISTRY) == sorted(LOWERINGS)

@@ -21,9 +21,9 @@ F = torch.nn.functional
 
 import netspec  # noqa: E402
 from netspec.api import check_text, one_network, torch_source  # noqa: E402
-from netspec.backends import torch_runtime as rt  # noqa: E402
-from netspec.backends.torch_layers import LOWERINGS  # noqa: E402
-from netspec.backends.torch_names import MODULE_ATTRIBUTES  # noqa: E402
+from netspec.backends.torch import runtime as rt  # noqa: E402
+from netspec.backends.torch.layers import LOWERINGS  # noqa: E402
+from netspec.backends.torch.names import MODULE_ATTRIBUTES  # noqa: E402
 from netspec.errors import CompileError  # noqa: E402
 from netspec.ops import REGISTRY  # noqa: E402
 from netspec.source import Source  # noqa: E402
@@ -95,7 +95,7 @@ def test_build_needs_no_torch(tmp_path):
     """`netspec build` writes source from the IR; torch is never imported."""
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from netspec.cli import main\n"
+        "from netspec.cli.main import main\n"
         f"sys.exit(main(['build', 'unet', '-o', {str(tmp_path / 'unet.py')!r}]))\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, capture_output=True)
@@ -296,7 +296,7 @@ def test_calls_that_differ_only_in_numbers_share_a_class_with_named_parameters()
 
 
 def test_a_shared_class_builds_with_other_numbers():
-    from netspec.backends.to_torch import _load
+    from netspec.backends.torch.to_torch import _load
 
     module = _load(one_network("densenet121").graph)
     layer = module.DenseLayer(in_channels=40)

@@ -1,4 +1,4 @@
-"""`netspec train` and netspec.backends.training: data fitting, losses, checkpoints, resume, errors.
+"""`netspec train` and netspec.training: data fitting, losses, checkpoints, resume, errors.
 
 Most tests train a tiny spec (an 8x8 single-channel input, one convolution, a linear
 layer with three classes) on a synthetic .npz task that a few steps learn: each class
@@ -16,13 +16,13 @@ import pytest
 torch = pytest.importorskip("torch")
 np = pytest.importorskip("numpy")
 
-from netspec.backends.training import TrainingError, train  # noqa: E402
-from netspec.backends.training import checkpoint as ckpt  # noqa: E402
-from netspec.backends.training.data import split  # noqa: E402
-from netspec.backends.training.fit import fit_samples  # noqa: E402
-from netspec.backends.training.loop import pick_device  # noqa: E402
-from netspec.backends.training.losses import correct, hinge, loss_function, mse_one_hot  # noqa: E402
-from netspec.cli import main  # noqa: E402
+from netspec.cli.main import main  # noqa: E402
+from netspec.training import TrainingError, train  # noqa: E402
+from netspec.training import checkpoint as ckpt  # noqa: E402
+from netspec.training.data import split  # noqa: E402
+from netspec.training.fit import fit_samples  # noqa: E402
+from netspec.training.loop import pick_device  # noqa: E402
+from netspec.training.losses import correct, hinge, loss_function, mse_one_hot  # noqa: E402
 
 TINY = """network Tiny(classes=3) {
     input image: [N, 1, 8, 8]
@@ -338,7 +338,7 @@ def test_command_line_output(spec, data, tmp_path, capsys):
 
 
 def test_cosine_schedule():
-    from netspec.backends.training.options import TrainConfig
+    from netspec.training.options import TrainConfig
 
     cosine = TrainConfig(lr=0.1, epochs=4, schedule="cosine")
     assert [round(cosine.lr_at(e), 6) for e in (1, 2, 3, 4)] == [0.1, 0.085355, 0.05, 0.014645]
@@ -388,8 +388,8 @@ def test_lenet5_on_digits_runs_end_to_end():
 
 def test_standardize_uses_the_training_part(spec, data):
     from netspec.api import one_network
-    from netspec.backends.training.data import prepare
-    from netspec.backends.training.options import TrainConfig
+    from netspec.training.data import prepare
+    from netspec.training.options import TrainConfig
 
     graph = one_network(spec).graph
     scaled = prepare(data, graph, TrainConfig(standardize=True))

@@ -1,7 +1,7 @@
 """What torchinfo and fvcore count, op by op, so netspec can reproduce their totals.
 
 Each table maps a netspec op to the figure the other tool reports for the PyTorch
-module netspec lowers that op to (netspec/backends/torch_layers.py; docs/costs.md lists
+module netspec lowers that op to (netspec/backends/torch/layers.py; docs/costs.md lists
 the sources, file and line, and tests/data/conventions.json and tests/test_conventions.py
 the measurements these rules are tested against, the custom modules of LeNet-5 and
 partial convolution included). An op missing from a table has no formula, and a total
@@ -99,7 +99,7 @@ def _output_elements(layer: LayerFigures) -> int:
 
 def conv_as_run(layer: LayerFigures) -> int:
     """`macs`, except that a connection table runs dense: every output channel reads
-    every input channel (netspec/backends/torch_runtime.py, TableConv)."""
+    every input channel (netspec/backends/torch/runtime.py, TableConv)."""
     if layer.attrs.get("connect") is None:
         return _macs(layer)
     return _numel(layer.output_shape) * layer.input_shapes[0][1] * prod(layer.attrs["kernel"])

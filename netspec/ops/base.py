@@ -145,7 +145,7 @@ class Op:
         raise NotImplementedError(f"op '{self.name}' has no receptive-field rule")
 
     def explain(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Any:
-        """Every figure's rule with the numbers put in (netspec.ops.explain.Explanation)."""
+        """Every figure's rule with the numbers put in (netspec.ops.explain.steps.Explanation)."""
         raise NotImplementedError(f"op '{self.name}' has no explanation")
 
     def describe(self, a: Attrs) -> str:
@@ -195,7 +195,7 @@ def per_element(flops: int):
     def cost(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, flops * numel(out))
 
-    cost.flops_per_element = flops  # for the op's explanation (netspec/ops/explain_dense.py)
+    cost.flops_per_element = flops  # for the op's explanation (netspec/ops/explain/dense.py)
     return cost
 
 

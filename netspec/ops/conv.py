@@ -30,7 +30,7 @@ from netspec.ops.base import (
     Window,
     register,
 )
-from netspec.ops.explain_conv import explain_conv
+from netspec.ops.explain.conv import explain_conv
 from netspec.values import Shape, numel, show_shape
 
 _SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")

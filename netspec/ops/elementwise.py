@@ -31,7 +31,7 @@ from netspec.ops.base import (
     pointwise,
     register,
 )
-from netspec.ops.explain_dense import (
+from netspec.ops.explain.dense import (
     explain_bn,
     explain_lrn,
     explain_pointwise,

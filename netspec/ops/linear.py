@@ -24,7 +24,7 @@ from netspec.ops.base import (
     register,
     window,
 )
-from netspec.ops.explain_dense import explain_linear, explain_rbf
+from netspec.ops.explain.dense import explain_linear, explain_rbf
 from netspec.values import Shape, numel, show_shape
 
 

@@ -25,7 +25,7 @@ from netspec.ops.base import (
     pointwise,
     register,
 )
-from netspec.ops.explain_misc import explain_add, explain_concat
+from netspec.ops.explain.misc import explain_add, explain_concat
 from netspec.values import Shape, numel, show_shape
 
 

@@ -25,8 +25,8 @@ from netspec.ops.base import (
     window,
 )
 from netspec.ops.conv import axis_names, floor_warnings
-from netspec.ops.explain_misc import explain_adaptive_pool, explain_global_pool
-from netspec.ops.explain_window import explain_pool
+from netspec.ops.explain.misc import explain_adaptive_pool, explain_global_pool
+from netspec.ops.explain.window import explain_pool
 from netspec.values import Shape, numel
 
 

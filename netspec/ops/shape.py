@@ -29,7 +29,7 @@ from netspec.ops.base import (
     per_element,
     register,
 )
-from netspec.ops.explain_misc import explain_flatten, explain_reshape, explain_upsample
+from netspec.ops.explain.misc import explain_flatten, explain_reshape, explain_upsample
 from netspec.values import Shape, numel, show_shape, show_value
 
 

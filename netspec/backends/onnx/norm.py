@@ -1,0 +1,85 @@
+"""The ONNX lowerings of `bn` and `lrn`, with PyTorch's eval-mode semantics.
+
+`bn` is BatchNormalization with the running statistics, or, where the spec keeps none,
+the batch's own (PyTorch normalises with them even in eval mode), written out.
+`lrn` follows nn.LocalResponseNorm's channel window (see `lrn`).
+"""
+
+from __future__ import annotations
+
+from math import prod
+
+import numpy as np
+
+from netspec.backends.onnx.emit import Emitter
+from netspec.backends.onnx.layers import channel_view, lowers
+from netspec.ir import Node
+
+
+@lowers("bn")
+def bn(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a, c, p, rank = node.attrs, ins[0][1], node.path, len(ins[0])
+    if a["affine"]:
+        scale, shift = em.param(f"{p}.weight", (c,), "ones"), em.param(f"{p}.bias", (c,), "zeros")
+    else:
+        scale, shift = em.const("ones", np.ones(c)), em.const("zeros", np.zeros(c))
+    if a["track_running_stats"]:
+        mean = em.param(f"{p}.running_mean", (c,), "zeros")
+        var = em.param(f"{p}.running_var", (c,), "ones")
+        em.op("BatchNormalization", [xs[0], scale, shift, mean, var], y, epsilon=a["eps"])
+        return
+    # no running statistics: PyTorch normalises with the batch's, even in eval mode
+    axes = [0, *range(2, rank)]
+    centred = em.op("Sub", [xs[0], em.reduce("ReduceMean", xs[0], axes)])
+    var = em.reduce("ReduceMean", em.op("Mul", [centred, centred]), axes)
+    std = em.op("Sqrt", [em.op("Add", [var, em.const("eps", a["eps"])])])
+    normal = em.op("Div", [centred, std])
+    scaled = em.op("Mul", [normal, channel_view(em, scale, rank)])
+    em.op("Add", [scaled, channel_view(em, shift, rank)], y)
+
+
+@lowers("lrn")
+def lrn(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """PyTorch's window is channels [c - size//2, c + (size-1)//2], ONNX LRN's
+    [c - (size-1)//2, c + size//2]: the same for odd sizes, where LRN runs on the input
+    viewed as 4-d (onnxruntime's LRN takes only 4-d). For even sizes the sum of squares
+    is written out (Pad, one Slice per tap)."""
+    a, x = node.attrs, list(ins[0])
+    if a["size"] % 2 == 1:
+        view = x[:4] if len(x) >= 4 else x + [1] * (4 - len(x))
+        if len(x) > 4:
+            view = x[:3] + [prod(x[3:])]
+        flat = _reshape(em, xs[0], x, view)
+        normal = em.op("LRN", [flat], y if view == x else None, size=a["size"],
+                       alpha=a["alpha"], beta=a["beta"], bias=a["k"])  # fmt: skip
+        if view != x:
+            _reshape(em, normal, view, x, y)
+        return
+    _lrn_written_out(em, xs[0], len(x), a, y)
+
+
+def _reshape(em: Emitter, x: str, x_shape: list, shape: list, y: str | None = None) -> str:
+    """Reshape to `shape`, whose symbolic dims are the input's at the same place."""
+    if x_shape == shape and y is None:
+        return x
+    dims = [0 if isinstance(d, str) else d for d in shape]
+    return em.op("Reshape", [x, em.ints("shape", dims)], y)
+
+
+def _lrn_written_out(em: Emitter, x: str, rank: int, a, y: str) -> None:
+    size = a["size"]
+    squares = em.op("Mul", [x, x])
+    pad = [0] * (2 * rank)
+    pad[1], pad[rank + 1] = size // 2, (size - 1) // 2
+    padded = em.op("Pad", [squares, em.ints("pads", pad)])
+    total = None
+    for s in range(size):
+        end = s - (size - 1) if s < size - 1 else 2**62
+        part = em.op("Slice", [padded, em.ints("start", [s]), em.ints("end", [end]),
+                               em.ints("axis1", [1])])  # fmt: skip
+        total = part if total is None else em.op("Add", [total, part])
+    mean = em.op("Div", [total, em.const("size", float(size))])
+    base = em.op(
+        "Add", [em.op("Mul", [mean, em.const("alpha", a["alpha"])]), em.const("k", a["k"])]
+    )
+    em.op("Div", [x, em.op("Pow", [base, em.const("beta", a["beta"])])], y)

@@ -1,0 +1,173 @@
+"""Graph IR -> an ONNX `ModelProto`, built directly with onnx.helper (no torch needed).
+
+Assumes onnx is installed (the `onnx` extra). Guarantees a model of standard ONNX
+operators only (the default domain) that computes what `to_torch(graph).eval()` computes:
+graph inputs and outputs named as the spec's, symbolic dims as dim_params (`N`, or the
+`batch` given), every layer's output tensor and main node named by its path, every
+parameter an initializer named by its PyTorch state_dict key, each node's doc_string
+naming its spec line, and metadata_props with the network's name, its source file, its
+architecture hash and the netspec version (and `netspec.scores: negated` where the output
+is an rbf layer's distances, lowest best, which `netspec predict` negates).
+
+With `functions=True` each block call is one node of a model-local function (domain
+`netspec.blocks`, standard operators inside; onnx_functions.py).
+
+:func:`build` keeps the initializers as numpy arrays (:class:`OnnxModel`), which
+`netspec export` checks and streams to the file; :func:`to_onnx` gives the ModelProto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import onnx
+from onnx import TensorProto, helper
+
+from netspec._version import __version__
+from netspec.analysis.fingerprint import architecture_hash
+from netspec.backends.onnx import norm, pool, upsample  # noqa: F401 (register lowerings)
+from netspec.backends.onnx.emit import Emitter
+from netspec.backends.onnx.functions import with_functions
+from netspec.backends.onnx.layers import LOWERINGS
+from netspec.backends.onnx.write import OnnxModel
+from netspec.errors import error
+from netspec.ir import Graph
+from netspec.values import Shape
+
+MIN_OPSET = 13  # Unsqueeze, Squeeze and ReduceSum take their axes as inputs from 13
+
+
+def to_onnx(
+    graph: Graph,
+    weights: Mapping[str, Any] | None = None,
+    *,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+    functions: bool = False,
+) -> onnx.ModelProto:
+    """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
+    `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
+    numpy generator seeded with `seed`. `batch` fixes the batch dim `N`. With
+    `functions`, each block call is a node of a model-local function (onnx_functions.py)."""
+    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions).proto()
+
+
+def build(
+    graph: Graph,
+    weights: Mapping[str, Any] | None = None,
+    *,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+    functions: bool = False,
+) -> OnnxModel:
+    """As :func:`to_onnx`, with the initializers left as numpy arrays."""
+    if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
+        raise error(
+            "E-lower",
+            f"opset {opset} is not supported: netspec writes opsets {MIN_OPSET} to "
+            f"{onnx.defs.onnx_opset_version()} (the installed onnx's newest)",
+            None,
+        )
+    em = Emitter(weights, seed, opset)
+    names = tensor_names(graph)
+    em.used.update(names.values())
+    for node in graph.nodes:
+        lowering = LOWERINGS.get(node.op)
+        if lowering is None:
+            raise error("E-lower", f"op '{node.op}' has no ONNX lowering", node.span)
+        em.begin(node)
+        xs = [names[t] for t in node.inputs]
+        ins = tuple(fix(graph.shape(t), batch) for t in node.inputs)
+        lowering(em, node, xs, ins, fix(graph.output_shape(node), batch), names[node.output])
+    em.node = None
+    _check_unused(em, graph)
+    outputs = _outputs(em, graph, names, batch)
+    inputs = [value_info(n, fix(graph.shape(t), batch)) for n, t in graph.inputs]
+    body = helper.make_graph(em.nodes, graph.name, inputs, outputs)
+    model = helper.make_model(
+        body, producer_name="netspec", producer_version=__version__,
+        opset_imports=[helper.make_opsetid("", opset)],
+    )  # fmt: skip
+    model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
+    helper.set_model_props(model, _metadata(graph))
+    initializers = em.initializers
+    if functions:
+        model, initializers = with_functions(model, graph, em, names)
+    return OnnxModel(model, initializers, frozenset(em.params))
+
+
+def _check_unused(em: Emitter, graph: Graph) -> None:
+    """Weights the network has no place for are another network's: refused."""
+    if em.weights is None:
+        return
+    unused = sorted(
+        k for k in em.weights if k not in em.params and not k.endswith(".num_batches_tracked")
+    )
+    if unused:
+        raise error(
+            "E-lower",
+            f"{len(unused)} weights are not {graph.name}'s: {', '.join(unused[:5])}",
+            None,
+            "pass the state_dict of this network's PyTorch module (netspec.to_torch)",
+        )
+
+
+def tensor_names(graph: Graph) -> dict[int, str]:
+    """Inputs by their names, each layer's output by its path, except a network output
+    that a layer writes, which takes the output's name."""
+    names = {t: name for name, t in graph.inputs}
+    outputs: dict[int, str] = {}
+    for name, t in graph.outputs:
+        if t not in names:
+            outputs.setdefault(t, name)
+    taken = set(names.values()) | {name for name, _ in graph.outputs}
+    for node in graph.nodes:
+        # a path that is another tensor's name (an output named after a statement) is
+        # suffixed
+        own = node.path if node.path not in taken else f"{node.path}/output"
+        names[node.output] = outputs.get(node.output, own)
+    return names
+
+
+def _outputs(em: Emitter, graph: Graph, names: dict[int, str], batch) -> list:
+    """The outputs' value infos; an Identity where an output's tensor has another name
+    (a network input, or a tensor that is two outputs)."""
+    result = []
+    for name, t in graph.outputs:
+        if names[t] != name:
+            em.op("Identity", [names[t]], name)
+        result.append(value_info(name, fix(graph.shape(t), batch)))
+    return result
+
+
+def fix(shape: Shape, batch: int | None) -> Shape:
+    """The shape with the batch dim `N` fixed, where a batch is given."""
+    if batch is None:
+        return shape
+    return tuple(batch if d == "N" else d for d in shape)
+
+
+def value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+
+
+def _metadata(graph: Graph) -> dict[str, str]:
+    props = {
+        "netspec.network": graph.name,
+        "netspec.source": Path(graph.span.source.name).name,
+        "netspec.architecture_hash": architecture_hash(graph),
+        "netspec.version": __version__,
+    }
+    if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
+        props["netspec.scores"] = "negated"
+    return props
+
+
+def _last_op(graph: Graph) -> str:
+    (_, tensor), *_ = graph.outputs
+    producers = [n.op for n in graph.nodes if n.output == tensor]
+    return producers[0] if producers else ""

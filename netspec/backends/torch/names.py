@@ -1,0 +1,70 @@
+"""What the PyTorch source writer must know about torch without importing it.
+
+:data:`MODULE_ATTRIBUTES` are the names an `nn.Module` already uses (methods and
+instance attributes of torch 2.x; a test checks the list against the installed torch):
+a spec name among them cannot be a submodule. :func:`runtime_source` copies classes
+and functions of :mod:`netspec.backends.torch.runtime` into a generated file, with
+whatever they use, read from the module's source text so that no torch is imported.
+"""
+
+from __future__ import annotations
+
+import ast
+from functools import cache
+from pathlib import Path
+
+MODULE_ATTRIBUTES = frozenset(
+    """
+    T_destination add_module apply bfloat16 buffers call_super_init children compile cpu
+    cuda double dump_patches eval extra_repr float forward get_buffer get_extra_state
+    get_parameter get_submodule half ipu load_state_dict modules mtia named_buffers
+    named_children named_modules named_parameters parameters register_backward_hook
+    register_buffer register_forward_hook register_forward_pre_hook
+    register_full_backward_hook register_full_backward_pre_hook
+    register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
+    register_parameter register_state_dict_post_hook register_state_dict_pre_hook
+    requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
+    type xpu zero_grad training
+    _apply _call_impl _compiled_call_impl _get_backward_hooks _get_backward_pre_hooks
+    _get_name _load_from_state_dict _maybe_warn_non_full_backward_hook _named_members
+    _register_load_state_dict_pre_hook _register_state_dict_hook
+    _replicate_for_data_parallel _save_to_state_dict _slow_forward _version
+    _wrapped_call_impl _parameters _buffers _non_persistent_buffers_set _backward_pre_hooks
+    _backward_hooks _is_full_backward_hook _forward_hooks _forward_hooks_with_kwargs
+    _forward_hooks_always_called _forward_pre_hooks _forward_pre_hooks_with_kwargs
+    _state_dict_hooks _state_dict_pre_hooks _load_state_dict_pre_hooks
+    _load_state_dict_post_hooks _modules
+    """.split()  # noqa: SIM905 (a word list reads better than 90 quoted strings)
+)
+
+_RUNTIME = Path(__file__).with_name("runtime.py")
+
+
+@cache
+def _definitions() -> dict[str, tuple[str, frozenset[str]]]:
+    """Top-level name -> (source text, the other top-level names it uses)."""
+    text = _RUNTIME.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+    names = {d.name for d in defs}
+    result = {}
+    for d in defs:
+        used = {n.id for n in ast.walk(d) if isinstance(n, ast.Name)} & names - {d.name}
+        result[d.name] = (ast.get_source_segment(text, d), frozenset(used))
+    return result
+
+
+RUNTIME_NAMES = frozenset(_definitions())
+
+
+def runtime_source(names: list[str]) -> str:
+    """The definitions of `names` and of everything they use, in the module's order."""
+    defs = _definitions()
+    wanted: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo += defs[name][1]
+    return "\n\n\n".join(source for name, (source, _) in defs.items() if name in wanted)

@@ -1,0 +1,122 @@
+"""The `netspec explain` subcommand: a spec's layers, or the convolution calculator.
+
+    netspec explain SPEC [LAYER] [--network NAME] [--set NAME=VALUE] [--convention C]
+    netspec explain conv --input 5 --kernel 3 --stride 2 --padding 1 [...]
+
+The first positional is the spec; the word `conv` (when no file of that name is in the
+working directory) asks the calculator (netspec/teach/explain/calculator.py) instead, with the
+options of netspec/teach/question.py. `--format text|markdown` for both. Exit status:
+0, 1 for an error in the spec, 2 for misuse (an unknown LAYER, calculator options that
+ask no valid question, or options of one mode given to the other).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from netspec.cli.common import network_arguments
+from netspec.errors import CompileError
+from netspec.teach.question import QuestionError, add_conv_arguments, question_from
+
+CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
+CALCULATOR = "conv"
+
+
+def add_parser(sub) -> None:
+    """Add the `explain` subcommand to the subparsers `sub`."""
+    explain = sub.add_parser(
+        "explain",
+        help="explain a layer's figures step by step, or a convolution's arithmetic",
+        description="Print each layer's output size, parameters, connections, "
+        "multiply-adds and receptive field as formulas with the numbers put in. "
+        "`netspec explain conv --input 5 --kernel 3 ...` explains one convolution "
+        "(Dumoulin & Visin's relationships) instead.",
+    )
+    explain.add_argument(
+        "spec", help="a .netspec file or zoo name (lenet5); or `conv` for the calculator"
+    )
+    explain.add_argument(
+        "layer", nargs="?", help="a layer path (C1.conv), block (layer2.basic1) or statement (C1)"
+    )
+    network_arguments(explain, "only this network of the file")
+    explain.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="macs",
+        help="also show this convention's figure (torchinfo, fvcore); macs and FLOPs always",
+    )
+    explain.add_argument("--format", choices=("text", "markdown"), default="text")
+    group = explain.add_argument_group("calculator (netspec explain conv ...)")
+    add_conv_arguments(group)
+
+
+def is_calculator(spec: str) -> bool:
+    return spec == CALCULATOR and not Path(spec).exists()
+
+
+def run_command(args: argparse.Namespace, overrides: dict) -> int:
+    if is_calculator(args.spec):
+        return _calculator(args, overrides)
+    given = [f"--{name.replace('_', '-')}" for name, default in _CALCULATOR_DEFAULTS.items()
+             if getattr(args, name) != default]  # fmt: skip
+    if given:
+        return _misuse(
+            f"{', '.join(given)} belong{'s' if len(given) == 1 else ''} to the calculator: "
+            f"`netspec explain conv ...` (not a spec such as {args.spec})"
+        )
+    return _spec(args, overrides)
+
+
+# The calculator's options as netspec/teach/question.py defaults them: any other value
+# asks a question, which a spec's explanation would silently ignore.
+_CALCULATOR_DEFAULTS = {
+    "input": None, "kernel": None, "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
+    "transposed": False, "output_padding": (0, 0), "pool": None, "ceil_mode": False,
+}  # fmt: skip
+
+
+def _misuse(message: str) -> int:
+    print(f"netspec explain: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _calculator(args: argparse.Namespace, overrides: dict) -> int:
+    if args.layer is not None or args.network or overrides:
+        return _misuse("the calculator takes options only, no LAYER, --network or --set")
+    try:
+        question = question_from(args)
+    except QuestionError as exc:
+        return _misuse(str(exc))
+    from netspec.teach.explain.calculator import explain_question
+    from netspec.teach.explain.render import to_markdown, to_text
+
+    blocks = explain_question(question)
+    sys.stdout.write(to_markdown(blocks) if args.format == "markdown" else to_text(blocks))
+    return 0
+
+
+def _spec(args: argparse.Namespace, overrides: dict) -> int:
+    from netspec.api import check, load
+    from netspec.cli.main import print_errors
+
+    try:
+        analyses = check(load(args.spec), args.network, overrides)
+    except CompileError as exc:
+        print_errors(exc, "table", args.spec)
+        return 1
+    from netspec.teach.explain.network import UnknownLayer, choose, explain_network
+    from netspec.teach.explain.render import layer_block, to_markdown, to_text
+
+    try:
+        chosen = choose(analyses, args.layer)
+    except UnknownLayer as exc:
+        return _misuse(str(exc))
+    blocks = [
+        layer_block(e)
+        for analysis, indices in chosen
+        for e in explain_network(analysis, indices, args.convention)
+    ]
+    sys.stdout.write(to_markdown(blocks) if args.format == "markdown" else to_text(blocks))
+    return 0

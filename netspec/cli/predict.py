@@ -1,0 +1,178 @@
+"""`netspec predict MODEL.onnx INPUT`: run an exported model with onnxruntime.
+
+The end of the train -> export -> infer story. MODEL is an `.onnx` file, or a spec with
+`--weights FILE` (a checkpoint, .pt, .npz or .safetensors), exported in memory as
+`netspec export` would write it. INPUT is an `.npy` array, an `.npz` with
+an array `x` (or a single array), or an image (PNG, JPEG, ...; needs Pillow): one
+sample, or a batch when it has the model input's full rank. An image is read as grey
+levels when the model takes one channel, else RGB, resized (bilinear) to the input's
+height and width, and scaled to [0, 1]; arrays are used as they are, so give them as
+the model was trained (`netspec train` prints its scaling). Prints the top classes of
+every sample: softmax probabilities of the outputs, or, for a network whose output
+is LeNet-5's RBF distances (metadata `netspec.scores` = `negated`), of their negatives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from netspec.cli.common import network_arguments
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
+
+
+class PredictError(Exception):
+    """Input that cannot be run: the message says why and what to do."""
+
+
+def add_parser(sub) -> None:
+    """Add the `predict` subcommand to the subparsers `sub`."""
+    predict = sub.add_parser(
+        "predict",
+        help="run an exported ONNX model on an input file (needs the onnx extra)",
+        description=__doc__.splitlines()[0],
+    )
+    predict.add_argument(
+        "model", help="an .onnx file written by `netspec export`, or a spec with --weights"
+    )
+    predict.add_argument("input", help="an .npy / .npz array or an image file")
+    predict.add_argument(
+        "--weights", metavar="FILE", help="with a spec: its trained weights (as export takes)"
+    )
+    network_arguments(predict, "with a spec: the network, if the file has several")
+    predict.add_argument("--top", type=int, default=3, metavar="K", help="classes shown (3)")
+    predict.add_argument("--labels", metavar="FILE", help="class names, one per line")
+
+
+def run_command(args: argparse.Namespace, overrides: dict) -> int:
+    try:
+        import numpy as np
+        import onnxruntime as ort
+    except ImportError as exc:
+        print(
+            f"netspec: error: predict needs {exc.name} (pip install 'netspec[onnx]')",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        session = _session(ort, args.model, args, overrides)
+        spec = session.get_inputs()[0]
+        x = _batch(np, read_input(np, Path(args.input), spec.shape), spec.shape)
+        (scores,) = session.run([session.get_outputs()[0].name], {spec.name: x})[:1]
+        labels = _labels(args.labels)
+    except PredictError as exc:
+        print(f"netspec: error: {exc}", file=sys.stderr)
+        return 1
+    negate = _metadata(session).get("netspec.scores") == "negated"
+    for i, row in enumerate(_probabilities(np, scores, negate)):
+        print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
+    return 0
+
+
+def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
+    if Path(model).suffix.lower() != ".onnx":
+        model = _exported(model, args.weights, args.network, overrides)
+    elif args.weights:
+        raise PredictError("--weights goes with a spec; an .onnx file holds its own weights")
+    elif not Path(model).is_file():
+        raise PredictError(f"no model file {model}")
+    try:
+        return ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    except Exception as exc:  # onnxruntime raises its own kinds for a foreign file
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise PredictError(f"{model} is not a model onnxruntime can run ({first})") from None
+
+
+def _exported(spec: str, weights: str | None, network: str | None, overrides: dict) -> bytes:
+    """The spec's network with trained weights as an ONNX model, in memory."""
+    from netspec.api import one_network
+    from netspec.backends.onnx.to_onnx import build
+    from netspec.backends.onnx.weights import WeightsError, read_weights
+    from netspec.errors import CompileError
+
+    if not weights:
+        raise PredictError(
+            f"{spec} is not an .onnx file: give a model, or a spec with --weights FILE "
+            "(a spec's initial weights predict nothing)"
+        )
+    try:
+        graph = one_network(spec, network, overrides).graph
+        return build(graph, read_weights(weights, graph)).to_bytes()
+    except CompileError as exc:  # the first problem, on one line (`netspec check` shows all)
+        first = exc.diagnostics[0]
+        where = f"{spec}:{first.span.line}: " if first.span else ""
+        raise PredictError(f"{where}{first.message} (netspec check {spec} shows all)") from None
+    except (WeightsError, OSError) as exc:
+        raise PredictError(str(exc)) from None
+
+
+def read_input(np, path: Path, shape: list) -> object:
+    """The input file as a float32 array (image: scaled to [0, 1], sized to `shape`)."""
+    if not path.is_file():
+        raise PredictError(f"no input file {path}")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return np.load(path, allow_pickle=False).astype(np.float32)
+    if suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            names = archive.files
+            if "x" not in names and len(names) != 1:
+                raise PredictError(f"{path} holds {names}; name the input array x")
+            return archive["x" if "x" in names else names[0]].astype(np.float32)
+    if suffix in IMAGE_SUFFIXES:
+        return _image(np, path, shape)
+    raise PredictError(f"{path}: give an .npy or .npz array, or an image file")
+
+
+def _image(np, path: Path, shape: list):
+    try:
+        from PIL import Image
+    except ImportError:
+        raise PredictError("reading images needs Pillow (pip install pillow)") from None
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+        raise PredictError(f"an image needs a model input [N, C, H, W], not {shape}")
+    channels, height, width = shape[1:]
+    with Image.open(path) as image:
+        image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
+        pixels = np.asarray(image, dtype=np.float32) / 255.0
+    return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+
+
+def _batch(np, x, shape: list):
+    """One sample gets its batch axis; then the fixed dims must match the model's."""
+    if x.ndim == len(shape) - 1:
+        x = x[None]
+    fixed = [(i, d) for i, d in enumerate(shape) if isinstance(d, int)]
+    if x.ndim != len(shape) or any(x.shape[i] != d for i, d in fixed):
+        wanted = "[" + ", ".join(str(d) for d in shape) + "]"
+        raise PredictError(f"the input has shape {list(x.shape)}; the model takes {wanted}")
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _labels(path: str | None) -> list[str] | None:
+    if path is None:
+        return None
+    try:
+        return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    except OSError as exc:
+        raise PredictError(f"cannot read labels {path}: {exc.strerror or exc}") from None
+
+
+def _metadata(session) -> dict:
+    return dict(session.get_modelmeta().custom_metadata_map)
+
+
+def _probabilities(np, scores, negate: bool):
+    scores = np.asarray(scores, dtype=np.float64).reshape(len(scores), -1)
+    scores = -scores if negate else scores
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def _top(np, row, k: int, labels: list[str] | None) -> list[str]:
+    order = np.argsort(-row)[: max(k, 1)]
+    name = lambda c: labels[c] if labels and c < len(labels) else f"class {c}"  # noqa: E731
+    return [f"{name(int(c))} {row[c]:.1%}" for c in order]

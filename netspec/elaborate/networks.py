@@ -1,0 +1,111 @@
+"""AST -> graph IR: every network of a module elaborated into a flat graph.
+
+Assumes a parsed :class:`netspec.syntax.ast.Module`. Guarantees one
+:class:`netspec.ir.Graph` per network, every shape inferred and checked, or a
+CompileError holding every independent error found (an error poisons only what depends
+on it). Network parameters can be overridden (``--set classes=10``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from netspec.elaborate.evaluate import Scope, evaluate
+from netspec.elaborate.naming import definition_name_span
+from netspec.elaborate.network import NetworkBuilder
+from netspec.elaborate.program import Program, resolve
+from netspec.errors import MAX_INT, MAX_LIST, CompileError, deep_recursion, did_you_mean, error
+from netspec.ir import Graph
+from netspec.syntax import ast
+
+
+def elaborate(
+    module: ast.Module,
+    network: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+) -> list[Graph]:
+    """Elaborate every network of the module (or the one named) into graphs."""
+    with deep_recursion():
+        program = resolve(module)
+        names = [network] if network is not None else list(program.networks)
+        if network is not None and network not in program.networks:
+            raise _unknown_network(program, network)
+        graphs, diags = [], []
+        for name in names:
+            try:
+                graphs.append(_network(program, program.networks[name], overrides or {}))
+            except CompileError as exc:
+                diags.extend(exc.diagnostics)
+        if diags:
+            raise CompileError(diags)
+        return graphs
+
+
+def _unknown_network(program: Program, network: str) -> CompileError:
+    """--network names no network: point at the closest one the file defines."""
+    names = list(program.networks)
+    close = did_you_mean(network, names)
+    best = next((n for n in names if f"'{n}'" in close), names[0])
+    span = definition_name_span(program.networks[best].span, best)
+    source = program.module.span.source.name
+    return error(
+        "E-network",
+        f"no network named '{network}' in {source}",
+        span,
+        close or "networks here: " + ", ".join(names),
+        label="did you mean this one?" if close else "a network of this file",
+    )
+
+
+def _network(program: Program, net: ast.NetworkDef, overrides: Mapping[str, object]) -> Graph:
+    known = {p.name for p in net.params}
+    for key in overrides:
+        if key not in known:
+            hint = did_you_mean(key, known) or (
+                "its parameters: " + ", ".join(sorted(known)) if known else "it has no parameters"
+            )
+            raise error(
+                "E-network",
+                f"network '{net.name}' has no parameter '{key}'",
+                definition_name_span(net.span, net.name),
+                hint,
+                label="set with --set",
+            )
+    values: dict[str, object] = {}
+    for p in net.params:
+        if p.name in overrides:
+            values[p.name] = _override(net, p, overrides[p.name])
+        elif p.default is not None:
+            values[p.name] = evaluate(p.default, Scope(values, program.globals))
+        else:
+            raise error(
+                "E-arg",
+                f"network parameter '{p.name}' has no default",
+                p.span,
+                f"give it one ({p.name}=...) or pass --set {p.name}=VALUE",
+            )
+    return NetworkBuilder(program, net, values).build()
+
+
+def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:
+    """A --set value, if it is one the language can write (numbers, booleans, strings, lists)."""
+    if not _writable(value):
+        raise error(
+            "E-network",
+            f"--set {param.name}: {value!r} is not a netspec value",
+            param.span,
+            "give an integer, a finite number, true/false, a string or a list of these",
+            label=f"parameter of network '{net.name}'",
+        )
+    return value
+
+
+def _writable(value: object) -> bool:
+    if isinstance(value, tuple):
+        return len(value) <= MAX_LIST and all(_writable(v) for v in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return abs(value) <= MAX_INT
+    return value is None or isinstance(value, (bool, str))

@@ -1,0 +1,66 @@
+"""Shapes written in a spec: input declarations and `->` checkpoints.
+
+Assumes a scope to evaluate in (upper-case unbound names become symbolic dimensions).
+Guarantees a shape of positive ints and symbol names, or a CompileError pointing at the
+dimension that is wrong; a checkpoint either matches the inferred shape exactly or
+raises E-checkpoint saying which dimensions differ.
+"""
+
+from __future__ import annotations
+
+from netspec.elaborate.evaluate import Poisoned, Scope, evaluate, shown
+from netspec.errors import error
+from netspec.syntax import ast
+from netspec.values import Shape, Symbol, Tensor, is_int, show_shape
+
+
+def shape_literal(scope: Scope, expr: ast.Expr, what: str) -> Shape:
+    """Evaluate `[N, 3, 224, 224]`: positive integers and symbols."""
+    value = evaluate(expr, scope, symbols=True)
+    if not isinstance(value, tuple) or not value:
+        raise error(
+            "E-type",
+            f"{what} must be a list of dimensions, got {shown(expr, value)}",
+            expr.span,
+            "e.g. [N, 3, 224, 224]",
+        )
+    items = expr.items if isinstance(expr, ast.ListExpr) else (expr,) * len(value)
+    return tuple(_dim(what, d, item) for d, item in zip(value, items, strict=True))
+
+
+def _dim(what: str, d: object, item: ast.Expr) -> int | str:
+    if isinstance(d, Symbol):
+        return d.name
+    if is_int(d) and d >= 1:
+        return d
+    raise error(
+        "E-type",
+        f"{what}: dimensions are positive integers or symbols such as N, got {shown(item, d)}",
+        item.span,
+        "use // for integer division" if isinstance(d, float) else "e.g. [N, 3, 224, 224]",
+    )
+
+
+def check_checkpoint(scope: Scope, expr: ast.Expr, x: Tensor) -> None:
+    """`-> [dims]`: the statement's output shape must be exactly the one written."""
+    if x.shape is None:
+        raise Poisoned("checkpoint")
+    want = shape_literal(scope, expr, "checkpoint")
+    if want == x.shape:
+        return
+    if len(want) != len(x.shape):
+        detail = f"rank {len(x.shape)}, not {len(want)}"
+    else:
+        detail = "; ".join(
+            f"dim {i}: {g}, not {w}"
+            for i, (w, g) in enumerate(zip(want, x.shape, strict=True))
+            if w != g
+        )
+    raise error(
+        "E-checkpoint",
+        f"shape checkpoint failed: the statement gives "
+        f"{show_shape(x.shape)}, the checkpoint says {show_shape(want)}",
+        expr.span,
+        f"{detail}; fix the layers above or the checkpoint",
+        label=f"actual {show_shape(x.shape)}",
+    )

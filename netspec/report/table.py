@@ -1,0 +1,203 @@
+"""The terminal report: a rich table per network, its totals and the heaviest layers.
+
+Rows are statements (depth 0) or groups of layers by path prefix (depth N). Columns
+are chosen with Options.columns; costs and bytes are rounded (`4.09 G`, `98 MiB`),
+parameters and connections exact. rich is imported only when a table is made.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from netspec.analysis import LayerFigures
+from netspec.analysis.receptive import Field
+from netspec.errors import render
+from netspec.ops import Counts
+from netspec.report.formats import Figures
+from netspec.source import Span
+from netspec.units import per_axis, si, size
+from netspec.values import Shape, show_shape
+
+
+class Row(NamedTuple):
+    """One row of the table: a statement, a group of layers, or one layer."""
+
+    name: str
+    op: str
+    output_shape: Shape
+    counts: Counts
+    connections: int
+    cost: int | None  # None: a layer without a formula under the convention
+    field: Field | None
+    activation_bytes: int
+
+
+def _label(layers: list[LayerFigures]) -> str:
+    if len(layers) <= 3:
+        return " · ".join(x.description for x in layers)
+    return f"{len(layers)} layers"
+
+
+def _source_label(span: Span) -> str:
+    """A statement as written (`stage(64, 3, stride=1)`); a long one is cut after a line."""
+    if span.line == span.end_line:
+        return span.text()
+    return span.source.line(span.line)[span.column - 1 :].strip() + " ..."
+
+
+def _row(f: Figures, name: str, label: str, indices: list[int]) -> Row:
+    layers = [f.analysis.layers[i] for i in indices]
+    per_layer = [f.costs.per_layer[i] for i in indices]
+    last = layers[-1]
+    return Row(
+        name,
+        label or "-",
+        last.output_shape,
+        Counts.total(x.counts for x in layers),
+        sum(x.connections for x in layers),
+        None if None in per_layer else sum(per_layer),
+        last.receptive_field,
+        sum(f.activation_bytes(x) for x in layers),
+    )
+
+
+def rows(f: Figures, depth: int = 0) -> list[Row]:
+    """Table rows: statements at depth 0; layers grouped by path prefix below that."""
+    analysis = f.analysis
+    if depth <= 0:
+        out = []
+        for s, stmt in zip(analysis.statements, analysis.graph.statements, strict=True):
+            layers = [analysis.layers[i] for i in s.layers]
+            label = _label(layers) if len(layers) <= 3 else _source_label(stmt.body)
+            out.append(_row(f, s.name, label, list(s.layers)))
+        return out
+    groups: dict[str, list[int]] = {}
+    for index, layer in enumerate(analysis.layers):
+        key = ".".join(layer.path.split(".")[: depth + 1])
+        groups.setdefault(key, []).append(index)
+    return [
+        _row(f, key, _label([analysis.layers[i] for i in idx]), idx) for key, idx in groups.items()
+    ]
+
+
+def field_text(field: Field | None) -> str:
+    """`212 /32 p90`; per-axis values joined by x where the axes differ."""
+    if field is None:
+        return "-"
+    return f"{per_axis(field.size)} /{per_axis(field.stride)} p{per_axis(field.padding)}"
+
+
+def _share(cost: int | None, total: int) -> str:
+    if cost is None:
+        return "?"
+    return f"{100 * cost / total:.1f}%" if total else "-"
+
+
+# column -> (heading, cell); "cost" takes its heading from the convention.
+_CELLS = {
+    "shape": ("output shape", lambda f, r: show_shape(r.output_shape)),
+    "params": ("params", lambda f, r: _params(r.counts)),
+    "connections": ("connections", lambda f, r: f"{r.connections:,}"),
+    "cost": (None, lambda f, r: "no formula" if r.cost is None else si(r.cost)),
+    "share": ("share", lambda f, r: _share(r.cost, f.costs.total)),
+    "rf": ("receptive field", lambda f, r: field_text(r.field)),
+    "memory": ("activations", lambda f, r: size(r.activation_bytes)),
+}
+
+
+def _params(counts: Counts) -> str:
+    text = f"{counts.params:,}"
+    return text + (f" ({counts.fixed:,} fixed)" if counts.fixed else "")
+
+
+def table(f: Figures):
+    """A rich renderable: the table, the totals, the heaviest layers and the warnings."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    analysis, options = f.analysis, f.options
+    graph = analysis.graph
+    params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
+    inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
+    grid = Table(
+        title=f"{analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}",
+        title_justify="left",
+        title_style="bold",
+    )
+    grid.add_column("name", style="bold", no_wrap=True)
+    grid.add_column("op")
+    columns = [c for c in options.columns if c in _CELLS]
+    for column in columns:
+        heading = _CELLS[column][0] or f.costs.convention.title
+        grid.add_column(heading, justify="left" if column == "shape" else "right", no_wrap=True)
+    for row in rows(f, options.depth):
+        grid.add_row(row.name, row.op, *(_CELLS[c][1](f, row) for c in columns))
+    parts = [grid, Text("\n".join(summary_lines(f)))]
+    if options.top:
+        parts.append(Text("\n".join(top_lines(f, options.top))))
+    if analysis.warnings:
+        parts.append(Text("\n".join(render(w) + "\n" for w in analysis.warnings)))
+    return Group(*parts)
+
+
+def summary_lines(f: Figures) -> list[str]:
+    """The totals: parameters, connections, cost under its named convention, memory."""
+    a, t, m, ct = f.analysis, f.analysis.totals, f.memory, f.costs
+    inputs = ", ".join(f"{n} {show_shape(a.graph.shape(i))}" for n, i in a.graph.inputs)
+    cost = _exact_and_readable(ct.total)
+    if not ct.complete:
+        shown = ", ".join(ct.uncounted[:3]) + (" ..." if len(ct.uncounted) > 3 else "")
+        cost += f"  INCOMPLETE: no formula for {len(ct.uncounted)} layers ({shown})"
+    batch = f" x batch {m.batch}" if m.batch != 1 else ""
+    lines = [
+        f"parameters     {t.params:>18,}   trainable {t.trainable_params:,}, "
+        f"fixed {t.fixed_params:,}",
+        f"buffers        {t.buffers:>18,}",
+        f"connections    {t.connections:>18,}",
+        f"{ct.convention.title:<14} {cost:>18}   convention '{ct.convention.name}', "
+        f"input {inputs}, batch 1 where N is symbolic",
+        f"{'':33}({ct.convention.definition})",
+    ]
+    if ct.convention.name != "macs":
+        lines.append(f"multiply-adds  {_exact_and_readable(t.macs):>18}")
+    if ct.convention.name != "flops":
+        lines.append(f"FLOPs          {_exact_and_readable(t.flops):>18}")
+    lines += [
+        f"param memory   {size(m.param_bytes + m.buffer_bytes):>18}   {m.dtype}, buffers included",
+        f"activations    {size(m.activation_bytes):>18}   all layer outputs{batch}; "
+        f"peak {size(m.peak_activation_bytes)} at inference (tensor lifetimes)",
+        f"training (est.) {size(m.training_bytes['sgd']):>17}   SGD with momentum; "
+        f"Adam {size(m.training_bytes['adam'])} (weights, gradients, optimizer state, "
+        "saved activations)",
+    ]
+    return lines
+
+
+def _exact_and_readable(n: int) -> str:
+    exact = f"{n:,}"
+    return exact if si(n) == exact else f"{exact} ({si(n)})"
+
+
+def top_lines(f: Figures, k: int) -> list[str]:
+    """The k layers with the largest cost under the convention, with their share."""
+    ranked = sorted(
+        (
+            (c, i)
+            for i, c in enumerate(f.costs.per_layer)
+            if c  # layers without a formula or with none of this cost are not "heavy"
+        ),
+        key=lambda pair: (-pair[0], pair[1]),
+    )[:k]
+    if not ranked:
+        return [f"heaviest layers: none has a {f.costs.convention.title} cost"]
+    total = f.costs.total
+    lines = [f"heaviest layers ({f.costs.convention.title}):"]
+    for cost, index in ranked:
+        layer = f.analysis.layers[index]
+        lines.append(
+            f"  {layer.path:<32} {si(cost):>9}  {_share(cost, total):>6}  {layer.description}"
+        )
+    covered = sum(c for c, _ in ranked)
+    lines.append(f"  top {len(ranked)} together: {_share(covered, total)} of {si(total)}")
+    return lines
