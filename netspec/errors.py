@@ -1,51 +1,20 @@
-"""Diagnostics as data, rendered only at the edge.
+"""Diagnostics as data: errors and warnings, positioned, rendered only at the edge.
 
 A :class:`Diagnostic` has a stable code (``E-shape``, ``W-floor``, ...), a message, the
 span it points at, help lines (how to fix it), notes, and the chain of block call sites
 that led to it. Compiler stages collect diagnostics and raise :class:`CompileError`
-carrying all of them; :func:`render` turns one into the text users read. Nothing in
-this module prints.
+carrying all of them; :func:`render` turns one into the text users read, its only text
+form. The limits live in :mod:`netspec.limits`, "did you mean" in
+:mod:`netspec.suggest`. Nothing in this module prints.
 """
 
 from __future__ import annotations
 
-import difflib
-import sys
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from typing import NamedTuple
 
+from netspec.limits import MAX_CHAIN_NOTES, MAX_SHOWN_LINE
 from netspec.source import Span
-
-# Hard limits against hostile input; every E-limit message quotes the one it hit.
-MAX_NESTING = 100  # braces, brackets and parentheses inside one another
-MAX_BLOCK_DEPTH = 200  # block calls inside block calls
-MAX_LAYERS = 100_000  # elaborated layers in one network
-MAX_REPEAT = 100_000  # copies in one repeat
-MAX_ELEMENTS = 2**40  # elements of one tensor, per sample (about 1.1e12; 4 TiB as float32)
-MAX_SOURCE_BYTES = 2 * 2**20  # size of one spec file
-MAX_TOKENS = 120_000  # tokens of one spec file (a 10,000-layer chain has 50,000)
-MAX_KERNEL = 2**16  # kernel size along one axis (connection counts walk the taps)
-MAX_OPERATORS = 500  # operators in one expression (deep trees would exhaust the stack)
-MAX_INT = 2**53  # magnitude of compile-time integers (exact as floats; far above any size)
-MAX_LIST = 100_000  # items of one list value (`[0] * n` could otherwise exhaust memory)
-MAX_STEPS = 300_000  # statements elaborated for one network (repeats of empty bodies)
-MAX_CHAIN_NOTES = 8  # block call sites shown in full; the middle of longer chains is elided
-MAX_SHOWN_LINE = 100  # characters of a source line shown around a caret
-# Python frames for the recursive stages (tree walk, evaluation, elaboration): the
-# limits above bound their depth well below this, so no RecursionError is expected.
-RECURSION_LIMIT = 20_000
-
-
-@contextmanager
-def deep_recursion() -> Iterator[None]:
-    """Raise Python's recursion limit to RECURSION_LIMIT for the duration."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, RECURSION_LIMIT))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(old)
 
 
 class CallSite(NamedTuple):
@@ -109,28 +78,6 @@ def error(
     """Shorthand for a CompileError holding one diagnostic."""
     helps = tuple(h for h in help if h)
     return CompileError([Diagnostic(code, message, span, helps, tuple(notes), chain, label)])
-
-
-def close_matches(word: str, candidates: Iterable[str]) -> list[str]:
-    """The candidates most like `word` (case-insensitive): the best, and any nearly as good."""
-    scored = []
-    for candidate in sorted(set(candidates)):
-        ratio = difflib.SequenceMatcher(None, word.lower(), candidate.lower()).ratio()
-        if ratio >= 0.6:
-            scored.append((-ratio, candidate))
-    scored.sort()
-    if not scored:
-        return []
-    best = -scored[0][0]
-    return [c for r, c in scored[:3] if -r >= best - 0.1]
-
-
-def did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    """A 'did you mean' help line, or '' when nothing is close."""
-    close = close_matches(word, candidates)
-    if not close:
-        return ""
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
 
 
 def _chain_note(site: CallSite) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from netspec.errors import did_you_mean, error
+from netspec.errors import error
 from netspec.source import Span
+from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 
 MISSING = object()

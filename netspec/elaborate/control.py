@@ -12,7 +12,8 @@ from __future__ import annotations
 from netspec.elaborate.evaluate import evaluate, shown
 from netspec.elaborate.frame import Frame, first_line
 from netspec.elaborate.naming import auto_name
-from netspec.errors import MAX_LAYERS, MAX_REPEAT, MAX_STEPS, error
+from netspec.errors import error
+from netspec.limits import MAX_LAYERS, MAX_REPEAT, MAX_STEPS
 from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import is_int, type_name

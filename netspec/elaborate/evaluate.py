@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import re
 
-from netspec.errors import MAX_INT, MAX_LIST, did_you_mean, error
+from netspec.errors import error
+from netspec.limits import MAX_INT, MAX_LIST
+from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 from netspec.values import (
     SHAPE_ATTRS,

@@ -18,14 +18,9 @@ from netspec.elaborate.frame import POISON, Abort, Frame, first_line
 from netspec.elaborate.naming import definition_name_span, stage_paths, statement_names
 from netspec.elaborate.shapes import check_checkpoint, shape_literal
 from netspec.elaborate.stages import StageBuilder
-from netspec.errors import (
-    MAX_BLOCK_DEPTH,
-    MAX_ELEMENTS,
-    CompileError,
-    Diagnostic,
-    error,
-)
+from netspec.errors import CompileError, Diagnostic, error
 from netspec.ir import BlockCall, Graph, Node, Statement, freeze
+from netspec.limits import MAX_BLOCK_DEPTH, MAX_ELEMENTS
 from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import Shape, Tensor, numel, show_shape, type_name

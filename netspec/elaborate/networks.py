@@ -15,8 +15,10 @@ from netspec.elaborate.evaluate import Scope, evaluate
 from netspec.elaborate.naming import definition_name_span
 from netspec.elaborate.network import NetworkBuilder
 from netspec.elaborate.program import Program, resolve
-from netspec.errors import MAX_INT, MAX_LIST, CompileError, deep_recursion, did_you_mean, error
+from netspec.errors import CompileError, error
 from netspec.ir import Graph
+from netspec.limits import MAX_INT, MAX_LIST, deep_recursion
+from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 
 

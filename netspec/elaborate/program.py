@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from netspec.elaborate.evaluate import Scope, evaluate, shown
 from netspec.elaborate.naming import definition_name_span
-from netspec.errors import CompileError, Diagnostic, did_you_mean, error
+from netspec.errors import CompileError, Diagnostic, error
 from netspec.ops import REGISTRY
 from netspec.ops.base import OpError, suggest_op
 from netspec.ops.kinds import check_value
+from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 from netspec.values import show_value
 

@@ -14,12 +14,14 @@ from netspec.elaborate.binding import MISSING, Formal, Lazy, bind
 from netspec.elaborate.evaluate import Poisoned, Scope, evaluate, shown
 from netspec.elaborate.frame import Frame
 from netspec.elaborate.naming import definition_name_span, statement_names
-from netspec.errors import MAX_BLOCK_DEPTH, MAX_LAYERS, CallSite, did_you_mean, error
+from netspec.errors import CallSite, error
 from netspec.ir import BlockCall, Node, freeze
+from netspec.limits import MAX_BLOCK_DEPTH, MAX_LAYERS
 from netspec.ops import REGISTRY, Op, OpError
 from netspec.ops.base import suggest_op
 from netspec.ops.kinds import check_value
 from netspec.source import Span
+from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 from netspec.syntax.parser import STATEMENT_KEYWORDS
 from netspec.values import Tensor, show_shape

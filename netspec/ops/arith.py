@@ -7,7 +7,7 @@ sizes are ints; padding is given as (before, after) so asymmetric and TensorFlow
 
 from __future__ import annotations
 
-from netspec.errors import MAX_KERNEL
+from netspec.limits import MAX_KERNEL
 from netspec.ops.base import OpError, Window, window
 from netspec.values import Shape, show_shape
 

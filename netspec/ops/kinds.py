@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from netspec.errors import did_you_mean
 from netspec.ops.base import REQUIRED, OpError, Param
+from netspec.suggest import did_you_mean
 from netspec.values import Tensor, is_int, show_value, type_name
 
 # Each checker gets the parameter, the value and the value as the user wrote it, and

@@ -15,8 +15,9 @@ from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from lark.lexer import PatternStr, TerminalDef
 
-from netspec.errors import CompileError, did_you_mean, error
+from netspec.errors import CompileError, error
 from netspec.source import Source, Span
+from netspec.suggest import did_you_mean
 
 # Terminals that continue an expression (the post-lexer counts them, too).
 OPERATORS = {"ADD_OP", "MUL_OP", "COMP_OP", "OR", "AND", "NOT", "DOT", "LSQB"}

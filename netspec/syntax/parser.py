@@ -17,15 +17,14 @@ from pathlib import Path
 from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 
-from netspec.errors import (
+from netspec.errors import CompileError, error
+from netspec.limits import (
     MAX_INT,
     MAX_NESTING,
     MAX_OPERATORS,
     MAX_SOURCE_BYTES,
     MAX_TOKENS,
-    CompileError,
     deep_recursion,
-    error,
 )
 from netspec.resources import shipped
 from netspec.source import Source, Span

@@ -1,0 +1,42 @@
+"""Hard limits against hostile or runaway input, in one place.
+
+Every E-limit message quotes the limit it hit; docs/language.md's limits table is
+generated from this module (tests/test_docs.py keeps it so). A leaf module: it imports
+nothing of netspec.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+# Hard limits against hostile input; every E-limit message quotes the one it hit.
+MAX_NESTING = 100  # braces, brackets and parentheses inside one another
+MAX_BLOCK_DEPTH = 200  # block calls inside block calls
+MAX_LAYERS = 100_000  # elaborated layers in one network
+MAX_REPEAT = 100_000  # copies in one repeat
+MAX_ELEMENTS = 2**40  # elements of one tensor, per sample (about 1.1e12; 4 TiB as float32)
+MAX_SOURCE_BYTES = 2 * 2**20  # size of one spec file
+MAX_TOKENS = 120_000  # tokens of one spec file (a 10,000-layer chain has 50,000)
+MAX_KERNEL = 2**16  # kernel size along one axis (connection counts walk the taps)
+MAX_OPERATORS = 500  # operators in one expression (deep trees would exhaust the stack)
+MAX_INT = 2**53  # magnitude of compile-time integers (exact as floats; far above any size)
+MAX_LIST = 100_000  # items of one list value (`[0] * n` could otherwise exhaust memory)
+MAX_STEPS = 300_000  # statements elaborated for one network (repeats of empty bodies)
+MAX_CHAIN_NOTES = 8  # block call sites shown in full; the middle of longer chains is elided
+MAX_SHOWN_LINE = 100  # characters of a source line shown around a caret
+# Python frames for the recursive stages (tree walk, evaluation, elaboration): the
+# limits above bound their depth well below this, so no RecursionError is expected.
+RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def deep_recursion() -> Iterator[None]:
+    """Raise Python's recursion limit to RECURSION_LIMIT for the duration."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, RECURSION_LIMIT))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
