@@ -213,12 +213,7 @@ def export_onnx(
 
 
 def _onnx_model(spec, network_name, overrides, weights, options: dict):
-    """The `OnnxModel` of one network, its weights read from a file where a path is
-    given (netspec/backends/onnx/write.py)."""
-    from netspec.backends.onnx.to_onnx import build
-    from netspec.backends.onnx.weights import read_weights
+    """The `OnnxModel` of one network (netspec/backends/onnx/write.py)."""
+    from netspec.backends.onnx.to_onnx import model_for
 
-    graph = one_network(spec, network_name, overrides).graph
-    if isinstance(weights, str | Path):
-        weights = read_weights(weights, graph)
-    return build(graph, weights, **options)
+    return model_for(one_network(spec, network_name, overrides).graph, weights, **options)

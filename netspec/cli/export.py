@@ -95,33 +95,26 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
 
 
 def _model(args: argparse.Namespace, graph):
-    from netspec.backends.onnx.to_onnx import build
-    from netspec.backends.onnx.weights import WeightsError, read_weights
+    from netspec.backends.onnx.to_onnx import model_for
+    from netspec.backends.onnx.weights import WeightsError
 
     try:
-        weights = read_weights(args.weights, graph) if args.weights else None
+        model = model_for(
+            graph, args.weights or None, opset=args.opset, batch=args.batch, seed=args.seed,
+            functions=args.functions,
+        )  # fmt: skip
     except WeightsError as exc:
         raise ValueError(str(exc)) from None
-    model = build(
-        graph, weights, opset=args.opset, batch=args.batch, seed=args.seed,
-        functions=args.functions,
-    )  # fmt: skip
     model.check()
     return model
 
 
 def _opset_problem(opset: int) -> str:
-    """Why netspec cannot write `opset`, or "" when it can."""
-    import onnx
+    """Why netspec cannot write `opset`, or "" when it can (the sentence --opset shows)."""
+    from netspec.backends.onnx.to_onnx import opset_problem
 
-    from netspec.backends.onnx.to_onnx import MIN_OPSET
-
-    newest = onnx.defs.onnx_opset_version()
-    if MIN_OPSET <= opset <= newest:
-        return ""
-    return f"netspec writes opsets {MIN_OPSET} to {newest} (the installed onnx's newest), " + (
-        f"not {opset}"
-    )
+    problem = opset_problem(opset)
+    return f"{problem}, not {opset}" if problem else ""
 
 
 def _sentence(diagnostic) -> str:

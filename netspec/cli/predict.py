@@ -88,8 +88,8 @@ def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
 def _exported(spec: str, weights: str | None, network: str | None, overrides: dict) -> bytes:
     """The spec's network with trained weights as an ONNX model, in memory."""
     from netspec.api import one_network
-    from netspec.backends.onnx.to_onnx import build
-    from netspec.backends.onnx.weights import WeightsError, read_weights
+    from netspec.backends.onnx.to_onnx import model_for
+    from netspec.backends.onnx.weights import WeightsError
     from netspec.errors import CompileError
 
     if not weights:
@@ -99,7 +99,7 @@ def _exported(spec: str, weights: str | None, network: str | None, overrides: di
         )
     try:
         graph = one_network(spec, network, overrides).graph
-        return build(graph, read_weights(weights, graph)).to_bytes()
+        return model_for(graph, weights).to_bytes()
     except CompileError as exc:  # the first problem, on one line (`netspec check` shows all)
         first = exc.diagnostics[0]
         where = f"{spec}:{first.span.line}: " if first.span else ""

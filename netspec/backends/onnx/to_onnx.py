@@ -31,6 +31,7 @@ from netspec.backends.onnx import norm, pool, upsample  # noqa: F401 (register l
 from netspec.backends.onnx.emit import Emitter
 from netspec.backends.onnx.functions import with_functions
 from netspec.backends.onnx.layers import LOWERINGS
+from netspec.backends.onnx.weights import read_weights
 from netspec.backends.onnx.write import OnnxModel
 from netspec.errors import error
 from netspec.ir import Graph
@@ -65,13 +66,9 @@ def build(
     functions: bool = False,
 ) -> OnnxModel:
     """As :func:`to_onnx`, with the initializers left as numpy arrays."""
-    if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
-        raise error(
-            "E-lower",
-            f"opset {opset} is not supported: netspec writes opsets {MIN_OPSET} to "
-            f"{onnx.defs.onnx_opset_version()} (the installed onnx's newest)",
-            None,
-        )
+    problem = opset_problem(opset)
+    if problem:
+        raise error("E-lower", f"opset {opset} is not supported: {problem}", None)
     em = Emitter(weights, seed, opset)
     names = tensor_names(graph)
     em.used.update(names.values())
@@ -98,6 +95,32 @@ def build(
     if functions:
         model, initializers = with_functions(model, graph, em, names)
     return OnnxModel(model, initializers, frozenset(em.params))
+
+
+def model_for(
+    graph: Graph,
+    weights: str | Path | Mapping[str, Any] | None = None,
+    *,
+    opset: int = 21,
+    batch: int | None = None,
+    seed: int = 0,
+    functions: bool = False,
+) -> OnnxModel:
+    """The model of :func:`build`, `weights` given as arrays by state_dict key or as the
+    path of a weights file (netspec checkpoint or state_dict .pt, .npz, .safetensors).
+    Raises WeightsError for a file that cannot be used, CompileError for weights that
+    do not fit the network."""
+    if isinstance(weights, str | Path):
+        weights = read_weights(weights, graph)
+    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
+
+
+def opset_problem(opset: int) -> str:
+    """Why netspec cannot write `opset`, or "" when it can."""
+    newest = onnx.defs.onnx_opset_version()
+    if MIN_OPSET <= opset <= newest:
+        return ""
+    return f"netspec writes opsets {MIN_OPSET} to {newest} (the installed onnx's newest)"
 
 
 def _check_unused(em: Emitter, graph: Graph) -> None:
