@@ -1,8 +1,7 @@
 """Hard limits against hostile or runaway input, in one place.
 
-Every E-limit message quotes the limit it hit; docs/language.md's limits table is
-generated from this module (tests/test_docs.py keeps it so). A leaf module: it imports
-nothing of netspec.
+Every E-limit message quotes the limit it hit; docs/language.md ("Limits") lists them.
+A leaf module: it imports nothing of netspec.
 """
 
 from __future__ import annotations
