@@ -1,8 +1,10 @@
 """Binding call arguments to parameters, shared by op stages and block calls.
 
-Positional arguments first, then key=value. Guarantees every parameter gets exactly
-one value (given, or its default) or raises a positioned E-arg CompileError: unknown
-keyword (with "did you mean"), duplicate, too many positional, missing.
+Assumes a call's parsed arguments, the callee's parameters as :class:`Formal` and a
+function that evaluates one argument. Positional arguments first, then key=value.
+Guarantees every parameter gets exactly one value (given, or its default) or raises a
+positioned E-arg CompileError: unknown keyword (with "did you mean"), duplicate, too
+many positional, missing.
 """
 
 from __future__ import annotations

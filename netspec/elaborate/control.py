@@ -1,41 +1,39 @@
-"""Compile-time control flow: `repeat` and `if` (the part of NetworkBuilder that
-expands bodies; used only by :mod:`netspec.elaborate.network`).
+"""Compile-time control flow: `repeat` and `if` (used by :mod:`netspec.elaborate.statements`).
 
-Assumes the host class provides the builder state (`nodes`, `paths`, `steps`,
-`statement`) and `body`, `limit`. Guarantees a repeat elaborates its body `count` times
-(each copy counted against MAX_STEPS, the projected layer count checked against
-MAX_LAYERS after the first copy) and an if elaborates exactly one branch.
+Assumes a :class:`~netspec.elaborate.state.NetworkState` and a callback that elaborates
+a nested body, both given to :class:`Control`. Guarantees a repeat elaborates its body
+`count` times (each copy counted against MAX_STEPS, the projected layer count checked
+against MAX_LAYERS after the first copy) and an if elaborates exactly one branch; both
+return the statement's automatic name, set as the current statement when at the top.
 """
 
 from __future__ import annotations
 
-from netspec.elaborate.evaluate import evaluate, shown
-from netspec.elaborate.frame import Frame, first_line
+from netspec.elaborate.evaluate import evaluate
+from netspec.elaborate.frame import Frame, limit
 from netspec.elaborate.naming import auto_name
+from netspec.elaborate.operators import shown
+from netspec.elaborate.state import ElaborateBody, NetworkState
 from netspec.errors import error
-from netspec.limits import MAX_LAYERS, MAX_REPEAT, MAX_STEPS
-from netspec.source import Span
+from netspec.limits import MAX_LAYERS, MAX_REPEAT
 from netspec.syntax import ast
 from netspec.values import is_int, type_name
 
 
-class ControlBuilder:
-    def _step(self, frame: Frame, span: Span) -> None:
-        """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise self.limit(
-                f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
-                first_line(span),
-                frame,
-                "reduce the repeat counts; netspec refuses networks this large",
-            )
+class Control:
+    """Elaborates `repeat` and `if` statements into the shared state."""
+
+    def __init__(self, state: NetworkState, body: ElaborateBody):
+        self.state = state
+        self.body = body
 
     def repeat(self, frame: Frame, stmt: ast.RepeatStmt, top: bool) -> str:
-        count = self._count(frame, stmt.count)
-        name = self._auto(frame, "repeat")
+        """`repeat n [as i] { ... }`: the body n times in the frame's scope."""
+        state = self.state
+        count = _count(frame, stmt.count)
+        name = auto_name(frame, "repeat", state.paths)
         if top:
-            self.statement = name
+            state.statement = name
         suffix = frame.suffix
         if stmt.var is not None and stmt.var in frame.bound_by:
             raise error(
@@ -46,18 +44,18 @@ class ControlBuilder:
                 notes=[f"first defined at {frame.bound_by[stmt.var].location}"],
             )
         for i in range(count):
-            self._step(frame, stmt.span)
-            before = len(self.nodes)
+            state.step(frame, stmt.span)
+            before = len(state.nodes)
             if stmt.var is not None:
                 frame.scope.bindings[stmt.var] = i
             frame.suffix = f"{suffix}.{i}"
             try:
-                self.body(frame, stmt.body, top=False)
+                self.body(frame, stmt.body, False)
             finally:
                 frame.suffix = suffix
-            per_copy = len(self.nodes) - before
-            if i == 0 and len(self.nodes) + per_copy * (count - 1) > MAX_LAYERS:
-                raise self.limit(
+            per_copy = len(state.nodes) - before
+            if i == 0 and len(state.nodes) + per_copy * (count - 1) > MAX_LAYERS:
+                raise limit(
                     f"repeat {count} would make about "
                     f"{before + per_copy * count:,} layers, over the limit of "
                     f"{MAX_LAYERS:,}",
@@ -66,29 +64,8 @@ class ControlBuilder:
                 )
         return name
 
-    def _count(self, frame: Frame, expr: ast.Expr) -> int:
-        count = evaluate(expr, frame.scope)
-        if not is_int(count):
-            raise error(
-                "E-type",
-                f"repeat needs an integer count, got {type_name(count)} ({shown(expr, count)})",
-                expr.span,
-                "use // for integer division",
-            )
-        if count < 0:
-            raise error(
-                "E-value",
-                f"repeat needs a count >= 0, got {shown(expr, count)}",
-                expr.span,
-                "repeat 0 { ... } is allowed and repeats nothing",
-            )
-        if count > MAX_REPEAT:
-            raise self.limit(
-                f"repeat {count} exceeds the limit of {MAX_REPEAT:,} copies", expr.span, frame
-            )
-        return count
-
     def if_(self, frame: Frame, stmt: ast.IfStmt, top: bool) -> str:
+        """`if cond { ... } else { ... }`: the branch the condition picks."""
         cond = evaluate(stmt.cond, frame.scope)
         if not isinstance(cond, bool):
             example = f"`if {stmt.cond.span.text()} != 0`" if is_int(cond) else "`if x.c == 64`"
@@ -98,11 +75,30 @@ class ControlBuilder:
                 stmt.cond.span,
                 f"compare to get a boolean, e.g. {example}",
             )
-        name = self._auto(frame, "if")
+        name = auto_name(frame, "if", self.state.paths)
         if top:
-            self.statement = name
-        self.body(frame, stmt.then if cond else stmt.orelse, top=False)
+            self.state.statement = name
+        self.body(frame, stmt.then if cond else stmt.orelse, False)
         return name
 
-    def _auto(self, frame: Frame, word: str) -> str:
-        return auto_name(frame, word, self.paths)
+
+def _count(frame: Frame, expr: ast.Expr) -> int:
+    """The repeat count: an integer from 0 to MAX_REPEAT."""
+    count = evaluate(expr, frame.scope)
+    if not is_int(count):
+        raise error(
+            "E-type",
+            f"repeat needs an integer count, got {type_name(count)} ({shown(expr, count)})",
+            expr.span,
+            "use // for integer division",
+        )
+    if count < 0:
+        raise error(
+            "E-value",
+            f"repeat needs a count >= 0, got {shown(expr, count)}",
+            expr.span,
+            "repeat 0 { ... } is allowed and repeats nothing",
+        )
+    if count > MAX_REPEAT:
+        raise limit(f"repeat {count} exceeds the limit of {MAX_REPEAT:,} copies", expr.span, frame)
+    return count

@@ -1,21 +1,27 @@
 """Compile-time expressions: scopes and evaluation.
 
-Assumes an AST expression and a :class:`Scope`; returns a value of
-:mod:`netspec.values` or raises CompileError (E-name, E-type, E-arith, E-index,
+Assumes an AST expression and a :class:`Scope`. Guarantees a value of
+:mod:`netspec.values` or a CompileError (E-name, E-type, E-arith, E-index,
 E-attr, E-limit) pointing at the offending sub-expression, always with a help line.
-Integer arithmetic is exact: `/` gives an int when the division is exact and a float
-otherwise, so that a later "integer needed" error can show the fraction
-(:func:`shown` writes it as `64 / 3 = 21.33`). Expression depth is bounded by the
-parser's limits, so the recursion here is too.
+Operators on evaluated values (exact integer arithmetic, comparisons, list joins) are
+in :mod:`netspec.elaborate.operators`. Expression depth is bounded by the parser's
+limits, so the recursion here is too.
 """
 
 from __future__ import annotations
 
-import math
 import re
 
+from netspec.elaborate.operators import (
+    arithmetic,
+    as_boolean,
+    as_number,
+    bounded,
+    equal,
+    list_op,
+    shown,
+)
 from netspec.errors import error
-from netspec.limits import MAX_INT, MAX_LIST
 from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 from netspec.values import (
@@ -25,7 +31,6 @@ from netspec.values import (
     is_int,
     shape_attr,
     show_shape,
-    show_value,
     type_name,
 )
 
@@ -106,47 +111,23 @@ def _name_hint(name: str, scope: Scope) -> str:
     )
 
 
-def shown(expr: ast.Expr, value: object) -> str:
-    """A value as `expression = value` when the expression is not just the literal."""
-    text, written = expr.span.text(), show_value(value)
-    return written if text == written or isinstance(expr, ast.Literal) else f"{text} = {written}"
-
-
-def _number(value: object, expr: ast.Expr, what: str) -> int | float:
-    if isinstance(value, Symbol):
-        raise error(
-            "E-type",
-            f"the symbolic dimension '{value.name}' has no value to compute with",
-            expr.span,
-            "a symbol such as N stands alone in a shape: [N, 3, 32, 32]",
-        )
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise error(
-            "E-type",
-            f"{what} needs numbers, got {type_name(value)} ({shown(expr, value)})",
-            expr.span,
-            "arithmetic and comparisons take numbers; `+` also joins lists",
-        )
-    return value
-
-
 def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
     op = expr.op
     left = evaluate(expr.left, scope, symbols)
     if op in ("and", "or"):
-        _boolean(left, expr.left, f"'{op}'")
+        as_boolean(left, expr.left, f"'{op}'")
         if (op == "and" and not left) or (op == "or" and left):
             return left
-        return _boolean(evaluate(expr.right, scope, symbols), expr.right, f"'{op}'")
+        return as_boolean(evaluate(expr.right, scope, symbols), expr.right, f"'{op}'")
     right = evaluate(expr.right, scope, symbols)
     if op in ("==", "!="):
-        return _equal(left, right) == (op == "==")
+        return equal(left, right) == (op == "==")
     if isinstance(left, tuple) and op in ("+", "*"):
-        return _list_op(expr, left, right)
+        return list_op(expr, left, right)
     if isinstance(right, tuple) and op == "*":
-        return _list_op(expr, right, left)
-    a = _number(left, expr.left, f"'{op}'")
-    b = _number(right, expr.right, f"'{op}'")
+        return list_op(expr, right, left)
+    a = as_number(left, expr.left, f"'{op}'")
+    b = as_number(right, expr.right, f"'{op}'")
     if op in ("<", "<=", ">", ">="):
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
     if op in ("/", "//", "%") and b == 0:
@@ -156,104 +137,14 @@ def _binop(expr: ast.BinOp, scope: Scope, symbols: bool) -> object:
             expr.span,
             f"the divisor {shown(expr.right, b)}; guard it with `if`, or change the value",
         )
-    return _bounded(expr, _arithmetic(op, a, b))
-
-
-def _equal(left: object, right: object) -> bool:
-    """Equality without Python's bool/int mixing: `true == 1` is false, as written."""
-    if isinstance(left, bool) != isinstance(right, bool):
-        return False
-    if isinstance(left, tuple) and isinstance(right, tuple):
-        return len(left) == len(right) and all(map(_equal, left, right))
-    return left == right
-
-
-def _arithmetic(op: str, a: int | float, b: int | float) -> int | float:
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if op == "//":
-        return a // b
-    if op == "%":
-        return a % b
-    if is_int(a) and is_int(b) and a % b == 0:
-        return a // b
-    return a / b
-
-
-def _bounded(expr: ast.Expr, value: int | float) -> int | float:
-    """Keep integers within MAX_INT, so that no value grows without bound."""
-    if is_int(value) and abs(value) > MAX_INT:
-        raise error(
-            "E-limit",
-            f"'{expr.span.text()}' is larger than the limit of 2^53",
-            expr.span,
-            "netspec's integers count channels, sizes and repeats",
-        )
-    if isinstance(value, float) and not math.isfinite(value):
-        raise error(
-            "E-arith",
-            f"'{expr.span.text()}' overflows to {value}",
-            expr.span,
-            "keep compile-time numbers within the range of a float",
-        )
-    return value
-
-
-def _boolean(value: object, expr: ast.Expr, what: str) -> bool:
-    if not isinstance(value, bool):
-        raise error(
-            "E-type",
-            f"{what} needs booleans, got {type_name(value)} ({shown(expr, value)})",
-            expr.span,
-            "compare to get a boolean: `x != 0`, `stride == 1`",
-        )
-    return value
-
-
-def _list_op(expr: ast.BinOp, left: tuple, right: object) -> tuple:
-    """`list + list` joins, `list * n` repeats (within MAX_LIST items)."""
-    if expr.op == "+" and not isinstance(right, tuple):
-        raise error(
-            "E-type",
-            f"a list can only be joined to a list, not {type_name(right)}",
-            expr.right.span,
-            "wrap the value in brackets: list + [value]",
-        )
-    if expr.op == "*" and not is_int(right):
-        raise error(
-            "E-type",
-            f"a list can only be repeated an integer number of times, not "
-            f"{shown(expr.right, right)}",
-            expr.right.span,
-            "write list * n with n >= 0",
-        )
-    if expr.op == "*" and right < 0:
-        raise error(
-            "E-value",
-            f"a list cannot be repeated {right} times",
-            expr.span,
-            "write list * n with n >= 0",
-        )
-    size = len(left) + len(right) if expr.op == "+" else len(left) * right
-    if size > MAX_LIST:
-        raise error(
-            "E-limit",
-            f"the list would have {size:,} items, over the limit of {MAX_LIST:,}",
-            expr.span,
-            "netspec refuses lists this long",
-        )
-    return left + right if expr.op == "+" else left * right
+    return bounded(expr, arithmetic(op, a, b))
 
 
 def _unary(expr: ast.UnaryOp, scope: Scope) -> object:
     value = evaluate(expr.operand, scope)
     if expr.op == "not":
-        return not _boolean(value, expr.operand, "'not'")
-    number = _number(value, expr.operand, f"unary '{expr.op}'")
+        return not as_boolean(value, expr.operand, "'not'")
+    number = as_number(value, expr.operand, f"unary '{expr.op}'")
     return -number if expr.op == "-" else number
 
 
@@ -357,7 +248,7 @@ def _call(expr: ast.Call, scope: Scope) -> object:
             expr.span,
             f"e.g. {expr.func}(-2)" if expr.func == "abs" else f"e.g. {expr.func}(a, b)",
         )
-    numbers = [_number(v, e, f"{expr.func}()") for v, e in zip(values, exprs, strict=True)]
+    numbers = [as_number(v, e, f"{expr.func}()") for v, e in zip(values, exprs, strict=True)]
     if expr.func == "abs":
         return abs(numbers[0])
     return min(numbers) if expr.func == "min" else max(numbers)

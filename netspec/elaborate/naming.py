@@ -1,6 +1,8 @@
 """Hierarchical paths for layers: the names in reports, PyTorch and ONNX.
 
-Rules (docs/language.md, "Names"):
+Assumes the frame a statement is elaborated in and the set of paths already used.
+Guarantees each layer a path by these rules (docs/language.md, "Names"), anonymous
+ones skipping the paths in use:
 - a named statement `C1 = conv(6, 5) scaled_tanh` names its stages `C1.conv`,
   `C1.scaled_tanh`; an op repeated in the chain is numbered (`b.conv1`, `b.conv2`);
   a one-stage named statement is the stage itself (`output = rbf(10)` -> `output`);

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from netspec.elaborate.evaluate import Scope, evaluate
 from netspec.elaborate.naming import definition_name_span
-from netspec.elaborate.network import NetworkBuilder
+from netspec.elaborate.network import build_network
 from netspec.elaborate.program import Program, resolve
 from netspec.errors import CompileError, error
 from netspec.ir import Graph
@@ -87,7 +87,7 @@ def _network(program: Program, net: ast.NetworkDef, overrides: Mapping[str, obje
                 p.span,
                 f"give it one ({p.name}=...) or pass --set {p.name}=VALUE",
             )
-    return NetworkBuilder(program, net, values).build()
+    return build_network(program, net, values)
 
 
 def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:

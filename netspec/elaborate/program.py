@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netspec.elaborate.evaluate import Scope, evaluate, shown
+from netspec.elaborate.evaluate import Scope, evaluate
 from netspec.elaborate.naming import definition_name_span
+from netspec.elaborate.operators import shown
 from netspec.errors import CompileError, Diagnostic, error
 from netspec.ops import REGISTRY
 from netspec.ops.base import OpError, suggest_op

@@ -8,7 +8,8 @@ raises E-checkpoint saying which dimensions differ.
 
 from __future__ import annotations
 
-from netspec.elaborate.evaluate import Poisoned, Scope, evaluate, shown
+from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
+from netspec.elaborate.operators import shown
 from netspec.errors import error
 from netspec.syntax import ast
 from netspec.values import Shape, Symbol, Tensor, is_int, show_shape

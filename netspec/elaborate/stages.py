@@ -1,36 +1,46 @@
-"""Stages of a chain: ops, merges and block calls (the half of NetworkBuilder below
-statements; used only by :mod:`netspec.elaborate.network`).
+"""Stages of a chain: ops and merges, block calls handed to :mod:`netspec.elaborate.blocks`
+(used by :mod:`netspec.elaborate.statements`).
 
-Assumes the host class provides the builder state (`program`, `nodes`, `paths`,
-`statement`) and `body`, `tensor`, `new_tensor`, `limit`. Guarantees each stage either
-appends its layers and returns the output tensor, raises a positioned CompileError (op
-errors point at the argument they name, or at the op's name), raises Poisoned when an
-input depends on an earlier error, or raises Abort for a limit.
+Assumes a :class:`~netspec.elaborate.state.NetworkState` and a callback that elaborates
+a nested body (a merge's branches), both given to :class:`Stages`. Guarantees each stage
+either appends its layers to the state and returns the output tensor, raises a
+positioned CompileError (op errors point at the argument they name, or at the op's
+name), raises Poisoned when an input depends on an earlier error, or raises Abort for
+a limit.
 """
 
 from __future__ import annotations
 
-from netspec.elaborate.binding import MISSING, Formal, Lazy, bind
-from netspec.elaborate.evaluate import Poisoned, Scope, evaluate, shown
-from netspec.elaborate.frame import Frame
-from netspec.elaborate.naming import definition_name_span, statement_names
-from netspec.errors import CallSite, error
-from netspec.ir import BlockCall, Node, freeze
-from netspec.limits import MAX_BLOCK_DEPTH, MAX_LAYERS
+from netspec.elaborate.binding import MISSING, Formal, bind
+from netspec.elaborate.blocks import BlockCalls
+from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
+from netspec.elaborate.frame import Frame, limit, named_tensor
+from netspec.elaborate.naming import statement_names
+from netspec.elaborate.operators import shown
+from netspec.elaborate.state import ElaborateBody, NetworkState
+from netspec.errors import error
+from netspec.ir import Node, freeze
+from netspec.limits import MAX_LAYERS
 from netspec.ops import REGISTRY, Op, OpError
 from netspec.ops.base import suggest_op
 from netspec.ops.kinds import check_value
 from netspec.source import Span
 from netspec.suggest import did_you_mean
 from netspec.syntax import ast
-from netspec.syntax.parser import STATEMENT_KEYWORDS
+from netspec.syntax.keywords import STATEMENT_KEYWORDS
 from netspec.values import Tensor, show_shape
 
 
-class StageBuilder:
-    """Mixin of NetworkBuilder: elaborates one stage of a chain."""
+class Stages:
+    """Elaborates one stage of a chain into the shared state."""
+
+    def __init__(self, state: NetworkState, body: ElaborateBody):
+        self.state = state
+        self.body = body
+        self.blocks = BlockCalls(state, body)
 
     def stage(self, frame: Frame, stage: ast.Stage, path: str, x: Tensor | None) -> Tensor:
+        """One stage applied to the stream `x`: a block call, a merge or an op."""
         if x is None:
             raise error(
                 "E-input",
@@ -39,8 +49,8 @@ class StageBuilder:
                 "declare `input x: [N, C, H, W]` first, or `from name`",
             )
         # Mistakes in the stage itself are reported even when its input is poisoned.
-        if stage.name in self.program.blocks:
-            return self.call_block(frame, stage, path, x)
+        if stage.name in self.state.program.blocks:
+            return self.blocks.call(frame, stage, path, x)
         op = REGISTRY.get(stage.name)
         if op is None:
             raise error(
@@ -73,15 +83,18 @@ class StageBuilder:
                 if name == "input"
                 else ("`output` declares outputs by name: output a, b")
             )
-        known = [*REGISTRY, *self.program.blocks, *STATEMENT_KEYWORDS]
+        known = [*REGISTRY, *self.state.program.blocks, *STATEMENT_KEYWORDS]
         return (
             suggest_op(name)
             or did_you_mean(name, known)
             or "see `docs/ops.md` for the ops, or define a block of this name"
         )
 
-    def op_args(self, frame: Frame, op: Op, stage: ast.Stage, args) -> tuple[dict, dict]:
-        defaults = self.program.defaults.get(op.name, {})
+    def op_args(
+        self, frame: Frame, op: Op, stage: ast.Stage, args: tuple[ast.Arg, ...]
+    ) -> tuple[dict[str, object], dict[str, Span]]:
+        """The op's arguments bound, defaulted (`defaults` first) and checked; their spans."""
+        defaults = self.state.program.defaults.get(op.name, {})
         formals = [
             Formal(p.name, defaults.get(p.name, MISSING if p.required else p.default))
             for p in op.params
@@ -108,7 +121,18 @@ class StageBuilder:
                     ) from None
         return values, spans
 
-    def apply(self, frame, op: Op, stage, path, attrs, spans, inputs, notes) -> Tensor:
+    def apply(
+        self,
+        frame: Frame,
+        op: Op,
+        stage: ast.Stage,
+        path: str,
+        attrs: dict[str, object],
+        spans: dict[str, Span],
+        inputs: tuple[Tensor, ...],
+        notes: list[str],
+    ) -> Tensor:
+        """Infer the output shape and append the layer; op errors carry the input shapes."""
         if any(t.shape is None for t in inputs):
             raise Poisoned(stage.name)
         shapes = tuple(t.shape for t in inputs)
@@ -123,13 +147,12 @@ class StageBuilder:
                 exc.help,
                 notes=notes,
             ) from None
-        if len(self.nodes) >= MAX_LAYERS:
-            raise self.limit(
-                f"the network has more than {MAX_LAYERS:,} layers", stage.name_span, frame
-            )
-        tensor = self.new_tensor(out, _stage_span(stage), frame)
-        self.paths.add(path)
-        self.nodes.append(
+        state = self.state
+        if len(state.nodes) >= MAX_LAYERS:
+            raise limit(f"the network has more than {MAX_LAYERS:,} layers", stage.name_span, frame)
+        tensor = state.new_tensor(out, _stage_span(stage), frame)
+        state.paths.add(path)
+        state.nodes.append(
             Node(
                 path,
                 op.name,
@@ -138,12 +161,13 @@ class StageBuilder:
                 tensor.id,
                 stage.span,
                 frame.chain,
-                self.statement,
+                state.statement,
             )
         )
         return tensor
 
     def merge(self, frame: Frame, op: Op, stage: ast.Stage, path: str, x: Tensor) -> Tensor:
+        """`add { a | b }` (each branch from `x`) or `add(name)` (`x` and the named tensors)."""
         named = [a for a in stage.args if a.name is None]
         keywords = tuple(a for a in stage.args if a.name is not None)
         if stage.branches is not None:
@@ -190,75 +214,17 @@ class StageBuilder:
                 arg.span,
                 "name a statement (`skip = ...`) and write its name here",
             )
-        return self.tensor(frame.scope, arg.value, op.name)
+        return named_tensor(frame.scope, arg.value, op.name)
 
     def branch(self, frame: Frame, branch: ast.Branch, path: str, x: Tensor) -> Tensor:
-        self.paths.add(path)
+        """A merge's branch, elaborated from `x` in its own scope under `path`."""
+        self.state.paths.add(path)
         sub = Frame(Scope({}, frame.scope), path, x, frame.chain, frame.active)
         sub.reserved = statement_names(branch.body)
-        self.body(sub, branch.body)
+        self.body(sub, branch.body, False)
         if sub.stream is None or sub.stream.shape is None:
             raise Poisoned(path)
         return sub.stream
-
-    def call_block(self, frame: Frame, stage: ast.Stage, path: str, x: Tensor) -> Tensor:
-        block = self.program.blocks[stage.name]
-        self._check_call(frame, stage, block)
-
-        # A default may use `in` and the parameters before it: block f(c, out=c * 4).
-        def default(expr: ast.Expr) -> Lazy:
-            globals_ = self.program.globals
-            return Lazy(lambda bound: evaluate(expr, Scope({**bound, "in": x}, globals_)))
-
-        formals = [
-            Formal(p.name, MISSING if p.default is None else default(p.default))
-            for p in block.params
-        ]
-        values, _ = bind(
-            block.name,
-            "block",
-            formals,
-            stage.args,
-            stage.span,
-            lambda _, e: evaluate(e, frame.scope),
-        )
-        if x.shape is None:
-            raise Poisoned(block.name)
-        site = CallSite(block.name, path, stage.span)
-        scope = Scope({**values, "in": x}, self.program.globals)
-        sub = Frame(scope, path, x, (*frame.chain, site), (*frame.active, block.name))
-        sub.reserved = statement_names(block.body)
-        self.paths.add(path)
-        self.body(sub, block.body)
-        if sub.stream is None or sub.stream.shape is None:
-            raise Poisoned(block.name)
-        self.calls.append(_block_call(site, block, values, x, sub.stream, frame))
-        return sub.stream
-
-    def _check_call(self, frame: Frame, stage: ast.Stage, block: ast.BlockDef) -> None:
-        """No branches, no recursion, not too deep."""
-        if stage.branches is not None:
-            raise error(
-                "E-arg",
-                f"block '{block.name}' takes no branches",
-                stage.name_span,
-                "only merges (add, concat) take { a | b }; put the merge in the block",
-            )
-        if block.name in frame.active:
-            cycle = " -> ".join([*frame.active[frame.active.index(block.name) :], block.name])
-            raise error(
-                "E-recursion",
-                f"block '{block.name}' calls itself: {cycle}",
-                stage.name_span,
-                "blocks cannot recurse; use `repeat` for depth",
-            )
-        if len(frame.active) >= MAX_BLOCK_DEPTH:
-            raise self.limit(
-                f"block calls nest more than {MAX_BLOCK_DEPTH} deep",
-                stage.name_span,
-                frame,
-                "netspec refuses networks this deep; use `repeat` for long sequences of blocks",
-            )
 
 
 def _op_span(stage: ast.Stage, spans: dict[str, Span], exc: OpError) -> Span:
@@ -286,16 +252,3 @@ def _branch_note(index: int, branch: ast.Branch, tensor: Tensor) -> str:
 
 def _prefixed(op: str, message: str) -> str:
     return message if message.startswith(op) else f"{op}: {message}"
-
-
-def _block_call(
-    site: CallSite, block: ast.BlockDef, values: dict, x: Tensor, out: Tensor, frame: Frame
-) -> BlockCall:
-    """The record of a finished call; tensors are kept apart from the other arguments."""
-    tensors = tuple((k, v.id) for k, v in values.items() if isinstance(v, Tensor))
-    args = tuple((k, v) for k, v in values.items() if not isinstance(v, Tensor))
-    parent = frame.chain[-1].path if frame.chain else ""
-    definition = definition_name_span(block.span, block.name)
-    return BlockCall(
-        site.path, block.name, site.span, definition, args, tensors, x.id, out.id, parent
-    )

@@ -5,5 +5,6 @@ Assumes spec text in a :class:`netspec.source.Source`. Guarantees an immutable
 CompileError with a positioned E-syntax (or E-limit, for hostile input) diagnostic.
 Modules: ``parser`` (the Lark parser and post-lexer with the hostile-input limits),
 ``builder`` (parse tree -> AST), ``precedence`` (operator precedence climbing),
-``errors`` (Lark's errors -> diagnostics), ``ast`` (the records).
+``errors`` (Lark's errors -> diagnostics), ``ast`` (the records), ``keywords`` (the
+words that start a statement; Lark-free, for elaboration's suggestions).
 """

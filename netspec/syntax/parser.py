@@ -39,8 +39,6 @@ _SYMBOL = {"LBRACE": "{", "RBRACE": "}", "LPAR": "(", "RPAR": ")", "LSQB": "[", 
 _NL_AFTER = {"LBRACE", "VBAR", "_NL"}
 _NL_BEFORE = {"RBRACE", "VBAR", "ELSE"}
 _SOFT_KEYWORDS = {"input": "INPUT", "output": "OUTPUT"}
-# Words that start a statement: "did you mean" candidates for an unknown op name.
-STATEMENT_KEYWORDS = ("let", "repeat", "if", "from", "input", "output")
 
 
 def grammar_path() -> Path:

@@ -1,0 +1,76 @@
+"""The shared state of one network's elaboration, as one explicit, typed object.
+
+Assumes a resolved :class:`~netspec.elaborate.program.Program`, the network's
+definition and its parameter values. Guarantees one :class:`NetworkState` per network
+holding everything its elaboration accumulates (tensor shapes, layers, diagnostics,
+paths in use, inputs, outputs, report rows, block calls, the current top-level
+statement's name, the statement count), with the operations that keep it within the
+limits: :meth:`NetworkState.new_tensor` (MAX_ELEMENTS) and :meth:`NetworkState.step`
+(MAX_STEPS), both raising :class:`~netspec.elaborate.frame.Abort`. The parts that fill
+it (``statements``, ``stages``, ``blocks``, ``control``) receive it explicitly, with an
+:data:`ElaborateBody` callback where they elaborate a nested body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from netspec.elaborate.frame import Frame, first_line, limit
+from netspec.elaborate.program import Program
+from netspec.errors import Diagnostic
+from netspec.ir import BlockCall, Node, Statement
+from netspec.limits import MAX_ELEMENTS, MAX_STEPS
+from netspec.source import Span
+from netspec.syntax import ast
+from netspec.values import Shape, Tensor, numel, show_shape
+
+# Elaborate statements in a frame, in order; `top` ones become report rows.
+ElaborateBody = Callable[[Frame, tuple[ast.Stmt, ...], bool], None]
+
+
+@dataclass(eq=False)
+class NetworkState:
+    """Everything the elaboration of one network has produced so far."""
+
+    program: Program
+    net: ast.NetworkDef
+    parameters: dict[str, object]
+    shapes: list[Shape] = field(default_factory=list)  # indexed by tensor id
+    nodes: list[Node] = field(default_factory=list)  # the layers, in order
+    diags: list[Diagnostic] = field(default_factory=list)  # collected statement errors
+    paths: set[str] = field(default_factory=set)  # layer and scope paths in use
+    inputs: list[tuple[str, int]] = field(default_factory=list)
+    outputs: list[tuple[str, int]] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)  # top-level report rows
+    calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
+    statement: str = ""  # name of the top-level statement being elaborated
+    steps: int = 0  # statements and repeat copies elaborated, against MAX_STEPS
+
+    def new_tensor(self, shape: Shape, span: Span, frame: Frame | None = None) -> Tensor:
+        """A new tensor of `shape`, unless it is over MAX_ELEMENTS per sample."""
+        if numel(shape) > MAX_ELEMENTS:
+            raise limit(
+                f"tensor {show_shape(shape)} has {_magnitude(numel(shape))} elements per "
+                f"sample, over the limit of {_magnitude(MAX_ELEMENTS)}",
+                span,
+                frame,
+            )
+        self.shapes.append(shape)
+        return Tensor(len(self.shapes) - 1, shape)
+
+    def step(self, frame: Frame, span: Span) -> None:
+        """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise limit(
+                f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
+                first_line(span),
+                frame,
+                "reduce the repeat counts; netspec refuses networks this large",
+            )
+
+
+def _magnitude(n: int) -> str:
+    """A huge count in a few digits (1e+15); exact ints too big for a float stay exact."""
+    return f"{n:.3g}" if n < 10**300 else f"about 10^{len(str(n)) - 1}"
