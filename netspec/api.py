@@ -4,8 +4,14 @@
 
 ``load`` reads a spec by path or by zoo name; ``check`` runs the whole pipeline up to the
 analysis; ``one_network`` picks the one network a lowering builds; ``to_torch`` and
-``torch_source`` lower it to PyTorch. Nothing here imports torch or onnx at import time:
-``to_torch`` imports torch when it is called.
+``torch_source`` lower it to PyTorch, ``to_onnx`` and ``export_onnx`` to ONNX; ``train``
+trains it (netspec.training).
+
+Assumes the stage modules below it (syntax, elaborate, analysis, zoo); nothing below
+imports this module. Guarantees: every function that picks a network takes it as
+``network=`` (the second positional argument; ``network_name=`` is the old keyword, still
+accepted); importing this module imports neither torch, numpy, onnx nor training, each
+is imported by the function that needs it, when it is called.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from netspec.analysis import Analysis, analyze
 from netspec.elaborate.networks import elaborate as _elaborate
@@ -23,6 +30,10 @@ from netspec.source import Source
 from netspec.syntax import ast
 from netspec.syntax.parser import parse as _parse
 from netspec.zoo import resolve_spec
+
+if TYPE_CHECKING:
+    from netspec.training.options import TrainConfig
+    from netspec.training.results import TrainResult
 
 __all__ = [
     "Analysis",
@@ -132,45 +143,77 @@ def one_network(
     )
 
 
+def _network(network: str | None, network_name: str | None) -> str | None:
+    """`network=`, or its old name `network_name=`; giving both, differently, is an error."""
+    if network_name is None or network_name == network:
+        return network
+    if network is None:
+        return network_name
+    raise TypeError(
+        f"network={network!r} and network_name={network_name!r} disagree; "
+        "give network= only (network_name= is its old name)"
+    )
+
+
 def torch_source(
     spec: str | Path | Source,
-    network_name: str | None = None,
+    network: str | None = None,
     overrides: Mapping[str, object] | None = None,
+    *,
+    network_name: str | None = None,
 ) -> str:
     """Standalone PyTorch source for the network (what `netspec build` writes); needs no
-    torch to run."""
+    torch to run. `network_name` is the old name of `network`."""
     from netspec.backends.torch.source import torch_source as write
 
-    return write(one_network(spec, network_name, overrides).graph)
+    return write(one_network(spec, _network(network, network_name), overrides).graph)
 
 
 def to_torch(
     spec: str | Path | Source,
-    network_name: str | None = None,
+    network: str | None = None,
     overrides: Mapping[str, object] | None = None,
     *,
     seed: int | None = None,
-):
+    network_name: str | None = None,
+) -> Any:
     """The network as a `torch.nn.Module` (needs the torch extra). Submodule names are the
-    spec's paths; `seed` makes the initial weights reproducible."""
+    spec's paths; `seed` makes the initial weights reproducible. `network_name` is the
+    old name of `network`."""
     from netspec.backends.torch.to_torch import to_torch as build
 
-    return build(one_network(spec, network_name, overrides).graph, seed=seed)
+    graph = one_network(spec, _network(network, network_name), overrides).graph
+    return build(graph, seed=seed)
 
 
-def train(spec: str | Path | Source, data: str | Path = "digits", config=None, **options):
-    """Train the network on `data` ("digits" or a .npz file) and return a TrainResult
-    (needs the torch extra); options are TrainConfig fields: ``epochs=5, lr=0.01,
-    network="LeNet5", overrides={"classes": 10}``. See netspec.training and
-    docs/training.md."""
-    from netspec.training import train as run
+def train(
+    spec: str | Path | Source,
+    data: str | Path = "digits",
+    config: TrainConfig | None = None,
+    **options: Any,
+) -> TrainResult:
+    """Train the spec's network on `data` ("digits" or a .npz file with arrays x and y)
+    and return a TrainResult (needs the torch extra). `options` are TrainConfig fields
+    and replace those of `config`: ``epochs=5, lr=0.01, network="LeNet5",
+    overrides={"classes": 10}``; `network` and `overrides` choose the network as in
+    :func:`one_network`. Raises CompileError for a bad spec, TrainingError for bad input.
+    See netspec.training and docs/training.md."""
+    from dataclasses import replace
 
-    return run(spec, data, config, **options)
+    from netspec.training import require_torch, train_graph
+    from netspec.training.options import TrainConfig
+
+    require_torch()
+    config = replace(config or TrainConfig(), **options)
+    config.validate()
+    graph = one_network(spec, config.network, dict(config.overrides)).graph
+    name = spec.name if isinstance(spec, Source) else str(spec)
+    return train_graph(graph, data, config, spec=name)
 
 
 def to_onnx(
     spec: str | Path | Source,
-    network_name: str | None = None,
+    network: str | None = None,
     overrides: Mapping[str, object] | None = None,
     *,
     weights: object = None,
@@ -178,20 +221,23 @@ def to_onnx(
     batch: int | None = None,
     seed: int = 0,
     functions: bool = False,
-):
+    network_name: str | None = None,
+) -> Any:
     """The network as an `onnx.ModelProto` for inference (needs the onnx extra, not
     torch). `weights` is a mapping of state_dict keys to arrays, or the path of a weights
     file (netspec checkpoint or state_dict .pt, .npz, .safetensors); without it the
     weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim.
-    With `functions`, each block call is one node of an ONNX local function."""
+    With `functions`, each block call is one node of an ONNX local function.
+    `network_name` is the old name of `network`."""
     options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
-    return _onnx_model(spec, network_name, overrides, weights, options).proto()
+    network = _network(network, network_name)
+    return _onnx_model(spec, network, overrides, weights, options).proto()
 
 
 def export_onnx(
     spec: str | Path | Source,
     path: str | Path,
-    network_name: str | None = None,
+    network: str | None = None,
     overrides: Mapping[str, object] | None = None,
     *,
     weights: object = None,
@@ -199,21 +245,30 @@ def export_onnx(
     batch: int | None = None,
     seed: int = 0,
     functions: bool = False,
+    network_name: str | None = None,
 ) -> Path:
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
-    the weights into protobuf messages first. Returns the path."""
+    the weights into protobuf messages first. Returns the path. `network_name` is the
+    old name of `network`."""
     from netspec.files import write_whole
 
     options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
-    model = _onnx_model(spec, network_name, overrides, weights, options)
+    network = _network(network, network_name)
+    model = _onnx_model(spec, network, overrides, weights, options)
     model.check()
     write_whole(path, model.chunks())
     return Path(path)
 
 
-def _onnx_model(spec, network_name, overrides, weights, options: dict):
-    """The `OnnxModel` of one network (netspec/backends/onnx/write.py)."""
+def _onnx_model(
+    spec: str | Path | Source,
+    network: str | None,
+    overrides: Mapping[str, object] | None,
+    weights: object,
+    options: dict[str, Any],
+) -> Any:
+    """The `OnnxModel` of one network (netspec/backends/onnx/to_onnx.py)."""
     from netspec.backends.onnx.to_onnx import model_for
 
-    return model_for(one_network(spec, network_name, overrides).graph, weights, **options)
+    return model_for(one_network(spec, network, overrides).graph, weights, **options)

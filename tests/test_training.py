@@ -1,4 +1,5 @@
-"""`netspec train` and netspec.training: data fitting, losses, checkpoints, resume, errors.
+"""`netspec train`, netspec.train and netspec.training: data fitting, losses, checkpoints,
+resume, errors, and training an elaborated Graph directly.
 
 Most tests train a tiny spec (an 8x8 single-channel input, one convolution, a linear
 layer with three classes) on a synthetic .npz task that a few steps learn: each class
@@ -16,8 +17,9 @@ import pytest
 torch = pytest.importorskip("torch")
 np = pytest.importorskip("numpy")
 
+from netspec import train  # noqa: E402
 from netspec.cli.main import main  # noqa: E402
-from netspec.training import TrainingError, train  # noqa: E402
+from netspec.training import TrainingError, train_graph  # noqa: E402
 from netspec.training import checkpoint as ckpt  # noqa: E402
 from netspec.training.data import split  # noqa: E402
 from netspec.training.fit import fit_samples  # noqa: E402
@@ -110,6 +112,23 @@ def test_regression_targets_with_mse(tmp_path):
     assert result.history[-1].val_loss < result.history[0].val_loss
     with pytest.raises(TrainingError, match="needs integer class labels"):
         train(spec, tmp_path / "reg.npz", **FAST)
+
+
+def test_a_graph_trains_as_its_spec_does(spec, data, tmp_path):
+    """netspec.training takes the elaborated Graph; netspec.train only picks it."""
+    from netspec.api import one_network
+
+    graph = one_network(spec).graph
+    by_spec = train(spec, data, **FAST)
+    by_graph = train_graph(graph, data, **FAST, checkpoint=tmp_path / "g.pt")
+    assert figures(by_graph.history) == figures(by_spec.history)
+    assert by_graph.architecture_hash == by_spec.architecture_hash
+    saved = torch.load(by_graph.checkpoint, weights_only=True)
+    assert saved["spec"] == str(spec)  # the graph's source, as netspec.train records it
+    named = train_graph(graph, data, **FAST, spec="tiny", checkpoint=tmp_path / "n.pt")
+    assert torch.load(named.checkpoint, weights_only=True)["spec"] == "tiny"
+    with pytest.raises(TypeError, match="use netspec.train"):
+        train_graph(spec, data, **FAST)
 
 
 # ---- checkpoints and resume --------------------------------------------------------

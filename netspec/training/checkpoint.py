@@ -20,6 +20,10 @@ Saving writes a temporary file beside the target and renames it over the target
 checkpoint whole, never a half-written one. Loading checks the format and the
 architecture hash first and refuses another architecture's weights with a TrainingError
 naming both networks and hashes.
+
+Assumes torch is installed (imported at import time; ``netspec.training`` checks first)
+and a payload of plain values. Guarantees that a checkpoint is whole or absent, and
+that no weights of another architecture are ever returned.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ import torch
 
 from netspec.analysis.fingerprint import architecture_hash
 from netspec.ir import Graph
-from netspec.training import TrainingError
+from netspec.training.errors import TrainingError
 
 FORMAT = "netspec-checkpoint-v1"
 SHOWN = 12  # hex digits of a hash shown in messages

@@ -21,6 +21,10 @@ LeCun et al. 1998 (background -0.1, foreground 1.175: mean about 0, variance abo
 The split is seeded and, for class labels, stratified: each class gives
 round(fraction x its count) samples to the held-out part, chosen by a permutation from
 numpy's default_rng(seed). The same seed gives the same split on every machine.
+
+Assumes torch and numpy are installed (``netspec.training`` checks first). Guarantees a
+Dataset whose samples fit the graph's one input and whose targets fit its one output,
+or a TrainingError naming the data, the input or output, and what to change.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import numpy as np
 import torch
 
 from netspec.ir import Graph
-from netspec.training import TrainingError
+from netspec.training.errors import TrainingError
 from netspec.training.fit import fit_samples
 from netspec.training.options import TrainConfig
 from netspec.values import Shape, show_shape

@@ -16,6 +16,9 @@ shape without its first axis. The steps, each reported as a note, in this order:
 
 A symbolic axis of the input (other than the batch) accepts any size. The values are
 not rescaled here; `data` scales each dataset before fitting.
+
+Assumes torch is installed. Guarantees samples of the input's shape (batch first) and
+one note per step taken, or a TrainingError naming both shapes and the --fit to use.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from math import prod
 import torch
 import torch.nn.functional as F
 
-from netspec.training import TrainingError
+from netspec.training.errors import TrainingError
 from netspec.training.options import parse_fit
 from netspec.values import Shape, show_shape
 

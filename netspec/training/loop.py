@@ -1,4 +1,9 @@
-"""The training loop: build the spec's module, fit the data, train, evaluate, checkpoint.
+"""The training loop: build a Graph's module, fit the data, train, evaluate, checkpoint.
+
+Assumes an elaborated Graph (the caller picked the network: ``netspec.train`` does it
+with ``one_network``) and imports torch at import time, so only ``netspec.training``'s
+:func:`~netspec.training.train_graph` imports it, after ``require_torch``. Guarantees the
+order and seeding below, and a checkpoint after every finished epoch where one is asked.
 
 Each epoch shuffles the training part, steps the optimizer once per batch, then
 evaluates the held-out part (model.eval(), torch.no_grad()) and saves the checkpoint.
@@ -30,9 +35,9 @@ from typing import Any
 import torch
 
 from netspec.ir import Graph
-from netspec.source import Source
-from netspec.training import TrainingError, checkpoint
+from netspec.training import checkpoint
 from netspec.training.data import Dataset, prepare
+from netspec.training.errors import TrainingError
 from netspec.training.losses import Loss, correct, loss_function
 from netspec.training.options import TrainConfig
 from netspec.training.progress import Reporter
@@ -55,16 +60,19 @@ class _Run:
 
 
 def run(
-    spec: str | Path | Source,
+    graph: Graph,
     data: str | Path = "digits",
     config: TrainConfig | None = None,
+    *,
+    spec: str | None = None,
     console: Any = None,
     **options: Any,
 ) -> TrainResult:
-    """Train `spec`'s network on `data`; `options` replace fields of `config`."""
+    """Train `graph` on `data`; `options` replace fields of `config`. `spec` is what the
+    checkpoint records as the spec (default: the name of the graph's source)."""
     config = replace(config or TrainConfig(), **options)
     config.validate()
-    graph = _graph(spec, config)
+    spec = graph.span.source.name if spec is None else spec
     device = pick_device(config.device)
     r = _setup(graph, config, prepare(data, graph, config), device)
     history = _resume(r) if config.resume else []
@@ -93,13 +101,6 @@ def run(
     )
     reporter.summary(result)
     return result
-
-
-def _graph(spec: str | Path | Source, config: TrainConfig) -> Graph:
-    """The one network to train (a CompileError when the spec has several and none is named)."""
-    from netspec.api import one_network
-
-    return one_network(spec, config.network, dict(config.overrides)).graph
 
 
 def pick_device(name: str) -> torch.device:
@@ -257,7 +258,7 @@ def _checkpoint_path(config: TrainConfig, graph: Graph) -> Path | None:
 
 
 def _payload(
-    r: _Run, spec: Any, data: Any, epoch: int, history: list[EpochMetrics]
+    r: _Run, spec: str, data: Any, epoch: int, history: list[EpochMetrics]
 ) -> dict[str, Any]:
     from netspec._version import __version__
 
@@ -265,7 +266,7 @@ def _payload(
     return {
         "architecture_hash": checkpoint.architecture_hash(r.graph),
         "network": r.graph.name,
-        "spec": spec.name if isinstance(spec, Source) else str(spec),
+        "spec": spec,
         "overrides": dict(c.overrides),
         "state_dict": r.module.state_dict(),
         "optimizer": r.optimizer.state_dict(),

@@ -16,6 +16,9 @@ correct class's centre -- not a regression of distances onto one-hot targets, wh
 would pull every distance towards 0 or 1.
 
 Accuracy is the share of samples whose highest score is the label's.
+
+Assumes torch is installed and labels already checked against the output's classes
+(data.py). Guarantees a loss that is a function of the raw outputs and the targets.
 """
 
 from __future__ import annotations

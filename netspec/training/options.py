@@ -4,6 +4,10 @@
 turns an impossible one into a TrainingError naming the option. Defaults are the
 command line's, except `checkpoint`: the Python API writes no file unless asked, the
 command line writes ``{network}.pt`` (``{network}`` is replaced by the network's name).
+
+Assumes only training.errors (no torch). Guarantees that a validated TrainConfig
+holds only choices the loop can run; `network` and `overrides` choose the network in
+``netspec.train`` and are recorded in the checkpoint.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from netspec.training import TrainingError
+from netspec.training.errors import TrainingError
 
 LOSSES = ("cross_entropy", "hinge", "mse")
 OPTIMIZERS = ("sgd", "adam")

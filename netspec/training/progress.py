@@ -4,6 +4,9 @@ The bars (rich.progress: samples done, running loss and accuracy, samples/s) go 
 stderr and vanish when the epoch ends; they are drawn only where stderr is a terminal. The notes,
 epoch lines and summary go to stdout, so a log or a pipe holds exactly those lines.
 ``quiet`` shows nothing at all.
+
+Assumes rich (a core dependency). Guarantees that what is printed is a function of the
+figures alone: no torch here.
 """
 
 from __future__ import annotations

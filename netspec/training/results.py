@@ -2,6 +2,8 @@
 
 Plain values (numbers, None) except the trained module, so that a checkpoint stores the
 history as dicts (dataclasses.asdict) and a resumed run reads it back.
+
+Assumes torch is installed (the module's type). Guarantees immutable records.
 """
 
 from __future__ import annotations
