@@ -1,7 +1,9 @@
 """The command line: ``netspec check | diff | schema | build | train | export | predict |
 explain | draw``.
 
-``main`` holds the dispatch table; each command is one module imported only when it
-runs; ``common`` holds what commands share (printing errors, --set, misuse exits).
-Nothing outside this package imports it (``__main__`` and the console script aside).
+Assumes nothing outside this package imports it (``__main__`` and the console script
+aside). Guarantees one module per command, imported only when that command runs, with
+``DESCRIPTION``, ``add_arguments(parser)`` and ``run_command(args, overrides)``;
+``main`` holds the dispatch table (name -> module and one-line help) and ``common``
+what commands share (spec arguments, --set, printing errors, `error:` exits 1 and 2).
 """

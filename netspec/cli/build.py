@@ -1,9 +1,9 @@
 """`netspec build SPEC -o model.py`: write the network as standalone PyTorch source.
 
-Needs no torch: the source is written from the graph IR. The file is written whole or
-not at all (a temporary file renamed over the target). Exit status: 0 when written, 1
-for an error in the spec (rendered as `netspec check` renders it) or a file that cannot
-be written, 2 for misuse of the command line.
+Assumes nothing of torch: the source is written from the graph IR. Guarantees the file
+is written whole or not at all (a temporary file renamed over the target), and exit
+status 0 when written, 1 for an error in the spec (rendered as `netspec check` renders
+it) or a file that cannot be written, 2 for misuse of the command line.
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import fail, network_arguments, print_errors
 from netspec.errors import CompileError
 from netspec.files import write_whole
 
+DESCRIPTION = (
+    "Write readable, standalone PyTorch source for a spec's network: a "
+    "class per network and per block, submodules named by the spec's paths, comments "
+    "pointing back to the spec's lines. The file imports only torch."
+)
 
-def add_parser(sub) -> None:
-    """Add the `build` subcommand to the subparsers `sub`."""
-    build = sub.add_parser(
-        "build",
-        help="write the network as standalone PyTorch source (a .py file)",
-        description="Write readable, standalone PyTorch source for a spec's network: a "
-        "class per network and per block, submodules named by the spec's paths, comments "
-        "pointing back to the spec's lines. The file imports only torch.",
-    )
+
+def add_arguments(build: argparse.ArgumentParser) -> None:
     build.add_argument("spec", help="a .netspec file, or the name of a zoo spec (resnet18)")
     build.add_argument("-o", "--output", metavar="FILE", help="the .py file (default: stdout)")
     network_arguments(build, "the network to build, if the file has several")
@@ -34,7 +32,6 @@ def add_parser(sub) -> None:
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import load, one_network
     from netspec.backends.torch.source import class_name, torch_source
-    from netspec.cli.main import print_errors
 
     try:
         analysis = one_network(load(args.spec), args.network, overrides)
@@ -48,8 +45,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     try:
         write_whole(Path(args.output), source)
     except OSError as exc:
-        print(f"netspec: error: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+        return fail(f"cannot write {args.output}: {exc.strerror or exc}")
     totals = analysis.totals
     print(
         f"wrote {args.output}: class {class_name(source)}, "

@@ -1,15 +1,33 @@
-"""Command-line arguments every netspec command that reads a spec shares.
+"""What the netspec commands share: spec arguments, --set overrides, errors, exits.
 
-Kept apart from :mod:`netspec.cli.main` so that the subcommands defined elsewhere
-(`build`, `train`) can use them without importing the CLI module that imports them.
+Assumes it is imported by the command modules of this package (never by anything
+outside it) and imports nothing that a command would not need anyway: no report
+format, no backend. Guarantees one wording for each shared message: a spec's errors
+rendered as `netspec check` renders them (and, with --format json, the JSON error
+document), `netspec: error: ...` or `netspec COMMAND: error: ...` on one line with
+exit status 1 (:func:`fail`) or 2 (:func:`misuse`), and one reading of `--set`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from netspec.errors import CompileError, render
+
+if TYPE_CHECKING:
+    from netspec.analysis import Analysis
+    from netspec.source import Source
+
+EXIT_ERROR = 1  # an error in the spec or in the input, or a file that cannot be written
+EXIT_MISUSE = 2  # misuse of the command line
+
+CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
 
 
-def network_arguments(parser: argparse.ArgumentParser, network_help: str) -> None:
+def network_arguments(parser: argparse._ActionsContainer, network_help: str) -> None:
     """`--network NAME` and the repeatable `--set NAME=VALUE` (dest `overrides`)."""
     parser.add_argument("--network", help=network_help)
     parser.add_argument(
@@ -20,3 +38,88 @@ def network_arguments(parser: argparse.ArgumentParser, network_help: str) -> Non
         metavar="NAME=VALUE",
         help="override a network parameter (repeatable): --set classes=10",
     )
+
+
+def spec_arguments(parser: argparse.ArgumentParser) -> None:
+    """--network, --set and --convention: how `check` and `diff` read a spec."""
+    network_arguments(parser, "only this network of the file")
+    parser.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="macs",
+        help="how costs are counted (default macs: conv/linear multiply-adds, bias excluded)",
+    )
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """`name=value`, the value read as JSON (numbers, true/false, lists) or else a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise ValueError(f"--set expects NAME=VALUE, got '{text}'")
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+    if isinstance(parsed, list):
+        parsed = _tuples(parsed)
+    return name, parsed
+
+
+def _tuples(value: object) -> object:
+    return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
+
+
+def parse_overrides(texts: list[str]) -> dict[str, object]:
+    """Every `--set` of a command line, later ones winning; ValueError on a bad one."""
+    return dict(parse_override(text) for text in texts)
+
+
+def fail(message: str, command: str = "") -> int:
+    """`netspec[ COMMAND]: error: MESSAGE` on stderr; returns exit status 1."""
+    _say(message, command)
+    return EXIT_ERROR
+
+
+def misuse(message: str, command: str = "") -> int:
+    """`netspec[ COMMAND]: error: MESSAGE` on stderr; returns exit status 2."""
+    _say(message, command)
+    return EXIT_MISUSE
+
+
+def _say(message: str, command: str) -> None:
+    prefix = f"netspec {command}" if command else "netspec"
+    print(f"{prefix}: error: {message}", file=sys.stderr)
+
+
+def print_errors(exc: CompileError, fmt: str, source: str) -> None:
+    """A spec's diagnostics on stderr, a count, and with `fmt` json the error document."""
+    for diag in exc.diagnostics:
+        print(render(diag) + "\n", file=sys.stderr)
+    errors = sum(d.severity == "error" for d in exc.diagnostics)
+    plural = "s" if errors != 1 else ""
+    print(f"netspec: {errors} error{plural}; the spec is not accepted", file=sys.stderr)
+    if fmt == "json":
+        from netspec.report.json_report import errors_json
+
+        print(errors_json(exc.diagnostics, source))
+
+
+def analyses(
+    spec: str, network: str | None, overrides: dict, fmt: str
+) -> tuple[Source, list[Analysis]] | None:
+    """A spec (file or zoo name) and its analyses, or None after printing its errors."""
+    from netspec.api import check, load
+
+    try:
+        source = load(spec)
+        return source, check(source, network, overrides)
+    except CompileError as exc:
+        print_errors(exc, fmt, spec)
+        return None
+
+
+def console():
+    """A rich console; a pipe or file gets a wide table rather than rich's 80 columns."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)

@@ -4,14 +4,15 @@
     netspec draw SPEC --receptive-field LAYER [--unit ROW,COL] -o rf.svg
     netspec draw SPEC -o net.svg [--depth N]
 
-The word `conv` (when no file of that name is in the working directory) draws one
-convolution with the options of netspec/teach/question.py: `.svg` an animation, `.gif` the
-same as a GIF, `.png` or `--frames` a sheet of all frames. With a spec, `--receptive-field`
-draws one unit's field over the input (.svg or .png); otherwise the network diagram
-(netspec.teach.diagram.render, .svg). Files are written whole or not at all. Exit status: 0 when
-written, 1 for an error in the spec, a field the analysis does not know, a missing Pillow
-or a file that cannot be written, 2 for misuse of the command line (options of one form
-given to another, options that ask no valid or no drawable question, an unknown layer).
+Assumes the word `conv` (when no file of that name is in the working directory) asks for
+one convolution, with the options of netspec/teach/question.py: `.svg` an animation,
+`.gif` the same as a GIF, `.png` or `--frames` a sheet of all frames. With a spec,
+`--receptive-field` draws one unit's field over the input (.svg or .png); otherwise the
+network diagram (netspec.teach.diagram.render, .svg). Guarantees files written whole or
+not at all, and exit status 0 when written, 1 for an error in the spec, a field the
+analysis does not know, a missing Pillow or a file that cannot be written, 2 for misuse
+of the command line (options of one form given to another, options that ask no valid or
+no drawable question, an unknown layer).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import fail, misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 from netspec.files import write_whole
 from netspec.teach.question import Pair, QuestionError, add_conv_arguments, question_from
@@ -29,16 +30,15 @@ CONV = "conv"
 DEFAULT_DELAY = 700  # milliseconds per frame: time to see where the kernel went
 
 
-def add_parser(sub) -> None:
-    """Add the `draw` subcommand to the subparsers `sub`."""
-    draw = sub.add_parser(
-        "draw",
-        help="draw a convolution's arithmetic, a receptive field or the network (SVG, GIF, PNG)",
-        description="Draw pictures to learn from: `netspec draw conv --input 5 --kernel 3 "
-        "-o conv.svg` animates a convolution as Dumoulin & Visin draw it; `netspec draw "
-        "SPEC --receptive-field LAYER -o rf.svg` shows what one unit of LAYER sees of the "
-        "input; `netspec draw SPEC -o net.svg` draws the network (docs/pictures.md).",
-    )
+DESCRIPTION = (
+    "Draw pictures to learn from: `netspec draw conv --input 5 --kernel 3 "
+    "-o conv.svg` animates a convolution as Dumoulin & Visin draw it; `netspec draw "
+    "SPEC --receptive-field LAYER -o rf.svg` shows what one unit of LAYER sees of the "
+    "input; `netspec draw SPEC -o net.svg` draws the network (docs/pictures.md)."
+)
+
+
+def add_arguments(draw: argparse.ArgumentParser) -> None:
     draw.add_argument("target", help="`conv`, or a .netspec file or zoo name (lenet5)")
     draw.add_argument(
         "-o", "--output", metavar="FILE", required=True,
@@ -164,7 +164,6 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
     if suffix not in allowed:
         return _misuse(f"{args.output}: write " + " or ".join(allowed))
     from netspec.api import load, one_network
-    from netspec.cli.main import print_errors
 
     try:
         analysis = one_network(load(args.target), args.network, overrides)
@@ -222,10 +221,8 @@ def _write(path: str, data: str | bytes, what: str) -> int:
 
 
 def _misuse(message: str) -> int:
-    print(f"netspec draw: error: {message}", file=sys.stderr)
-    return 2
+    return misuse(message, "draw")
 
 
 def _fail(message: str) -> int:
-    print(f"netspec draw: error: {message}", file=sys.stderr)
-    return 1
+    return fail(message, "draw")

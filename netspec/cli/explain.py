@@ -3,11 +3,12 @@
     netspec explain SPEC [LAYER] [--network NAME] [--set NAME=VALUE] [--convention C]
     netspec explain conv --input 5 --kernel 3 --stride 2 --padding 1 [...]
 
-The first positional is the spec; the word `conv` (when no file of that name is in the
-working directory) asks the calculator (netspec/teach/explain/calculator.py) instead, with the
-options of netspec/teach/question.py. `--format text|markdown` for both. Exit status:
-0, 1 for an error in the spec, 2 for misuse (an unknown LAYER, calculator options that
-ask no valid question, or options of one mode given to the other).
+Assumes the first positional is the spec, or the word `conv` (when no file of that name
+is in the working directory) for the calculator (netspec/teach/explain/calculator.py),
+with the options of netspec/teach/question.py. Guarantees `--format text|markdown` for
+both, and exit status 0, 1 for an error in the spec, 2 for misuse (an unknown LAYER,
+calculator options that ask no valid question, or options of one mode given to the
+other).
 """
 
 from __future__ import annotations
@@ -16,24 +17,22 @@ import argparse
 import sys
 from pathlib import Path
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import CONVENTIONS, misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 from netspec.teach.question import QuestionError, add_conv_arguments, question_from
 
-CONVENTIONS = ("macs", "flops", "torchinfo", "fvcore")  # netspec.analysis.conventions
 CALCULATOR = "conv"
 
 
-def add_parser(sub) -> None:
-    """Add the `explain` subcommand to the subparsers `sub`."""
-    explain = sub.add_parser(
-        "explain",
-        help="explain a layer's figures step by step, or a convolution's arithmetic",
-        description="Print each layer's output size, parameters, connections, "
-        "multiply-adds and receptive field as formulas with the numbers put in. "
-        "`netspec explain conv --input 5 --kernel 3 ...` explains one convolution "
-        "(Dumoulin & Visin's relationships) instead.",
-    )
+DESCRIPTION = (
+    "Print each layer's output size, parameters, connections, "
+    "multiply-adds and receptive field as formulas with the numbers put in. "
+    "`netspec explain conv --input 5 --kernel 3 ...` explains one convolution "
+    "(Dumoulin & Visin's relationships) instead."
+)
+
+
+def add_arguments(explain: argparse.ArgumentParser) -> None:
     explain.add_argument(
         "spec", help="a .netspec file or zoo name (lenet5); or `conv` for the calculator"
     )
@@ -78,8 +77,7 @@ _CALCULATOR_DEFAULTS = {
 
 
 def _misuse(message: str) -> int:
-    print(f"netspec explain: error: {message}", file=sys.stderr)
-    return 2
+    return misuse(message, "explain")
 
 
 def _calculator(args: argparse.Namespace, overrides: dict) -> int:
@@ -99,7 +97,6 @@ def _calculator(args: argparse.Namespace, overrides: dict) -> int:
 
 def _spec(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import check, load
-    from netspec.cli.main import print_errors
 
     try:
         analyses = check(load(args.spec), args.network, overrides)

@@ -1,11 +1,11 @@
 """`netspec export SPEC -o model.onnx`: the network as an ONNX model for inference.
 
-Builds the graph directly from the IR with onnx.helper (no torch), with trained weights
-from `--weights` (netspec/backends/onnx/weights.py) or a seeded initialisation, checks
-its graph with `onnx.checker` (full_check), and streams it to the file whole or not at
-all (netspec/backends/onnx/write.py). Exit status: 0 when written,
-1 for an error in the spec or in the weights, or a file that cannot be written, 2 for
-misuse of the command line.
+Assumes onnx (the onnx extra), not torch: the graph is built from the IR with
+onnx.helper, with trained weights from `--weights` (netspec/backends/onnx/weights.py) or
+a seeded initialisation. Guarantees a model that passes `onnx.checker` (full_check),
+streamed to the file whole or not at all (netspec/backends/onnx/write.py), and exit
+status 0 when written, 1 for an error in the spec or in the weights, or a file that
+cannot be written, 2 for misuse of the command line.
 """
 
 from __future__ import annotations
@@ -14,22 +14,21 @@ import argparse
 import sys
 from pathlib import Path
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import fail, misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 from netspec.files import write_whole
 
 DEFAULT_OPSET = 21
 
 
-def add_parser(sub) -> None:
-    """Add the `export` subcommand to the subparsers `sub`."""
-    export = sub.add_parser(
-        "export",
-        help="write the network as an ONNX model (needs the onnx extra)",
-        description="Write the spec's network as an ONNX model for inference (batch norm "
-        "with running statistics, dropout off): node and initializer names are the spec's "
-        "paths, each node's doc string names its spec line (docs/onnx.md).",
-    )
+DESCRIPTION = (
+    "Write the spec's network as an ONNX model for inference (batch norm "
+    "with running statistics, dropout off): node and initializer names are the spec's "
+    "paths, each node's doc string names its spec line (docs/onnx.md)."
+)
+
+
+def add_arguments(export: argparse.ArgumentParser) -> None:
     export.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5)")
     export.add_argument("-o", "--output", metavar="FILE", required=True, help="the .onnx file")
     network_arguments(export, "the network to export, if the file has several")
@@ -53,15 +52,13 @@ def add_parser(sub) -> None:
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import load, one_network
-    from netspec.cli.main import print_errors
 
     try:
         problem = _opset_problem(args.opset)
     except ImportError as exc:
-        return _fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
+        return fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
     if problem:
-        print(f"netspec export: error: argument --opset: {problem}", file=sys.stderr)
-        return 2
+        return misuse(f"argument --opset: {problem}", "export")
     try:
         analysis = one_network(load(args.spec), args.network, overrides)
     except CompileError as exc:
@@ -71,20 +68,20 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         model = _model(args, analysis.graph)
     except CompileError as exc:
         if all(d.span is None for d in exc.diagnostics):  # the weights do not fit the spec
-            return _fail("; ".join(_sentence(d) for d in exc.diagnostics))
+            return fail("; ".join(_sentence(d) for d in exc.diagnostics))
         print_errors(exc, "table", args.spec)  # a name the lowering refuses, at its line
         return 1
     except ImportError as exc:
-        return _fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
+        return fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
     except (ValueError, OSError) as exc:  # WeightsError, bad opset, missing weights
-        return _fail(str(exc))
+        return fail(str(exc))
     except Exception as exc:  # onnx.checker rejecting the model is a bug of netspec's
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        return _fail(f"internal error, please report: the ONNX model fails onnx.checker: {first}")
+        return fail(f"internal error, please report: the ONNX model fails onnx.checker: {first}")
     try:
         write_whole(Path(args.output), model.chunks())
     except OSError as exc:
-        return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
+        return fail(f"cannot write {args.output}: {exc.strerror or exc}")
     print(
         f"wrote {args.output}: {analysis.graph.name}, opset {args.opset}, "
         f"{len(model.skeleton.graph.node)} nodes, {analysis.totals.params:,} parameters"
@@ -120,8 +117,3 @@ def _opset_problem(opset: int) -> str:
 def _sentence(diagnostic) -> str:
     hints = "".join(f" ({h})" for h in diagnostic.help)
     return f"{diagnostic.message}{hints}"
-
-
-def _fail(message: str) -> int:
-    print(f"netspec: error: {message}", file=sys.stderr)
-    return 1

@@ -1,24 +1,25 @@
 """`netspec predict MODEL.onnx INPUT`: run an exported model with onnxruntime.
 
-The end of the train -> export -> infer story. MODEL is an `.onnx` file, or a spec with
-`--weights FILE` (a checkpoint, .pt, .npz or .safetensors), exported in memory as
-`netspec export` would write it. INPUT is an `.npy` array, an `.npz` with
-an array `x` (or a single array), or an image (PNG, JPEG, ...; needs Pillow): one
-sample, or a batch when it has the model input's full rank. An image is read as grey
-levels when the model takes one channel, else RGB, resized (bilinear) to the input's
-height and width, and scaled to [0, 1]; arrays are used as they are, so give them as
-the model was trained (`netspec train` prints its scaling). Prints the top classes of
-every sample: softmax probabilities of the outputs, or, for a network whose output
-is LeNet-5's RBF distances (metadata `netspec.scores` = `negated`), of their negatives.
+The end of the train -> export -> infer story. Assumes onnxruntime and numpy (the onnx
+extra); MODEL is an `.onnx` file, or a spec with `--weights FILE` (a checkpoint, .pt,
+.npz or .safetensors), exported in memory as `netspec export` would write it. INPUT is
+an `.npy` array, an `.npz` with an array `x` (or a single array), or an image (PNG,
+JPEG, ...; needs Pillow): one sample, or a batch when it has the model input's full
+rank. An image is read as grey levels when the model takes one channel, else RGB,
+resized (bilinear) to the input's height and width, and scaled to [0, 1]; arrays are
+used as they are, so give them as the model was trained (`netspec train` prints its
+scaling). Guarantees the top classes of every sample: softmax probabilities of the
+outputs, or, for a network whose output is LeNet-5's RBF distances (metadata
+`netspec.scores` = `negated`), of their negatives; exit status 0, 1 for input that
+cannot be run (one line), 2 for misuse.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import fail, network_arguments
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -27,13 +28,10 @@ class PredictError(Exception):
     """Input that cannot be run: the message says why and what to do."""
 
 
-def add_parser(sub) -> None:
-    """Add the `predict` subcommand to the subparsers `sub`."""
-    predict = sub.add_parser(
-        "predict",
-        help="run an exported ONNX model on an input file (needs the onnx extra)",
-        description=__doc__.splitlines()[0],
-    )
+DESCRIPTION = "`netspec predict MODEL.onnx INPUT`: run an exported model with onnxruntime."
+
+
+def add_arguments(predict: argparse.ArgumentParser) -> None:
     predict.add_argument(
         "model", help="an .onnx file written by `netspec export`, or a spec with --weights"
     )
@@ -51,11 +49,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         import numpy as np
         import onnxruntime as ort
     except ImportError as exc:
-        print(
-            f"netspec: error: predict needs {exc.name} (pip install 'netspec[onnx]')",
-            file=sys.stderr,
-        )
-        return 1
+        return fail(f"predict needs {exc.name} (pip install 'netspec[onnx]')")
     try:
         session = _session(ort, args.model, args, overrides)
         spec = session.get_inputs()[0]
@@ -63,8 +57,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         (scores,) = session.run([session.get_outputs()[0].name], {spec.name: x})[:1]
         labels = _labels(args.labels)
     except PredictError as exc:
-        print(f"netspec: error: {exc}", file=sys.stderr)
-        return 1
+        return fail(str(exc))
     negate = _metadata(session).get("netspec.scores") == "negated"
     for i, row in enumerate(_probabilities(np, scores, negate)):
         print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))

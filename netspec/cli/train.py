@@ -1,11 +1,11 @@
 """`netspec train SPEC`: the command line over :func:`netspec.training.train`.
 
-Imports neither torch nor numpy until the command runs, so `netspec check` stays
-light. Exit status: 0 when training finished, 1 for an error in the spec (rendered as
-`netspec check` renders it) or any other bad input (one line, no traceback: data that
-cannot fit, a checkpoint of another architecture, CUDA without CUDA, torch missing),
-2 for misuse of the command line, 130 when interrupted (the checkpoint then holds the
-last finished epoch).
+Assumes torch (and numpy) only when the command runs: importing this module loads
+neither. Guarantees exit status 0 when training finished, 1 for an error in the spec
+(rendered as `netspec check` renders it) or any other bad input (one line, no traceback:
+data that cannot fit, a checkpoint of another architecture, CUDA without CUDA, torch
+missing), 2 for misuse of the command line, 130 when interrupted (the checkpoint then
+holds the last finished epoch).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from netspec.cli.common import network_arguments
+from netspec.cli.common import fail, network_arguments, print_errors
 from netspec.training import TrainingError
 from netspec.training.options import (
     DEVICES,
@@ -27,14 +27,13 @@ from netspec.training.options import (
 EXIT_INTERRUPTED = 130
 
 
-def add_parser(sub) -> None:
-    """Add the `train` subcommand to the subparsers `sub`."""
-    train = sub.add_parser(
-        "train",
-        help="train a spec's network on a dataset (needs torch)",
-        description="Build the spec's network in PyTorch and train it, evaluating a "
-        "held-out split after every epoch and saving a checkpoint (docs/training.md).",
-    )
+DESCRIPTION = (
+    "Build the spec's network in PyTorch and train it, evaluating a "
+    "held-out split after every epoch and saving a checkpoint (docs/training.md)."
+)
+
+
+def add_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("spec", help="a .netspec file, or the name of a zoo spec (lenet5)")
     network_arguments(train, "the network to train, if the file has several")
     _data_arguments(train)
@@ -98,8 +97,8 @@ def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     """Run `netspec train` for parsed arguments; returns the exit status."""
+    from netspec.api import train
     from netspec.errors import CompileError
-    from netspec.training import train
 
     config = TrainConfig(
         epochs=args.epochs,
@@ -124,13 +123,10 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     try:
         train(args.spec, args.data, config)
     except CompileError as exc:
-        from netspec.cli.main import print_errors
-
         print_errors(exc, "table", args.spec)
         return 1
     except TrainingError as exc:
-        print(f"netspec: error: {exc}", file=sys.stderr)
-        return 1
+        return fail(str(exc))
     except KeyboardInterrupt:
         print("netspec: interrupted; the checkpoint holds the last finished epoch", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -1,8 +1,10 @@
 """Stage 4, Analysis -> what a person or a tool reads.
 
 Assumes :class:`netspec.analysis.Analysis` results. Guarantees output that depends only
-on them and the options: ``formats`` (the figures of each layer, JSON, CSV, Markdown),
-``table`` (the terminal table, with rich), ``diff`` (two specs' per-statement deltas),
-``schema`` (the pydantic models of the JSON report: the contract of REPORT.md). Each
-command imports only the format it prints.
+on them and the options, one module per form so that each command imports only the
+format it prints: ``figures`` (the option-dependent figures every format shares),
+``table`` (the terminal table, with rich), ``json_report`` (`--format json` and the
+error document, REPORT.md), ``tabular`` (CSV and Markdown), ``diff`` (two specs'
+per-statement deltas), ``schema`` (the pydantic models of the JSON documents: their
+contract, imported only by `netspec schema` and the tests).
 """

@@ -1,9 +1,11 @@
 """`netspec diff A B`: two analyses side by side, statement by statement.
 
-Networks are paired by name (or by position when the names differ, as for one spec
-checked with two parameter sets). Statements are matched by name, A's order first,
-then those only in B. Figures compared: parameters (trainable, buffers), connections,
-the cost under the chosen convention and activation elements. Deltas are B - A.
+Assumes the analyses of two specs (or of one spec with two parameter sets). Guarantees
+networks paired by name (or by position when the names differ), statements matched by
+name, A's order first, then those only in B; figures compared: parameters (trainable,
+buffers), connections, the cost under the chosen convention and activation elements,
+deltas B - A (null where a side lacks the figure). The JSON form is the contract of
+:class:`netspec.report.schema.DiffReport`; the table is rich's, imported when made.
 """
 
 from __future__ import annotations

@@ -1,90 +1,253 @@
-"""The JSON report's contract (REPORT.md) as pydantic models.
+"""The contract of `netspec check --format json` and `netspec diff --format json`.
 
-Tools that read `netspec check --format json` can validate and load a report with
-``Report.model_validate_json(text)``. Keys may be added in later versions; none is
-removed or renamed without raising ``schema_version``. Extra keys are allowed so that
-a reader written for version 1 keeps working.
+Assumes pydantic, imported by `netspec schema` and the tests only (never by `netspec
+check`, which writes its JSON with :mod:`netspec.report.json_report`). Guarantees models
+that name every key the writers emit, with its type: extra keys are forbidden and every
+key is required (a value may be null where the model says so), so a key added to a
+writer without a change here fails tests/test_schema.py. ``CheckOutput`` is what
+`check` prints (a :class:`Report`, or an :class:`ErrorReport` when the spec is not
+accepted), ``DiffOutput`` what `diff` prints (a :class:`DiffReport`, or an ErrorReport
+per spec not accepted, one a line); :func:`json_schema` is their JSON Schema
+as `netspec schema` prints it. ``schema_version`` is :data:`SCHEMA_VERSION`, the one
+constant the writer uses too. The models describe exactly what this version of netspec
+writes; the printed schema allows extra keys, since REPORT.md lets later versions add
+keys without raising ``schema_version``.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Literal
 
-Dim = int | str
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, RootModel
+
+from netspec.analysis.conventions import CONVENTIONS
+from netspec.analysis.memory import DTYPE_BYTES
+from netspec.report.json_report import SCHEMA_VERSION
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+Dim = int | str  # a size, or the name of a symbolic dimension ("N")
+Shape = list[Dim]
+Convention = Literal[tuple(CONVENTIONS)]  # type: ignore[valid-type]
+Dtype = Literal[tuple(DTYPE_BYTES)]  # type: ignore[valid-type]
+Version = Literal[SCHEMA_VERSION]  # type: ignore[valid-type]
 
 
-class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class ReceptiveField(_Open):
-    size: list[float]
-    stride: list[float]
-    padding: list[float]
+class Diagnostic(_Strict):
+    """An error or warning that has no place in a file (a missing file, say)."""
+
+    code: str = Field(description="E-... for an error, W-... for a warning")
+    severity: Literal["error", "warning"]
+    message: str
+    help: list[str]
+    notes: list[str] = Field(description="notes, then the chain of block calls")
 
 
-class Totals(_Open):
-    params: int
-    trainable_params: int
-    buffers: int
-    connections: int
+class PlacedDiagnostic(Diagnostic):
+    """An error or warning at a place in a spec: 1-based line and column."""
+
+    file: str
+    line: int
+    column: int
+
+
+class ReceptiveField(_Strict):
+    """Per spatial axis, in input units (reference/README.md); fractional after upsampling."""
+
+    size: list[int | float]
+    stride: list[int | float]
+    padding: list[int | float]
+
+
+class PerOptimizer(_Strict):
+    sgd: int = Field(description="SGD with momentum")
+    adam: int
+
+
+class Totals(_Strict):
+    """The network's figures, per sample unless the input gives a batch size."""
+
+    params: int = Field(description="elements of every parameter tensor, trainable or fixed")
+    trainable_params: int = Field(description="those a training run updates")
+    fixed_params: int
+    buffers: int = Field(description="saved state that is not a parameter (running stats)")
+    connections: int = Field(description="fan-in per output unit, a bias as one, summed")
+    param_bytes_fp32: int
     macs: int
     flops: int
-    convention: str  # what `cost` counts: macs, flops, torchinfo or fvcore
-    cost: int
-    cost_complete: bool
-    input_shapes: dict[str, list[Dim]]
-    dtype: str
+    convention: Convention = Field(description="how `cost` counts")
+    convention_definition: str
+    cost: int = Field(description="the total under `convention`, of the counted layers")
+    cost_complete: bool = Field(description="false when some layers have no formula")
+    uncounted: list[str] = Field(description="paths of the layers without a formula")
+    input_shapes: dict[str, Shape]
+    receptive_field_input: str | None = Field(description="the input fields are measured in")
+    dtype: Dtype = Field(description="element type of the memory figures")
+    batch: int = Field(description="samples per batch of the memory figures")
     param_bytes: int
+    buffer_bytes: int
+    input_bytes: int
     activation_bytes: int
     peak_activation_bytes: int
-    training_bytes_estimate: dict[str, int]
+    peak_layer: str | None
+    training_bytes_estimate: PerOptimizer
+    gradient_bytes: int
+    optimizer_state_bytes: PerOptimizer
 
 
-class StatementEntry(_Open):
+class Statement(_Strict):
+    """A top-level statement: sums over its layers; the shape is its final output's."""
+
     name: str
-    output_shape: list[Dim]
+    output_shape: Shape
     params: int
     trainable_params: int
-    connections: int
-
-
-class LayerEntry(_Open):
-    path: str
-    op: str
-    statement: str
-    input_shapes: list[list[Dim]]
-    output_shape: list[Dim]
-    params: int
-    trainable_params: int
+    fixed_params: int
     buffers: int
     connections: int
     macs: int
     flops: int
-    cost: int | None  # None: no formula under the convention
+    cost: int | None = Field(description="null when a layer has no formula")
+    activation_bytes: int
+
+
+class Layer(_Strict):
+    """An elaborated layer, in execution order."""
+
+    path: str = Field(description="hierarchical: block calls, then the layer (C1.conv)")
+    op: str
+    statement: str
+    description: str
+    input_shapes: list[Shape]
+    output_shape: Shape
+    params: int
+    trainable_params: int
+    fixed_params: int
+    buffers: int
+    connections: int
+    macs: int
+    flops: int
+    cost: int | None = Field(description="null: no formula under the convention")
     receptive_field: ReceptiveField | None
     activation_bytes: int
 
 
-class DiagnosticEntry(_Open):
-    code: str
-    severity: str
-    message: str
-
-
-class NetworkReport(_Open):
+class Network(_Strict):
     name: str
-    parameters: dict[str, object]
-    inputs: dict[str, list[Dim]]
-    outputs: dict[str, list[Dim]]
+    parameters: dict[str, JsonValue] = Field(description="the network's parameter values")
+    inputs: dict[str, Shape]
+    outputs: dict[str, Shape]
     totals: Totals
-    statements: list[StatementEntry]
-    layers: list[LayerEntry]
-    warnings: list[DiagnosticEntry]
+    statements: list[Statement]
+    layers: list[Layer]
+    warnings: list[PlacedDiagnostic | Diagnostic]
 
 
-class Report(_Open):
-    schema_version: int
+class Report(_Strict):
+    """`netspec check --format json` of a spec that checked."""
+
+    schema_version: Version
+    netspec_version: str
+    source: str = Field(description="the spec as given: a path or a zoo name")
+    networks: list[Network]
+
+
+class ErrorReport(_Strict):
+    """`netspec check --format json` of a spec that is not accepted (exit status 1)."""
+
+    schema_version: Version
     netspec_version: str
     source: str
-    networks: list[NetworkReport]
+    errors: list[PlacedDiagnostic | Diagnostic] = Field(min_length=1)
+
+
+class CheckOutput(RootModel[Report | ErrorReport]):
+    model_config = ConfigDict(
+        title=f"netspec check --format json, schema version {SCHEMA_VERSION}",
+        json_schema_extra={"$schema": DRAFT},
+    )
+
+
+class DiffFigures(_Strict):
+    """One side of a statement or of the totals."""
+
+    params: int
+    trainable_params: int
+    buffers: int
+    connections: int
+    cost: int | None = Field(description="null when a layer has no formula")
+    activations: int = Field(description="activation elements")
+
+
+class Delta(_Strict):
+    """B - A; null where a side lacks the figure."""
+
+    params: int | None
+    trainable_params: int | None
+    buffers: int | None
+    connections: int | None
+    cost: int | None
+    activations: int | None
+
+
+class DiffStatement(_Strict):
+    name: str
+    a: DiffFigures | None = Field(description="null: the statement is only in B")
+    b: DiffFigures | None = Field(description="null: the statement is only in A")
+    delta: Delta
+
+
+class DiffTotals(_Strict):
+    a: DiffFigures
+    b: DiffFigures
+    delta: Delta
+
+
+class DiffPair(_Strict):
+    """Two networks paired by name, or by position when the names differ."""
+
+    a: str
+    b: str
+    convention: Convention
+    statements: list[DiffStatement] = Field(description="A's order, then those only in B")
+    totals: DiffTotals
+
+
+class DiffReport(_Strict):
+    """`netspec diff --format json` of two specs that checked (else an ErrorReport a line
+    for each spec that did not)."""
+
+    diff: list[DiffPair]
+
+
+class DiffOutput(RootModel[DiffReport | ErrorReport]):
+    model_config = ConfigDict(
+        title=f"netspec diff --format json, schema version {SCHEMA_VERSION}",
+        json_schema_extra={"$schema": DRAFT},
+    )
+
+
+DOCUMENTS: dict[str, type[RootModel]] = {"check": CheckOutput, "diff": DiffOutput}
+
+
+def json_schema(document: str = "check") -> dict:
+    """The JSON Schema of a command's `--format json` output, as `netspec schema` prints it.
+
+    The models forbid extra keys, so that the tests hold the writers to them exactly; the
+    published schema allows them, because REPORT.md lets a later netspec add keys without
+    raising ``schema_version``, and a tool validating with this schema must accept those
+    reports."""
+    return _open(DOCUMENTS[document].model_json_schema())
+
+
+def _open(node: object) -> object:
+    """The schema with ``additionalProperties: false`` taken out, at every level."""
+    if isinstance(node, dict):
+        return {k: _open(v) for k, v in node.items() if (k, v) != ("additionalProperties", False)}
+    if isinstance(node, list):
+        return [_open(v) for v in node]
+    return node

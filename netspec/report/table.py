@@ -1,8 +1,9 @@
 """The terminal report: a rich table per network, its totals and the heaviest layers.
 
-Rows are statements (depth 0) or groups of layers by path prefix (depth N). Columns
-are chosen with Options.columns; costs and bytes are rounded (`4.09 G`, `98 MiB`),
-parameters and connections exact. rich is imported only when a table is made.
+Assumes :class:`netspec.report.figures.Figures` of a checked analysis. Guarantees rows
+that are statements (depth 0) or groups of layers by path prefix (depth N), the columns
+of Options.columns, costs and bytes rounded (`4.09 G`, `98 MiB`), parameters and
+connections exact; rich is imported only when a table is made.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from netspec.analysis import LayerFigures
 from netspec.analysis.receptive import Field
 from netspec.errors import render
 from netspec.ops import Counts
-from netspec.report.formats import Figures
+from netspec.report.figures import Figures
 from netspec.source import Span
 from netspec.units import per_axis, si, size
 from netspec.values import Shape, show_shape
