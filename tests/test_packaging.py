@@ -1,13 +1,16 @@
-"""An installed (non-editable) wheel carries the grammar and the zoo and works by itself.
+"""An installed (non-editable) wheel carries the grammar and the zoo and works by itself;
+the README's test command installs everything the tests need, and CI runs that command.
 
-Builds the wheel with hatchling (a dev dependency, so no network is needed), installs
+Builds the wheel with hatchling (in the `test` extra, so no network is needed), installs
 it into a scratch directory and runs it from outside the checkout, so that nothing can
 be found through the source tree.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -75,3 +78,65 @@ def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):
     )
     assert cli.returncode == 0, cli.stderr
     assert "340,908" in cli.stdout
+
+
+# ---- the test environment: README.md's command, the `test` extra, .ci/run ----------
+
+DISTRIBUTIONS = {"PIL": "pillow", "sklearn": "scikit-learn"}  # import name -> package
+
+
+def _test_command() -> str:
+    """The command of README.md that runs the tests (the block that runs pytest)."""
+    blocks = re.findall(r"```sh\n(.*?)\n```", (ROOT / "README.md").read_text(), re.S)
+    [command] = [b for b in blocks if "pytest" in b]
+    return command
+
+
+def _extra(name: str) -> set[str]:
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["optional-dependencies"][name]
+    return {re.split(r"[<>=!~\[ ;]", r, maxsplit=1)[0].lower() for r in requirements}
+
+
+def test_ci_runs_the_readme_test_command():
+    command = _test_command()
+    assert "-c constraints/test.txt" in command and "'.[test]'" in command
+    lines = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert command in lines
+    installs = [line for line in lines if "pip install" in line]
+    assert installs == [command]  # the README's command does all the installing
+
+
+def _imported_by_tests() -> set[str]:
+    """The top-level modules the tests import: import statements at any level, and
+    `pytest.importorskip("name")` calls."""
+    names = set()
+    for path in (ROOT / "tests").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", None) == "importorskip"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                names.add(node.args[0].value)
+    return {name.split(".")[0] for name in names}
+
+
+def test_the_test_extra_has_every_package_a_test_imports():
+    local = {"netspec", "tests", "__future__"} | set(sys.stdlib_module_names)
+    needed = {DISTRIBUTIONS.get(n, n).lower() for n in _imported_by_tests() - local}
+    assert {"torch", "onnxruntime", "scikit-learn"} <= needed  # the parser found them
+    missing = needed - _extra("test") - {"lark", "pydantic", "rich"}  # core
+    assert not missing, f"add to the test extra in pyproject.toml: {sorted(missing)}"
+    assert "torchvision" not in needed  # its wheels here do not load with the CPU torch
+
+
+def test_constraints_keep_torch_to_the_cpu_build():
+    pins = (ROOT / "constraints" / "test.txt").read_text().splitlines()
+    assert "torch==2.13.0" in pins
