@@ -1,4 +1,4 @@
-"""`netspec train SPEC`: the command line over :func:`netspec.training.train`.
+"""`netspec train SPEC`: the command line over :func:`netspec.api.train`.
 
 Assumes torch (and numpy) only when the command runs: importing this module loads
 neither. Guarantees exit status 0 when training finished, 1 for an error in the spec
