@@ -26,11 +26,13 @@ def test_json_carries_costs_fields_and_memory_by_the_contract(capsys):
 
 
 def test_incomplete_convention_is_marked_not_summed_silently(capsys, monkeypatch):
-    """An op a convention has no formula for (none today: subsample is taken away here)."""
-    from netspec.analysis import compat
+    """A layer a convention has no figure for (none today: subsample's and rbf's torchinfo
+    rules are made to answer None here, as a rule does for a module it cannot predict)."""
+    from netspec.ops import REGISTRY
+    from netspec.ops.base import ToolRule
 
-    monkeypatch.delitem(compat.TORCHINFO, "subsample")
-    monkeypatch.delitem(compat.TORCHINFO, "rbf")
+    for op in ("subsample", "rbf"):
+        monkeypatch.setattr(REGISTRY[op], "torchinfo", ToolRule(lambda _: None, lambda _: ""))
     code, out, _ = run(capsys, "check", "lenet5", "--format", "json", "--convention", "torchinfo")
     totals = json.loads(out)["networks"][0]["totals"]
     assert code == 0 and totals["cost_complete"] is False

@@ -31,8 +31,8 @@ from typing import NamedTuple
 
 import pytest
 
-from netspec.analysis.compat import conv_as_run
 from netspec.api import check, check_text
+from netspec.ops.conv import conv_as_run
 from netspec.zoo import zoo_names
 from tests.spec_strategies import networks
 

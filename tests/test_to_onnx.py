@@ -239,7 +239,7 @@ def test_found_case_matches_pytorch(case):
 
 
 def test_every_op_has_an_onnx_lowering():
-    from netspec.backends.onnx.layers import LOWERINGS
+    from netspec.backends.onnx.lowering import LOWERINGS
     from netspec.ops import REGISTRY
 
     assert sorted(REGISTRY) == sorted(LOWERINGS)

@@ -22,7 +22,7 @@ F = torch.nn.functional
 import netspec  # noqa: E402
 from netspec.api import check_text, one_network, torch_source  # noqa: E402
 from netspec.backends.torch import runtime as rt  # noqa: E402
-from netspec.backends.torch.layers import LOWERINGS  # noqa: E402
+from netspec.backends.torch.lowering import LOWERINGS  # noqa: E402
 from netspec.backends.torch.names import MODULE_ATTRIBUTES  # noqa: E402
 from netspec.errors import CompileError  # noqa: E402
 from netspec.ops import REGISTRY  # noqa: E402

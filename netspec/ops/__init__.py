@@ -1,6 +1,14 @@
-"""The op registry: importing this package registers every op family."""
+"""The op registry: importing this package registers every op family.
+
+Assumes nothing beyond the standard library and netspec's value types. Guarantees
+:data:`REGISTRY`, op name -> the one :class:`Op` instance that declares every fact
+about the op: its parameters, shape, parameter, connection, cost and receptive-field
+rules, its explanation (ops/explain/<family>.py), its diagram family and its torchinfo
+and fvcore counting rules. One file per op family (conv, pool, linear, elementwise,
+merge, shape); a new family adds its import here.
+"""
 
 from netspec.ops import conv, elementwise, linear, merge, pool, shape  # noqa: F401
-from netspec.ops.base import REGISTRY, Counts, Op, OpError, OpWarning, Param
+from netspec.ops.base import REGISTRY, Counts, Op, OpError, OpWarning, Param, declared
 
-__all__ = ["REGISTRY", "Counts", "Op", "OpError", "OpWarning", "Param"]
+__all__ = ["REGISTRY", "Counts", "Op", "OpError", "OpWarning", "Param", "declared"]

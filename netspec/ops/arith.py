@@ -1,15 +1,24 @@
 """Convolution arithmetic (Dumoulin & Visin, arXiv:1603.07285), one axis at a time.
 
-Pure integer functions shared by convolution, pooling and the teaching tools. All
-sizes are ints; padding is given as (before, after) so asymmetric and TensorFlow
-"same" padding use the same formulas as symmetric padding.
+Integer functions shared by convolution, pooling, both backends and the teaching tools.
+Assumes int sizes and padding given as (before, after), so asymmetric and TensorFlow
+"same" padding use the same formulas as symmetric padding. Guarantees PyTorch's
+results (floor and ceil mode alike); the argument checks raise OpError naming the
+argument, and :func:`floor_warnings` words the W-floor warning both op families give.
 """
 
 from __future__ import annotations
 
 from netspec.limits import MAX_KERNEL
-from netspec.ops.base import OpError, Window, window
+from netspec.ops.base import OpError, OpWarning, Window, window
 from netspec.values import Shape, show_shape
+
+_SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
+
+
+def axis_names(rank: int) -> tuple[str, ...]:
+    """The names of `rank` spatial axes as the messages and explanations write them."""
+    return _SPATIAL[rank - 1] if 1 <= rank <= 3 else tuple(f"dim{i}" for i in range(rank))
 
 
 def effective_kernel(k: int, d: int) -> int:
@@ -50,6 +59,46 @@ def dropped_rows(i: int, k: int, s: int, pad: tuple[int, int], d: int, o: int) -
     covered = (o - 1) * s + effective_kernel(k, d)
     unused = i + pad[0] + pad[1] - covered
     return max(0, unused - pad[1])
+
+
+def overhang(a: dict, x: Shape, out: Shape) -> tuple[tuple[int, int], ...]:
+    """The padding after which the floor rule gives `out`: the declared padding, plus any
+    ceil-mode window that hangs past it. Both backends lower ceil mode this way (floor
+    mode on this padding), so that their ceil rules need not agree with PyTorch's."""
+    pairs = []
+    for i, o, k, s, d, (before, after) in zip(
+        x[2:], out[2:], a["kernel"], a["stride"], a["dilation"], a["padding"], strict=True
+    ):
+        reach = (o - 1) * s + effective_kernel(k, d)  # rows the windows read, padding included
+        pairs.append((before, max(after, reach - i - before)))
+    return tuple(pairs)
+
+
+def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarning]:
+    """W-floor: a stride that does not tile the input silently drops its last rows."""
+    warnings = []
+    names = axis_names(len(x) - 2)
+    for axis, i, o, k, s, pad, d in zip(
+        names, x[2:], out[2:], kernel, stride, padding, dilation, strict=False
+    ):
+        if effective_kernel(k, d) < s:
+            continue  # windows skip rows between them anyway (a strided 1x1 shortcut)
+        lost = dropped_rows(i, k, s, pad, d, o)
+        if lost:
+            ek = effective_kernel(k, d)
+            first = i - lost
+            unit = "column" if axis == "W" else "row"
+            which = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
+            message = (
+                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
+                f"leaves the last {lost} input {unit}{'s' if lost > 1 else ''} ({which}) unused"
+            )
+            hint = (
+                f"the windows cover (o - 1) s + d(k - 1) + 1 = {(o - 1) * s + ek} of the "
+                f"{i + pad[0] + pad[1]} padded {unit}s; pad or resize if those {unit}s matter"
+            )
+            warnings.append(OpWarning("W-floor", message, hint, "stride"))
+    return warnings
 
 
 def window_pairs(n_iter: int, n_dst: int, k: int, s: int, d: int, offset: int) -> int:

@@ -1,20 +1,25 @@
 """What an op is: its parameters and the rules every analysis asks of it.
 
-Each op is a subclass of :class:`Op` registered once in :data:`REGISTRY`. Elaboration
-binds and type-checks arguments against :attr:`Op.params`, calls :meth:`Op.normalize`
-(which may depend on the input shapes: per-dim kernels, "same" padding) and
-:meth:`Op.infer` for the output shape. The analysis asks :meth:`Op.counts`,
-:meth:`Op.connections`, :meth:`Op.cost` (multiply-adds and FLOPs) and
-:meth:`Op.receptive` (how the layer moves a receptive field). A rule that an op
-cannot answer raises; nothing defaults to 0.
-Rules raise :class:`OpError`, which elaboration positions at the argument it names.
+Each op is a subclass of :class:`Op` registered once in :data:`REGISTRY`, and every fact
+about it is declared on that class. Elaboration binds and type-checks arguments against
+:attr:`Op.params`, calls :meth:`Op.normalize` (which may depend on the input shapes:
+per-dim kernels, "same" padding) and :meth:`Op.infer` for the output shape. The analysis
+asks :meth:`Op.counts`, :meth:`Op.connections`, :meth:`Op.cost` (multiply-adds and
+FLOPs) and :meth:`Op.receptive` (how the layer moves a receptive field); `netspec
+explain` asks :meth:`Op.explain` (netspec/ops/explain/<family>.py); diagrams read
+`family`, the counting conventions `torchinfo` and `fvcore` (through :func:`declared`).
+
+Assumes rules are asked with attributes that went through :meth:`Op.normalize`.
+Guarantees that a rule an op cannot answer raises, naming the op: nothing defaults to 0
+or to "other". Argument problems raise :class:`OpError`, which elaboration positions at
+the argument it names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Protocol
 
 from netspec.values import Shape, numel, show_shape
 
@@ -99,6 +104,29 @@ class Window(NamedTuple):
     padding: Fraction  # before (left / top)
 
 
+class Figures(Protocol):
+    """What a ToolRule reads of a layer (netspec.analysis.LayerFigures has these)."""
+
+    op: str
+    description: str
+    input_shapes: tuple[Shape, ...]
+    output_shape: Shape
+    counts: Counts
+    cost: Cost
+    attrs: Mapping[str, Any]
+
+
+class ToolRule(NamedTuple):
+    """What another tool (torchinfo, fvcore) reports for a layer of the op, and the
+    formula it multiplies, with the layer's numbers (netspec/ops/counting.py)."""
+
+    count: Callable[[Figures], int | None]  # None: a module netspec cannot predict
+    formula: Callable[[Figures], str]
+
+    def __call__(self, layer: Figures) -> int | None:
+        return self.count(layer)
+
+
 # What `Op.receptive` returns besides a Window per spatial axis:
 POINTWISE = "pointwise"  # each output position reads the same position of its input
 GLOBAL = "global"  # each output reads every position: the field becomes the whole input
@@ -121,6 +149,12 @@ class Op:
     macs_rule: ClassVar[str] = "0 (no multiply-adds with weights)"
     flops_rule: ClassVar[str] = ""  # the `flops` formula, as docs/costs.md prints it
     view: ClassVar[bool] = False  # output shares the input's storage (no new memory)
+    distances: ClassVar[bool] = False  # outputs are distances, lowest best (rbf)
+    # Declared by every op, no default (`declared` raises naming the op when one is unset):
+    family: ClassVar[str | None] = None  # its colour in diagrams: conv pool norm activation
+    #                                      linear merge other (teach/diagram/style.py)
+    torchinfo: ClassVar[ToolRule | None] = None  # torchinfo's Mult-Adds (ops/counting.py)
+    fvcore: ClassVar[ToolRule | None] = None  # fvcore's flops, eval mode
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         """Resolve rank-dependent attributes (per-dim lists, "same" padding)."""
@@ -168,6 +202,15 @@ class Op:
         return f"{self.name} takes tensors of rank {_rank_range(self.min_rank, self.max_rank)}"
 
 
+def declared(op: Op, fact: str) -> Any:
+    """The op's `family`, `torchinfo` or `fvcore`; NotImplementedError naming the op and
+    the fact where the op does not declare it (nothing defaults to "other" or to 0)."""
+    value = getattr(op, fact, None)
+    if value is None:
+        raise NotImplementedError(f"op '{op.name}' has no {fact} rule")
+    return value
+
+
 def _rank_range(lo: int, hi: int) -> str:
     return str(lo) if lo == hi else f"{lo} to {hi}"
 
@@ -195,7 +238,7 @@ def per_element(flops: int):
     def cost(self: Op, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, flops * numel(out))
 
-    cost.flops_per_element = flops  # for the op's explanation (netspec/ops/explain/dense.py)
+    cost.flops_per_element = flops  # for the op's explanation (ops/explain/elementwise.py)
     return cost
 
 

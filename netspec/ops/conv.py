@@ -11,6 +11,10 @@ Multiply-adds count every kernel tap, padding included (frameworks multiply the 
 A transposed convolution does that work per *input* element. Receptive field: a
 convolution is a window of extent d(k - 1) + 1, stride s, padding p_before; a
 transposed one of stride 1/s (see docs/costs.md).
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/conv.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -19,29 +23,29 @@ from fractions import Fraction
 from math import prod
 
 from netspec.ops import arith
+from netspec.ops.arith import axis_names
 from netspec.ops.base import (
     Attrs,
     Cost,
     Counts,
+    Figures,
     Op,
     OpError,
     OpWarning,
     Param,
+    ToolRule,
     Window,
     register,
 )
+from netspec.ops.counting import MACS, PARAMS_PER_POSITION, dims, known
 from netspec.ops.explain.conv import explain_conv
 from netspec.values import Shape, numel, show_shape
-
-_SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
-
-
-def axis_names(rank: int) -> tuple[str, ...]:
-    return _SPATIAL[rank - 1] if 1 <= rank <= 3 else tuple(f"dim{i}" for i in range(rank))
 
 
 class _ConvBase(Op):
     min_rank, max_rank = 3, 5
+    family = "conv"
+    torchinfo = PARAMS_PER_POSITION  # every lowering's class name has "Conv" in it
     param_rule = "out x (C_in / groups) x prod(kernel) weights + out biases"
     connection_rule = (
         "sum over output units of (input links inside the input, not on padding) + 1 bias link;"
@@ -200,36 +204,9 @@ class _ConvBase(Op):
         return text
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
-        return floor_warnings(
+        return arith.floor_warnings(
             self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
         )
-
-
-def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarning]:
-    """W-floor: a stride that does not tile the input silently drops its last rows."""
-    warnings = []
-    names = axis_names(len(x) - 2)
-    for axis, i, o, k, s, pad, d in zip(
-        names, x[2:], out[2:], kernel, stride, padding, dilation, strict=False
-    ):
-        if arith.effective_kernel(k, d) < s:
-            continue  # windows skip rows between them anyway (a strided 1x1 shortcut)
-        lost = arith.dropped_rows(i, k, s, pad, d, o)
-        if lost:
-            ek = arith.effective_kernel(k, d)
-            first = i - lost
-            unit = "column" if axis == "W" else "row"
-            which = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
-            message = (
-                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
-                f"leaves the last {lost} input {unit}{'s' if lost > 1 else ''} ({which}) unused"
-            )
-            hint = (
-                f"the windows cover (o - 1) s + d(k - 1) + 1 = {(o - 1) * s + ek} of the "
-                f"{i + pad[0] + pad[1]} padded {unit}s; pad or resize if those {unit}s matter"
-            )
-            warnings.append(OpWarning("W-floor", message, hint, "stride"))
-    return warnings
 
 
 def _divisors(n: int) -> str:
@@ -248,11 +225,33 @@ _CONV_PARAMS = (
 )
 
 
+def conv_as_run(layer: Figures) -> int:
+    """fvcore's count: `macs`, except that a connection table runs dense, every output
+    channel reading every input channel (backends/torch/runtime.py, TableConv)."""
+    if layer.attrs.get("connect") is None:
+        return layer.cost.macs
+    return known(layer.output_shape) * layer.input_shapes[0][1] * prod(layer.attrs["kernel"])
+
+
+def _dense_formula(layer: Figures) -> str:
+    if layer.attrs.get("connect") is None:
+        return "the layer's multiply-adds"
+    x, out, kernel = layer.input_shapes[0], layer.output_shape, layer.attrs["kernel"]
+    return (
+        "output elements x all input channels x kernel (the table runs dense) = "
+        f"{dims(out)}·{x[1]}·{dims(kernel)}"
+    )
+
+
+DENSE_RUN = ToolRule(conv_as_run, _dense_formula)
+
+
 @register
 class Conv(_ConvBase):
     name = "conv"
     params = (*_CONV_PARAMS, Param("connect", "table", None, doc="connection table"))
     summary = "convolution; `connect` gives LeNet-5 style connection tables"
+    fvcore = DENSE_RUN
 
 
 @register
@@ -264,6 +263,7 @@ class PartialConv(_ConvBase):
         *_CONV_PARAMS[2:],
     )
     summary = "partial convolution (Liu et al. 2018): re-normalised by the mask's coverage"
+    fvcore = MACS  # one convolution; its mask sums are slices and adds, uncounted
     flops_rule = (
         "2 x macs + bias adds + per output position the mask window's sum"
         " (C_mask x prod(kernel) adds) and one ratio, + one rescale per output element"
@@ -300,6 +300,7 @@ class ConvTranspose(_ConvBase):
     name = "conv_transpose"
     params = (*_CONV_PARAMS[:4], Param("output_padding", "ints", 0, minimum=0), *_CONV_PARAMS[4:])
     summary = "transposed convolution (fractionally strided, 'deconvolution')"
+    fvcore = MACS
     param_rule = "C_in x (out / groups) x prod(kernel) weights + out biases"
     connection_rule = (
         "links from each input unit through each kernel tap to an output unit inside the output"

@@ -12,6 +12,10 @@ Costs (`flops`, inference): one operation per element for an activation function
 dropout (off at inference), 2 for batch norm (its scale and shift folded), 3 for
 softmax (exp, sum, divide) and 2 size + 3 for lrn. No multiply-adds with weights.
 Receptive field: every op here keeps positions, except a softmax along a spatial axis.
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/elementwise.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -22,16 +26,19 @@ from netspec.ops.base import (
     Attrs,
     Cost,
     Counts,
+    Figures,
     Op,
     OpError,
     Param,
+    ToolRule,
     dim_index,
     no_params,
     per_element,
     pointwise,
     register,
 )
-from netspec.ops.explain.dense import (
+from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE, dims, known
+from netspec.ops.explain.elementwise import (
     explain_bn,
     explain_lrn,
     explain_pointwise,
@@ -58,17 +65,21 @@ class Elementwise(Op):
         return 0
 
 
+# An activation function: PyTorch modules without parameters that neither tool counts.
+_ACTIVATION = {"family": "activation", "torchinfo": NOT_COUNTED, "fvcore": NOT_COUNTED}
+
+
 def _simple(op_name: str, summary: str, *params: Param, **rules: object) -> None:
     register(
         type(
             op_name.title().replace("_", ""),
             (Elementwise,),
-            {"name": op_name, "summary": summary, "params": params, **rules},
+            {"name": op_name, "summary": summary, "params": params, **_ACTIVATION, **rules},
         )
     )
 
 
-_NOTHING = {"cost": per_element(0), "flops_rule": "0", "view": True}
+_NOTHING = {"cost": per_element(0), "flops_rule": "0", "view": True, "family": "other"}
 _simple("identity", "passes its input through", **_NOTHING)
 _simple("relu", "max(0, x)")
 _simple("relu6", "min(max(0, x), 6)")
@@ -96,6 +107,8 @@ class Dropout(Elementwise):
     cost = per_element(0)
     flops_rule = "0 (off at inference)"
     view = True  # at inference PyTorch returns its input
+    family = "other"
+    torchinfo = fvcore = NOT_COUNTED
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         if not 0.0 <= a["p"] <= 1.0:
@@ -114,6 +127,8 @@ class _Softmax(Elementwise):
     flops_rule = "3 per element (exp, sum, divide)"
     connection_rule = "each output unit links to every unit along dim: output units x size(dim)"
     explain = explain_softmax
+    family = "activation"
+    torchinfo = fvcore = NOT_COUNTED
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         spatial = len(out) >= 3 and a["dim"] % len(out) >= 2
@@ -159,9 +174,27 @@ class PReLU(Elementwise):
     summary = "x if x > 0 else a_c * x, with a learnable slope per channel"
     param_rule = "one slope per channel (dim 1), or 1 when shared"
     explain = explain_prelu
+    family = "activation"
+    torchinfo = PARAMS_PER_SAMPLE
+    fvcore = NOT_COUNTED
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
         return Counts(trainable=1 if a["shared"] else _channels(self.name, inputs[0]))
+
+
+def _batch_norm_eval(layer: Figures) -> int:
+    # fvcore jit_handles.batchnorm_flop_jit, not training: input elements, twice when
+    # the layer is affine.
+    return known(layer.input_shapes[0]) * (2 if layer.counts.trainable else 1)
+
+
+BATCH_NORM_EVAL = ToolRule(
+    _batch_norm_eval,
+    lambda layer: (
+        f"input elements{' x 2 (affine)' if layer.counts.trainable else ''} = "
+        f"{dims(layer.input_shapes[0])}{'·2' if layer.counts.trainable else ''}"
+    ),
+)
 
 
 @register
@@ -178,6 +211,8 @@ class BatchNorm(Elementwise):
     cost = per_element(2)
     flops_rule = "2 per element (inference: scale and shift, folded from mean and variance)"
     explain = explain_bn
+    family = "norm"
+    torchinfo, fvcore = PARAMS_PER_SAMPLE, BATCH_NORM_EVAL
     param_rule = (
         "2 per channel (scale, shift) when affine; buffers: running mean and variance"
         " (2 per channel) + 1 batch counter, as PyTorch saves them"
@@ -221,6 +256,8 @@ class LRN(Elementwise):
     connection_rule += "(size-1)//2 after, as PyTorch), fewer at the channel edges"
     flops_rule = "2 size + 3 per element (squares and sum over the window, scale, power, divide)"
     explain = explain_lrn
+    family = "norm"
+    torchinfo = fvcore = NOT_COUNTED
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, (2 * a["size"] + 3) * numel(out))

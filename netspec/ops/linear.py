@@ -8,6 +8,10 @@ Multiply-adds: in x out per position (F6: 120 x 84 = 10,080); a linear layer on
 product: no multiply-adds, 3 FLOPs (subtract, square, add) per link.
 Receptive field: a linear layer mixes its last axis (a window over all of it); on
 [N, features] it keeps the field it was given (whole after a flatten).
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/linear.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from netspec.ops.base import (
     register,
     window,
 )
-from netspec.ops.explain.dense import explain_linear, explain_rbf
+from netspec.ops.counting import MACS, NOT_COUNTED, PARAMS_PER_SAMPLE
+from netspec.ops.explain.linear import explain_linear, explain_rbf
 from netspec.values import Shape, numel, show_shape
 
 
@@ -49,6 +54,8 @@ class Linear(Op):
     macs_rule = "output elements x in"
     flops_rule = "2 x macs + one add per output element for the bias"
     explain = explain_linear
+    family = "linear"
+    torchinfo, fvcore = PARAMS_PER_SAMPLE, MACS
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         macs = numel(out) * inputs[0][-1]
@@ -95,6 +102,10 @@ class RBF(Op):
     connection_rule = "in x units (no bias)"
     flops_rule = "3 x in per output element (subtract, square, add)"
     explain = explain_rbf
+    family = "linear"
+    torchinfo = PARAMS_PER_SAMPLE
+    fvcore = NOT_COUNTED  # sub, pow and sum: no fvcore handle
+    distances = True  # its outputs are distances, lowest best: class scores negate them
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, 3 * inputs[0][-1] * numel(out))

@@ -7,6 +7,10 @@ Costs: add does k - 1 additions per output element; concat copies (0 FLOPs). The
 receptive field of a merge is the union of its branches' fields, which the analysis
 computes (netspec.analysis.receptive); the op itself keeps positions, except a concat
 along a spatial axis, which places different positions side by side.
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/merge.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from netspec.ops.base import (
     pointwise,
     register,
 )
-from netspec.ops.explain.misc import explain_add, explain_concat
+from netspec.ops.counting import NOT_COUNTED
+from netspec.ops.explain.merge import explain_add, explain_concat
 from netspec.values import Shape, numel, show_shape
 
 
@@ -40,6 +45,8 @@ class Add(Op):
     flops_rule = "k - 1 per output element for k summed tensors"
     explain = explain_add
     receptive = pointwise
+    family = "merge"
+    torchinfo = fvcore = NOT_COUNTED
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, (len(inputs) - 1) * numel(out))
@@ -79,6 +86,8 @@ class Concat(Op):
     cost = per_element(0)
     flops_rule = "0 (a copy)"
     explain = explain_concat
+    family = "merge"
+    torchinfo = fvcore = NOT_COUNTED
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         spatial = len(out) >= 3 and a["dim"] % len(out) >= 2

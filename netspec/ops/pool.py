@@ -3,6 +3,10 @@
 Rank-generic over [N, C, *spatial]. Connections: each output unit links to the input
 units its window covers (positions on padding are not units), counted exactly axis by
 axis; `subsample` adds LeCun's bias link: S2 = 6 x 14 x 14 x (4 + 1) = 5,880.
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/pool.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -10,29 +14,32 @@ from __future__ import annotations
 from math import gcd, prod
 
 from netspec.ops import arith
+from netspec.ops.arith import axis_names
 from netspec.ops.base import (
     UNEVEN,
     Attrs,
     Cost,
     Counts,
+    Figures,
     Op,
     OpError,
     OpWarning,
     Param,
+    ToolRule,
     Window,
     no_params,
     register,
     window,
 )
-from netspec.ops.conv import axis_names, floor_warnings
-from netspec.ops.explain.misc import explain_adaptive_pool, explain_global_pool
-from netspec.ops.explain.window import explain_pool
+from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE, dims, known
+from netspec.ops.explain.pool import explain_adaptive_pool, explain_global_pool, explain_pool
 from netspec.values import Shape, numel
 
 
 class _WindowPool(Op):
     counts = no_params
     min_rank, max_rank = 3, 5
+    family = "pool"
     connection_rule = "each output unit links to the input units inside its window (not padding)"
     flops_rule = "prod(kernel) per output element"
     explain = explain_pool
@@ -101,7 +108,7 @@ class _WindowPool(Op):
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
         if a["ceil_mode"]:
             return []
-        return floor_warnings(
+        return arith.floor_warnings(
             self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
         )
 
@@ -120,6 +127,7 @@ class MaxPool(_WindowPool):
     name = "maxpool"
     params = _POOL_PARAMS
     summary = "max pooling (pads with -inf); overlapping when stride < kernel"
+    torchinfo = fvcore = NOT_COUNTED
 
 
 @register
@@ -127,6 +135,7 @@ class AvgPool(_WindowPool):
     name = "avgpool"
     params = (*_POOL_PARAMS, Param("count_include_pad", "bool", True))
     summary = "average pooling"
+    torchinfo = fvcore = NOT_COUNTED
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         a = super().normalize(a, inputs)
@@ -150,6 +159,8 @@ class Subsample(_WindowPool):
     summary = "LeNet-5 subsampling: per map, coefficient x sum(window) + bias"
     param_rule = "2 per map: one coefficient and one bias"
     flops_rule = "prod(kernel) + 1 per output element (window sum, coefficient, bias)"
+    torchinfo = PARAMS_PER_SAMPLE
+    fvcore = NOT_COUNTED  # avg_pool, mul and add: no fvcore handle
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, (prod(a["kernel"]) + 1) * numel(out))
@@ -168,9 +179,27 @@ class Subsample(_WindowPool):
         return super().connections(a, inputs, out) + numel(out)
 
 
+def _adaptive_avg_2d(layer: Figures) -> int:
+    # fvcore (flop_count.py:42): adaptive_avg_pool2d reads each input element once; the
+    # 1-d and 3-d kernels have no handle (0). netspec's global_avgpool lowers to it.
+    return known(layer.input_shapes[0]) if len(layer.output_shape) == 4 else 0
+
+
+ADAPTIVE_AVG_2D = ToolRule(
+    _adaptive_avg_2d,
+    lambda layer: (
+        f"input elements = {dims(layer.input_shapes[0])}"
+        if len(layer.output_shape) == 4
+        else "not counted (no handle for this rank)"
+    ),
+)
+
+
 class _GlobalPool(Op):
     counts = no_params
     min_rank, max_rank = 3, 5
+    family = "pool"
+    torchinfo = NOT_COUNTED
     connection_rule = "each output unit links to every position of its channel"
     flops_rule = "1 per input element"
     explain = explain_global_pool
@@ -195,12 +224,14 @@ class _GlobalPool(Op):
 class GlobalAvgPool(_GlobalPool):
     name = "global_avgpool"
     summary = "mean over all spatial positions; keeps the dims as size 1"
+    fvcore = ADAPTIVE_AVG_2D
 
 
 @register
 class GlobalMaxPool(_GlobalPool):
     name = "global_maxpool"
     summary = "max over all spatial positions; keeps the dims as size 1"
+    fvcore = NOT_COUNTED
 
 
 def adaptive_window_total(i: int, o: int) -> int:
@@ -215,6 +246,8 @@ def adaptive_window_total(i: int, o: int) -> int:
 class _AdaptivePool(Op):
     counts = no_params
     min_rank, max_rank = 3, 5
+    family = "pool"
+    torchinfo = NOT_COUNTED
     params = (Param("size", "ints", minimum=1, doc="output size, one int or one per spatial dim"),)
     connection_rule = "each output unit links to the positions of its adaptive window"
     flops_rule = "1 per position read: the window lengths summed over the output"
@@ -255,9 +288,11 @@ class _AdaptivePool(Op):
 class AdaptiveAvgPool(_AdaptivePool):
     name = "adaptive_avgpool"
     summary = "average pooling to a fixed output size (windows as PyTorch computes them)"
+    fvcore = ADAPTIVE_AVG_2D
 
 
 @register
 class AdaptiveMaxPool(_AdaptivePool):
     name = "adaptive_maxpool"
     summary = "max pooling to a fixed output size"
+    fvcore = NOT_COUNTED

@@ -8,6 +8,10 @@ Costs: flatten and reshape are views (0 FLOPs, no new memory); nearest upsamplin
 copies (0); the interpolating modes weigh and sum their 2^r (4^r bicubic) inputs:
 2 x 2^r - 1 per output element. Receptive field: flatten and reshape of spatial axes
 make it global; upsampling by f has stride 1/f (docs/costs.md).
+
+Assumes arguments elaboration bound and type-checked against each op's `params`.
+Guarantees every rule of base.Op for each op here, and the facts declared with it: its
+explanation (netspec/ops/explain/shape.py), diagram `family`, `torchinfo` and `fvcore`.
 """
 
 from __future__ import annotations
@@ -20,16 +24,19 @@ from netspec.ops.base import (
     POINTWISE,
     Attrs,
     Cost,
+    Figures,
     Op,
     OpError,
     Param,
+    ToolRule,
     Window,
     dim_index,
     no_params,
     per_element,
     register,
 )
-from netspec.ops.explain.misc import explain_flatten, explain_reshape, explain_upsample
+from netspec.ops.counting import NOT_COUNTED, known
+from netspec.ops.explain.shape import explain_flatten, explain_reshape, explain_upsample
 from netspec.values import Shape, numel, show_shape, show_value
 
 
@@ -45,6 +52,8 @@ class Flatten(Op):
     flops_rule = "0 (a view)"
     view = True
     explain = explain_flatten
+    family = "other"
+    torchinfo = fvcore = NOT_COUNTED
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
@@ -83,6 +92,8 @@ class Reshape(Op):
     flops_rule = "0 (a view)"
     view = True
     explain = explain_reshape
+    family = "other"
+    torchinfo = fvcore = NOT_COUNTED
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return GLOBAL if len(inputs[0]) >= 3 and out != inputs[0] else POINTWISE
@@ -154,6 +165,19 @@ _MODES = {
 }
 
 
+def _interpolation(layer: Figures) -> int:
+    # fvcore (flop_count.py:40-41): upsample_nearest2d 1 per output element,
+    # upsample_bilinear2d 4; the 1-d, 3-d and bicubic kernels have no handle (0).
+    if len(layer.output_shape) != 4 or layer.attrs["mode"] == "bicubic":
+        return 0
+    return known(layer.output_shape) * (1 if layer.attrs["mode"] == "nearest" else 4)
+
+
+INTERPOLATION = ToolRule(
+    _interpolation, lambda layer: "output elements x 1 (nearest) or 4 (bilinear); others 0"
+)
+
+
 @register
 class Upsample(Op):
     counts = no_params
@@ -169,6 +193,8 @@ class Upsample(Op):
     )
     flops_rule = "nearest: 0 (a copy); linear modes: 2 x 2^r - 1 per output element (4^r bicubic)"
     explain = explain_upsample
+    family = "pool"  # it resamples the grid, as pooling does the other way
+    torchinfo, fvcore = NOT_COUNTED, INTERPOLATION
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         if a["mode"] == "nearest":

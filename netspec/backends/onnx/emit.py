@@ -1,7 +1,7 @@
 """The ONNX graph under construction: nodes, initializers and parameters, by spec path.
 
 An :class:`Emitter` collects the nodes and initializers that the lowerings of
-:mod:`netspec.backends.onnx.layers` make. It guarantees readable, unique names: a layer's
+:mod:`netspec.backends.onnx.lowering` make. It guarantees readable, unique names: a layer's
 main node is named by its path (`C1.conv`), the helper nodes and tensors a lowering adds
 are `<path>/<what>`, and the parameters are initializers named by their PyTorch
 state_dict key (`C1.conv.weight`), so trained weights map 1:1. Each node's doc_string

@@ -27,10 +27,9 @@ from onnx import TensorProto, helper
 
 from netspec._version import __version__
 from netspec.analysis.fingerprint import architecture_hash
-from netspec.backends.onnx import norm, pool, upsample  # noqa: F401 (register lowerings)
 from netspec.backends.onnx.emit import Emitter
 from netspec.backends.onnx.functions import with_functions
-from netspec.backends.onnx.layers import LOWERINGS
+from netspec.backends.onnx.lowering import LOWERINGS
 from netspec.backends.onnx.weights import read_weights
 from netspec.backends.onnx.write import OnnxModel
 from netspec.errors import error

@@ -19,31 +19,12 @@ import keyword
 import tokenize
 from typing import NamedTuple
 
+from netspec.backends.torch.lowering import POSITIONAL
 from netspec.ir import BlockCall
 
-# Positional parameter names of the modules the lowering writes (PyTorch's names).
-_POSITIONAL = {
-    "Conv1d": ("in_channels", "out_channels", "kernel_size"),
-    "ConvTranspose1d": ("in_channels", "out_channels", "kernel_size"),
-    "Linear": ("in_features", "out_features"),
-    "BatchNorm1d": ("num_features",),
-    "PReLU": ("num_parameters",),
-    "LocalResponseNorm": ("size",),
-    "Subsample": ("channels",),
-    "RBF": ("in_features", "units"),
-    "PartialConv": ("in_channels", "out_channels"),
-    "Dropout": ("p",),
-    "LeakyReLU": ("negative_slope",),
-    "ELU": ("alpha",),
-    "ScaledTanh": ("a", "s"),
-    "AdaptiveAvgPool1d": ("output_size",),
-    "AdaptiveMaxPool1d": ("output_size",),
-    "MaxPool1d": ("kernel_size",),
-    "AvgPool1d": ("kernel_size",),
-    "Add": ("branches",),
-    "Concat": ("branches",),
-    "Scope": ("copies",),
-}
+# The writer's own container (runtime.Scope) takes the count of its numbered children;
+# the modules the lowerings write name their positional parameters in lowering/.
+_SCOPE = {"Scope": ("copies",)}
 
 
 class Variant(NamedTuple):
@@ -173,7 +154,8 @@ def _target_name(statement: ast.stmt) -> str:
 
 def _argument_at(call: ast.Call, col: int) -> str:
     func = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
-    positional = _POSITIONAL.get(func.replace("2d", "1d").replace("3d", "1d"), ())
+    key = func.replace("2d", "1d").replace("3d", "1d")
+    positional = POSITIONAL.get(key) or _SCOPE.get(key, ())
     for i, arg in enumerate(call.args):
         if _covers(arg, col):
             return positional[i] if i < len(positional) else f"arg{i}"

@@ -38,7 +38,7 @@ from netspec.analysis.scopes import (
     variable,
 )
 from netspec.backends.torch.classes import ClassPlan, Variant, plan_classes
-from netspec.backends.torch.layers import LOWERINGS, Layer
+from netspec.backends.torch.lowering import LOWERINGS, Layer
 from netspec.backends.torch.names import MODULE_ATTRIBUTES, RUNTIME_NAMES, runtime_source
 from netspec.errors import error
 from netspec.ir import BlockCall, Graph, Node

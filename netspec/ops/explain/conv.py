@@ -7,6 +7,9 @@ per output map. Connections as LeCun counted them: without padding
 (C_in/groups x prod(kernel) + 1) x out x positions, C1 = (5·5 + 1)·6·28·28 = 122,304;
 with padding, the taps on padding are not links, counted per axis. Multiply-adds:
 every tap, padding included. The op class sets `explain = explain_conv`.
+
+Assumes the op's normalised attributes, its input shapes and its output shape.
+Guarantees an Explanation whose values are the op's own rules.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ from netspec.ops.explain.steps import (
     Section,
     Step,
     batch_factor,
+    batch_prefix,
     dims_product,
     n,
     over,
     times,
 )
-from netspec.ops.explain.window import axis_links, batch_prefix, window_section, window_shape
+from netspec.ops.explain.window import axis_links, window_section, window_shape
 from netspec.values import Shape, numel
 
 

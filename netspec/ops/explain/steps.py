@@ -11,6 +11,9 @@ A figure an op cannot explain is a Section with `missing` set, never an empty on
 This module holds the data types, number formatting and the sections many ops share
 (no parameters, no connections, no multiply-adds, n FLOPs per element, keeps the
 shape, keeps positions). Nothing here imports an op family.
+
+Assumes an op's class attributes (its rules in words) and concrete shapes where a step
+multiplies them. Guarantees that every value a step shows is the number it arrives at.
 """
 
 from __future__ import annotations
@@ -20,11 +23,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
+from netspec.ops.arith import axis_names  # noqa: F401 (teach/explain/field.py imports it here)
 from netspec.ops.base import GLOBAL, POINTWISE, Counts
 from netspec.values import Shape, numel, show_shape
 
 DOT = "·"  # multiplication, as the course notes and papers write it
-_SPATIAL = ("L",), ("H", "W"), ("D", "H", "W")
 
 
 @dataclass(frozen=True)
@@ -90,13 +93,15 @@ def over(numerator: int, denominator: int) -> str:
     return str(numerator) if denominator == 1 else f"({numerator}/{denominator})"
 
 
-def axis_names(rank: int) -> tuple[str, ...]:
-    return _SPATIAL[rank - 1] if 1 <= rank <= 3 else tuple(f"dim{i}" for i in range(rank))
-
-
 def batch_factor(shape: Shape) -> int:
     """The concrete batch size, or 1 where the batch dim is symbolic (figures per sample)."""
     return shape[0] if shape and isinstance(shape[0], int) else 1
+
+
+def batch_prefix(shape: Shape) -> str:
+    """`2·` before a formula when the batch is concrete and more than 1, else nothing."""
+    batch = batch_factor(shape)
+    return f"{batch}{DOT}" if batch > 1 else ""
 
 
 def missing(figure: str, op: str) -> Section:

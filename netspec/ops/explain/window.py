@@ -1,5 +1,5 @@
-"""Explanations shared by the sliding-window ops (conv, partial_conv, conv_transpose,
-maxpool, avgpool, subsample), and the pooling ops' own explanation.
+"""The steps the sliding-window ops share: conv, partial_conv, conv_transpose
+(explain/conv.py), maxpool, avgpool and subsample (explain/pool.py).
 
 Per spatial axis the output size is PyTorch's o = floor((i + p_before + p_after -
 d(k-1) - 1)/s) + 1 (ceil in pooling's ceil mode, with PyTorch's rule that no window may
@@ -8,32 +8,22 @@ convolution. Where floor division leaves input rows unread the step says which, 
 the function the W-floor warning uses (arith.dropped_rows). Links per axis are the
 (output, tap) pairs on real input, by arith.window_pairs as the ops count them.
 The receptive-field window is the dilated kernel: extent d(k-1) + 1, stride s, padding
-p_before (for a transposed convolution stride 1/s). Functions take the op as `self`:
-an op class sets `explain = explain_pool` (convolutions: netspec/ops/explain/conv.py).
+p_before (for a transposed convolution stride 1/s).
+
+Assumes normalised attributes (per-axis kernel, stride, dilation, (before, after)
+padding). Guarantees sections whose values are netspec.ops.arith's. Functions take the
+op as `self`. Nothing here imports an op family.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
-from math import prod
 
 from netspec.ops import arith
-from netspec.ops.base import Counts, Window
-from netspec.ops.explain.steps import (
-    DOT,
-    Explanation,
-    Section,
-    Step,
-    axis_names,
-    batch_factor,
-    dims_product,
-    n,
-    no_macs,
-    no_params,
-    per_axis,
-    times,
-)
-from netspec.values import Shape, numel, show_shape
+from netspec.ops.arith import axis_names
+from netspec.ops.base import Window
+from netspec.ops.explain.steps import DOT, Section, Step, n, per_axis
+from netspec.values import Shape, show_shape
 
 OUTPUT_RULE = "o = floor((i + p_before + p_after - d(k-1) - 1)/s) + 1 per spatial axis"
 CEIL_RULE = "o = ceil((i + p_before + p_after - d(k-1) - 1)/s) + 1 per spatial axis (ceil mode)"
@@ -188,67 +178,3 @@ def _transposed_window(names, axes) -> Section:
         "d(k-1)/s + 1 input positions, stride 1/s, padding d(k-1)/s - p/s"
     )
     return Section(rule, tuple(per_axis(names, axes, step)), tuple(windows))
-
-
-# --- pooling -----------------------------------------------------------------------
-
-
-def explain_pool(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanation:
-    x = inputs[0]
-    subsample = self.name == "subsample"
-    params = (
-        Section(
-            self.param_rule,
-            (Step("trainable", f"2{DOT}{x[1]}", n(2 * x[1]), "a coefficient and a bias per map"),),
-            Counts(trainable=2 * x[1]),
-        )
-        if subsample
-        else no_params(self)
-    )
-    per = prod(a["kernel"]) + (1 if subsample else 0)
-    flops = Section(
-        self.flops_rule,
-        (
-            Step("output elements", dims_product(out), n(numel(out))),
-            Step(
-                "FLOPs",
-                times(
-                    f"({times(*a['kernel'])} + 1)" if subsample else times(*a["kernel"]), numel(out)
-                ),
-                n(per * numel(out)),
-            ),
-        ),
-        per * numel(out),
-    )
-    return Explanation(
-        window_shape(self, a, x, x[1]),
-        params,
-        _pool_connections(self, a, x, out, subsample),
-        no_macs(self),
-        flops,
-        window_section(self, a),
-    )
-
-
-def _pool_connections(self, a, x: Shape, out: Shape, subsample: bool) -> Section:
-    pairs, steps, whole = axis_links(self, a, x, out)
-    maps = dims_product(out[:2])
-    bias = numel(out) if subsample else 0
-    if whole:
-        window = times(*a["kernel"])
-        formula = (
-            f"({window} + 1){DOT}{dims_product(out)}"
-            if subsample
-            else f"{window}{DOT}{dims_product(out)}"
-        )
-        steps = []
-    else:
-        formula = f"{maps}{DOT}{times(*pairs)}" + (f" + {dims_product(out)}" if subsample else "")
-    value = numel(out[:2]) * prod(pairs) + bias
-    steps.append(Step("connections", formula, n(value)))
-    return Section(self.connection_rule, tuple(steps), value)
-
-
-def batch_prefix(shape: Shape) -> str:
-    batch = batch_factor(shape)
-    return f"{batch}{DOT}" if batch > 1 else ""

@@ -13,7 +13,8 @@ Edges follow the tensors: a box's layer reading a tensor made in another box is 
 from that box (one per pair of boxes), from an input node for the network's inputs;
 each output has a node fed by the box that makes it. Assumes an analysed Graph (its
 calls are contiguous runs of layers, so boxes in execution order form a DAG).
-Guarantees: every layer is in exactly one box, and edges go from earlier boxes to later.
+Guarantees: every layer is in exactly one box, coloured by its op's declared family
+(an op without one raises, naming it), and edges go from earlier boxes to later.
 """
 
 from __future__ import annotations
@@ -23,47 +24,10 @@ from typing import NamedTuple
 from netspec.analysis import Analysis
 from netspec.errors import CallSite
 from netspec.ir import BlockCall, Graph
+from netspec.ops import REGISTRY, declared
 from netspec.ops.arith import window_text
 from netspec.values import Shape, show_value
 
-# Op -> colour family of the legend. Every op of the registry has one (tested).
-FAMILIES: dict[str, str] = {
-    **dict.fromkeys(("conv", "conv_transpose", "partial_conv"), "conv"),
-    **dict.fromkeys(
-        (
-            "maxpool",
-            "avgpool",
-            "subsample",
-            "global_avgpool",
-            "global_maxpool",
-            "adaptive_avgpool",
-            "adaptive_maxpool",
-            "upsample",
-        ),
-        "pool",
-    ),  # fmt: skip
-    **dict.fromkeys(("bn", "lrn"), "norm"),
-    **dict.fromkeys(
-        (
-            "relu",
-            "relu6",
-            "leaky_relu",
-            "sigmoid",
-            "tanh",
-            "scaled_tanh",
-            "elu",
-            "gelu",
-            "silu",
-            "prelu",
-            "softmax",
-            "log_softmax",
-        ),
-        "activation",
-    ),  # fmt: skip
-    **dict.fromkeys(("linear", "rbf"), "linear"),
-    **dict.fromkeys(("add", "concat"), "merge"),
-    **dict.fromkeys(("flatten", "reshape", "dropout", "identity"), "other"),
-}
 _WINDOW_KEYS = ("kernel", "stride", "padding", "dilation")
 _MAX_STAGES = 12
 
@@ -133,7 +97,8 @@ def box_count(graph: Graph, depth: int) -> int:
 
 
 def family(op: str) -> str:
-    return FAMILIES.get(op, "other")
+    """The op's colour family in the legend, as the op declares it (`Op.family`)."""
+    return declared(REGISTRY[op], "family")
 
 
 def window(attrs) -> str | None:

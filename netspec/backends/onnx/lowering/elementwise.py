@@ -1,19 +1,72 @@
-"""The ONNX lowerings of `bn` and `lrn`, with PyTorch's eval-mode semantics.
+"""ONNX lowerings of the ops that keep the shape (netspec/ops/elementwise.py), with
+PyTorch's eval-mode semantics: the activations (those ONNX has, the rest composed:
+relu6 as Clip, silu, scaled_tanh, GELU before opset 20), dropout as Identity, prelu,
+softmax, log_softmax, bn and lrn.
 
 `bn` is BatchNormalization with the running statistics, or, where the spec keeps none,
 the batch's own (PyTorch normalises with them even in eval mode), written out.
 `lrn` follows nn.LocalResponseNorm's channel window (see `lrn`).
+
+Assumes normalised attributes and the analysis's shapes. Guarantees PyTorch's outputs
+with standard ONNX operators, parameters named by PyTorch's state_dict keys.
 """
 
 from __future__ import annotations
 
-from math import prod
+from math import prod, sqrt
 
 import numpy as np
 
 from netspec.backends.onnx.emit import Emitter
-from netspec.backends.onnx.layers import channel_view, lowers
+from netspec.backends.onnx.lowering.base import channel_view, lowers
 from netspec.ir import Node
+
+_SAME = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "identity": "Identity",
+         "dropout": "Identity"}  # fmt: skip
+
+
+@lowers(*_SAME)
+def same(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    em.op(_SAME[node.op], xs, y)
+
+
+@lowers("relu6", "gelu", "silu", "scaled_tanh")
+def composed(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    x, a = xs[0], node.attrs
+    if node.op == "relu6":
+        em.op("Clip", [x, em.const("min", 0.0), em.const("max", 6.0)], y)
+    elif node.op == "silu":
+        em.op("Mul", [x, em.op("Sigmoid", [x])], y)
+    elif node.op == "scaled_tanh":
+        em.op(
+            "Mul",
+            [em.const("a", a["a"]), em.op("Tanh", [em.op("Mul", [em.const("s", a["s"]), x])])],
+            y,
+        )
+    elif em.opset >= 20:
+        em.op("Gelu", [x], y)
+    else:  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
+        erf = em.op("Erf", [em.op("Div", [x, em.const("sqrt2", sqrt(2.0))])])
+        half = em.op("Mul", [x, em.const("half", 0.5)])
+        em.op("Mul", [half, em.op("Add", [erf, em.const("one", 1.0)])], y)
+
+
+@lowers("leaky_relu", "elu", "softmax", "log_softmax")
+def with_argument(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a = node.attrs
+    if node.op == "leaky_relu":
+        em.op("LeakyRelu", xs, y, alpha=a["slope"])
+    elif node.op == "elu":
+        em.op("Elu", xs, y, alpha=a["alpha"])
+    else:
+        em.op("Softmax" if node.op == "softmax" else "LogSoftmax", xs, y, axis=a["dim"])
+
+
+@lowers("prelu")
+def prelu(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    c = 1 if node.attrs["shared"] else ins[0][1]
+    slope = em.param(f"{node.path}.weight", (c,), "quarter")
+    em.op("PRelu", [xs[0], channel_view(em, slope, len(ins[0]))], y)
 
 
 @lowers("bn")

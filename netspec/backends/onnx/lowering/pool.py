@@ -1,12 +1,15 @@
-"""The ONNX lowerings of pooling, subsampling and upsampling, with PyTorch's semantics.
+"""ONNX lowerings of the pools (netspec/ops/pool.py), with PyTorch's semantics.
 
-Ceil mode never reaches ONNX: like torch_layers, a ceil-mode window that hangs past the
-padding becomes extra padding after it (from the analysis's output size), and the
-pool runs in floor mode, so ONNX's and PyTorch's ceil rules need not agree. Average
-pooling that ONNX's AveragePool cannot express exactly (dilation, an overhang, padding
-as wide as the kernel) is a zero Pad, a depthwise Conv with a ones kernel (the window
-sums) and a division by PyTorch's divisors, computed here with numpy as
-backends.torch.runtime.AvgPool computes them.
+Ceil mode never reaches ONNX: as in the PyTorch lowering, a ceil-mode window that hangs
+past the padding becomes extra padding after it (netspec.ops.arith.overhang, from the
+analysis's output size), and the pool runs in floor mode, so ONNX's and PyTorch's ceil
+rules need not agree. Average pooling that ONNX's AveragePool cannot express exactly
+(dilation, an overhang, padding as wide as the kernel) is a zero Pad, a depthwise Conv
+with a ones kernel (the window sums) and a division by PyTorch's divisors, computed here
+with numpy as backends.torch.runtime.AvgPool computes them.
+
+Assumes normalised attributes and the analysis's shapes. Guarantees PyTorch's outputs,
+adaptive windows included (refused, E-lower, beyond MAX_SLICES slices).
 """
 
 from __future__ import annotations
@@ -16,22 +19,12 @@ from math import ceil, floor, prod
 import numpy as np
 
 from netspec.backends.onnx.emit import Emitter
-from netspec.backends.onnx.layers import channel_view, lowers, pads
+from netspec.backends.onnx.lowering.base import channel_view, lowers, pads
 from netspec.errors import error
 from netspec.ir import Node
+from netspec.ops.arith import overhang
 
 MAX_SLICES = 4096  # adaptive pooling written out as slices: refused beyond this
-
-
-def overhang(a, x, out) -> list[tuple[int, int]]:
-    """The padding after which the floor rule gives `out` (as torch_layers.overhang)."""
-    pairs = []
-    for i, o, k, s, d, (before, after) in zip(
-        x[2:], out[2:], a["kernel"], a["stride"], a["dilation"], a["padding"], strict=True
-    ):
-        reach = (o - 1) * s + d * (k - 1) + 1
-        pairs.append((before, max(after, reach - i - before)))
-    return pairs
 
 
 def _native(a, pairs) -> bool:
@@ -42,7 +35,7 @@ def _native(a, pairs) -> bool:
 @lowers("maxpool")
 def maxpool(em: Emitter, node: Node, xs, ins, out, y) -> None:
     a = node.attrs
-    pairs, x = overhang(a, ins[0], out), xs[0]
+    pairs, x = list(overhang(a, ins[0], out)), xs[0]
     attrs = {"kernel_shape": list(a["kernel"]), "strides": list(a["stride"]),
              "dilations": list(a["dilation"])}  # fmt: skip
     if _native(a, pairs):
@@ -56,7 +49,7 @@ def maxpool(em: Emitter, node: Node, xs, ins, out, y) -> None:
 @lowers("avgpool")
 def avgpool(em: Emitter, node: Node, xs, ins, out, y) -> None:
     a = node.attrs
-    pairs = overhang(a, ins[0], out)
+    pairs = list(overhang(a, ins[0], out))
     exact = pairs == [tuple(p) for p in a["padding"]] and set(a["dilation"]) == {1}
     if exact and _native(a, pairs):
         em.op("AveragePool", xs, y, kernel_shape=list(a["kernel"]), strides=list(a["stride"]),

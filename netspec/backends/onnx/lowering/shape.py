@@ -1,5 +1,6 @@
-"""The ONNX lowering of `upsample`: PyTorch's nn.Upsample(scale_factor, mode,
-align_corners=False), one spatial axis after another.
+"""ONNX lowerings of the ops that move data (netspec/ops/shape.py): flatten and reshape
+(one Reshape to the analysis's shape), and upsample: PyTorch's nn.Upsample(scale_factor,
+mode, align_corners=False), one spatial axis after another.
 
 Every mode is separable, so each axis whose size changes is a weighted sum of Gathers
 along it: the source indices and weights are computed here with numpy exactly as
@@ -9,6 +10,9 @@ ONNX's Resize could express these (asymmetric + floor, half_pixel, cubic_coeff_a
 but its shape inference loses the symbolic batch and rounds floor(i x scale) in
 float32 (20 x 1.3 gives 25); Gathers keep every dim exact, and no coordinate rounding
 can differ from PyTorch's.
+
+Assumes the analysis's shapes, symbolic dims kept in place (E-lower otherwise).
+Guarantees every output dim known to ONNX shape inference.
 """
 
 from __future__ import annotations
@@ -18,8 +22,23 @@ from math import floor
 import numpy as np
 
 from netspec.backends.onnx.emit import Emitter
-from netspec.backends.onnx.layers import lowers
+from netspec.backends.onnx.lowering.base import lowers
+from netspec.errors import error
 from netspec.ir import Node
+
+
+@lowers("flatten", "reshape")
+def reshape(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """Reshape to the analysis's output shape, a symbolic dim as ONNX's 0 (copy the
+    input's dim at the same place): the language keeps symbolic dims in place (E-shape
+    otherwise), and shape inference then knows every output dim."""
+    x = list(ins[0])
+    moved = [d for i, d in enumerate(out) if isinstance(d, str) and (i >= len(x) or x[i] != d)]
+    if moved:
+        raise error("E-lower", f"{node.op} moves the symbolic dims {moved}", node.span)
+    shape = em.ints("shape", [0 if isinstance(d, str) else d for d in out])
+    em.op("Reshape", [xs[0], shape], y)
+
 
 A = -0.75  # PyTorch's bicubic coefficient
 
