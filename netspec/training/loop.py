@@ -35,6 +35,7 @@ from typing import Any
 import torch
 
 from netspec.ir import Graph
+from netspec.ops import REGISTRY
 from netspec.training import checkpoint
 from netspec.training.data import Dataset, prepare
 from netspec.training.errors import TrainingError
@@ -139,7 +140,7 @@ def _setup(graph: Graph, config: TrainConfig, data: Dataset, device: torch.devic
     else:
         optimizer = torch.optim.Adam(trainable, lr=lr, weight_decay=wd)
     out = graph.outputs[0][1]
-    rbf = any(n.op == "rbf" and n.output == out for n in graph.nodes)
+    rbf = any(REGISTRY[n.op].distances and n.output == out for n in graph.nodes)
     loss = loss_function(config.loss, rbf, data.classes is not None)
     return _Run(graph, config, data, module, optimizer, loss, rbf, device)
 

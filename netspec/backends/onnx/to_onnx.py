@@ -34,6 +34,7 @@ from netspec.backends.onnx.weights import read_weights
 from netspec.backends.onnx.write import OnnxModel
 from netspec.errors import error
 from netspec.ir import Graph
+from netspec.ops import REGISTRY, Op
 from netspec.values import Shape
 
 MIN_OPSET = 13  # Unsqueeze, Squeeze and ReduceSum take their axes as inputs from 13
@@ -184,12 +185,14 @@ def _metadata(graph: Graph) -> dict[str, str]:
         "netspec.architecture_hash": architecture_hash(graph),
         "netspec.version": __version__,
     }
-    if _last_op(graph) == "rbf":  # LeNet-5's outputs are distances: predict negates them
+    if _last_op(graph).distances:  # LeNet-5's rbf outputs distances: predict negates them
         props["netspec.scores"] = "negated"
     return props
 
 
-def _last_op(graph: Graph) -> str:
+def _last_op(graph: Graph) -> type[Op] | Op:
+    """The op that makes the first output (the base Op, whose facts are all false, for an
+    output that is an input)."""
     (_, tensor), *_ = graph.outputs
     producers = [n.op for n in graph.nodes if n.output == tensor]
-    return producers[0] if producers else ""
+    return REGISTRY[producers[0]] if producers else Op

@@ -42,9 +42,8 @@ from netspec.backends.torch.lowering import LOWERINGS, Layer
 from netspec.backends.torch.names import MODULE_ATTRIBUTES, RUNTIME_NAMES, runtime_source
 from netspec.errors import error
 from netspec.ir import BlockCall, Graph, Node
+from netspec.ops import REGISTRY
 from netspec.values import show_shape
-
-_MERGES = ("add", "concat")
 
 
 def torch_source(graph: Graph) -> str:
@@ -157,7 +156,7 @@ class _Writer:
         created.add(rel)
         path = join(scope, rel)
         node = self.consumers.get(path)
-        if node is not None and node.op in _MERGES:
+        if node is not None and REGISTRY[node.op].merge:
             lines.append(f"{access(rel)} = {self._make(node)}{self._comment(node)}")
             return
         copies = self._copies(path)
@@ -173,7 +172,7 @@ class _Writer:
     def _make(self, node: Node) -> str:
         layer: Layer = self.layers[node.path]
         self.helpers.update(layer.helpers)
-        if node.op not in _MERGES:
+        if not REGISTRY[node.op].merge:
             return layer.make
         copies = len(node.inputs) if self.descendants.get(node.path) else 0
         if not copies:

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
 
-from netspec.ops.arith import axis_names  # noqa: F401 (teach/explain/field.py imports it here)
 from netspec.ops.base import GLOBAL, POINTWISE, Counts
 from netspec.values import Shape, numel, show_shape
 

@@ -20,8 +20,9 @@ from fractions import Fraction
 from netspec.analysis import Analysis
 from netspec.analysis.receptive import AxisField, Field
 from netspec.ops import REGISTRY
+from netspec.ops.arith import axis_names
 from netspec.ops.base import GLOBAL, POINTWISE, UNEVEN, Window
-from netspec.ops.explain.steps import DOT, Section, Step, axis_names, n
+from netspec.ops.explain.steps import DOT, Section, Step, n
 
 RULE = "r_out = r_in + (k_eff - 1)·S_in, S_out = S_in·s, P_out = P_in + p·S_in"
 
