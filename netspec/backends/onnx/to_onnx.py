@@ -10,7 +10,7 @@ architecture hash and the netspec version (and `netspec.scores: negated` where t
 is an rbf layer's distances, lowest best, which `netspec predict` negates).
 
 With `functions=True` each block call is one node of a model-local function (domain
-`netspec.blocks`, standard operators inside; onnx_functions.py).
+`netspec.blocks`, standard operators inside; functions.py).
 
 :func:`build` keeps the initializers as numpy arrays (:class:`OnnxModel`), which
 `netspec export` checks and streams to the file; :func:`to_onnx` gives the ModelProto.
@@ -52,7 +52,7 @@ def to_onnx(
     """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
     `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
     numpy generator seeded with `seed`. `batch` fixes the batch dim `N`. With
-    `functions`, each block call is a node of a model-local function (onnx_functions.py)."""
+    `functions`, each block call is a node of a model-local function (functions.py)."""
     return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions).proto()
 
 
