@@ -11,18 +11,23 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 # Hard limits against hostile input; every E-limit message quotes the one it hit.
-MAX_NESTING = 100  # braces, brackets and parentheses inside one another
+# docs/language.md §17 tabulates the lines below (name, value, comment) and
+# tests/test_limits_doc.py holds it to them: after a change here, run
+# `pytest tests/test_limits_doc.py --update-goldens` to rewrite the table.
+MAX_NESTING = 100  # `( )`, `[ ]` and `{ }` inside one another (in a --set value too)
 MAX_BLOCK_DEPTH = 200  # block calls inside block calls
 MAX_LAYERS = 100_000  # elaborated layers in one network
-MAX_REPEAT = 100_000  # copies in one repeat
-MAX_ELEMENTS = 2**40  # elements of one tensor, per sample (about 1.1e12; 4 TiB as float32)
+MAX_REPEAT = 100_000  # copies made by one `repeat`
+MAX_ELEMENTS = 2**40  # elements of one tensor, per sample, N counted as 1 (4 TiB as float32)
 MAX_SOURCE_BYTES = 2 * 2**20  # size of one spec file
-MAX_TOKENS = 120_000  # tokens of one spec file (a 10,000-layer chain has 50,000)
+MAX_TOKENS = 120_000  # tokens of one spec file (a flat chain takes ~5 a layer: ~24,000 layers)
 MAX_KERNEL = 2**16  # kernel size along one axis (connection counts walk the taps)
 MAX_OPERATORS = 500  # operators in one expression (deep trees would exhaust the stack)
-MAX_INT = 2**53  # magnitude of compile-time integers (exact as floats; far above any size)
+MAX_INT = 2**53  # magnitude of compile-time and --set integers (exact as floats; above any size)
 MAX_LIST = 100_000  # items of one list value (`[0] * n` could otherwise exhaust memory)
-MAX_STEPS = 300_000  # statements elaborated for one network (repeats of empty bodies)
+MAX_STEPS = 300_000  # statements elaborated for one network, each copy a repeat makes included
+
+# Caps on what a diagnostic shows, not limits on the input (not in the docs' table).
 MAX_CHAIN_NOTES = 8  # block call sites shown in full; the middle of longer chains is elided
 MAX_SHOWN_LINE = 100  # characters of a source line shown around a caret
 # Python frames for the recursive stages (tree walk, evaluation, elaboration): the

@@ -16,6 +16,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from netspec.errors import CompileError, render
+from netspec.limits import MAX_NESTING
 
 if TYPE_CHECKING:
     from netspec.analysis import Analysis
@@ -56,6 +57,11 @@ def parse_override(text: str) -> tuple[str, object]:
     name, sep, value = text.partition("=")
     if not sep or not name.isidentifier():
         raise ValueError(f"--set expects NAME=VALUE, got '{text}'")
+    if _nesting(value) > MAX_NESTING:  # json would recurse once a level: bound it first
+        raise ValueError(
+            f"--set {name}: lists nested more than {MAX_NESTING} deep "
+            "(the limit of netspec/limits.py MAX_NESTING)"
+        )
     try:
         parsed = json.loads(value)
     except json.JSONDecodeError:
@@ -63,6 +69,25 @@ def parse_override(text: str) -> tuple[str, object]:
     if isinstance(parsed, list):
         parsed = _tuples(parsed)
     return name, parsed
+
+
+def _nesting(text: str) -> int:
+    """How deep JSON brackets nest in `text`, those inside strings not counted; linear."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif in_string:
+            escaped, in_string = char == "\\", char != '"'
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _tuples(value: object) -> object:

@@ -17,7 +17,7 @@ from netspec.elaborate.network import build_network
 from netspec.elaborate.program import Program, resolve
 from netspec.errors import CompileError, error
 from netspec.ir import Graph
-from netspec.limits import MAX_INT, MAX_LIST, deep_recursion
+from netspec.limits import MAX_INT, MAX_LIST, MAX_NESTING, deep_recursion
 from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 
@@ -92,6 +92,14 @@ def _network(program: Program, net: ast.NetworkDef, overrides: Mapping[str, obje
 
 def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:
     """A --set value, if it is one the language can write (numbers, booleans, strings, lists)."""
+    if _too_deep(value, MAX_NESTING):  # before _writable and repr, which recurse a level each
+        raise error(
+            "E-network",
+            f"--set {param.name}: lists nested more than {MAX_NESTING} deep",
+            param.span,
+            f"the language's brackets nest at most {MAX_NESTING} deep (MAX_NESTING)",
+            label=f"parameter of network '{net.name}'",
+        )
     if not _writable(value):
         raise error(
             "E-network",
@@ -101,6 +109,16 @@ def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:
             label=f"parameter of network '{net.name}'",
         )
     return value
+
+
+def _too_deep(value: object, limit: int) -> bool:
+    """Whether tuples nest more than `limit` deep in `value`; a loop, not recursion."""
+    level = [value]
+    for _ in range(limit + 1):
+        level = [v for x in level if isinstance(x, tuple) for v in x]
+        if not level:
+            return False
+    return True
 
 
 def _writable(value: object) -> bool:

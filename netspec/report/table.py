@@ -46,18 +46,20 @@ def _source_label(span: Span) -> str:
     return span.source.line(span.line)[span.column - 1 :].strip() + " ..."
 
 
-def _row(f: Figures, name: str, label: str, indices: list[int]) -> Row:
+def _row(f: Figures, name: str, label: str, indices: list[int], shape: Shape | None = None) -> Row:
+    """The row of `indices`; `shape` is the output of a statement that makes no layer."""
     layers = [f.analysis.layers[i] for i in indices]
     per_layer = [f.costs.per_layer[i] for i in indices]
-    last = layers[-1]
+    # `repeat 0`, a false `if` or an `if` of `let`s only: the stream passes unchanged.
+    last = layers[-1] if layers else None
     return Row(
         name,
         label or "-",
-        last.output_shape,
+        last.output_shape if last else shape,
         Counts.total(x.counts for x in layers),
         sum(x.connections for x in layers),
         None if None in per_layer else sum(per_layer),
-        last.receptive_field,
+        last.receptive_field if last else None,
         sum(f.activation_bytes(x) for x in layers),
     )
 
@@ -70,7 +72,7 @@ def rows(f: Figures, depth: int = 0) -> list[Row]:
         for s, stmt in zip(analysis.statements, analysis.graph.statements, strict=True):
             layers = [analysis.layers[i] for i in s.layers]
             label = _label(layers) if len(layers) <= 3 else _source_label(stmt.body)
-            out.append(_row(f, s.name, label, list(s.layers)))
+            out.append(_row(f, s.name, label, list(s.layers), s.output_shape))
         return out
     groups: dict[str, list[int]] = {}
     for index, layer in enumerate(analysis.layers):

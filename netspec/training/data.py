@@ -201,7 +201,13 @@ def _labels(
     if len(out) != 2 or not isinstance(out[1], int):
         raise TrainingError(f"class labels need an output [N, classes]; {what} is not one")
     classes, low, high = out[1], int(y.min()), int(y.max())
-    if low < 0 or high >= classes:
+    if low < 0:  # no number of classes makes a negative label an index: relabel
+        raise TrainingError(
+            f"labels range from {low} to {high}, but class labels are indices "
+            f"0..{classes - 1} and cannot be negative; relabel the data to start at 0 "
+            f"(for example, add {-low} to every label)"
+        )
+    if high >= classes:
         hint = (
             f"--set classes={high + 1}"
             if "classes" in parameters

@@ -7,7 +7,7 @@ value is held against the analysis's figure: where they differ (a bug) the analy
 figure is printed too, so that nothing shown contradicts `netspec check`.
 Layers are chosen by path (`C1.conv`), by a block prefix (`layer2.basic1`) or by a
 statement name (`C1`, its layers); an unknown name is an :class:`UnknownLayer` whose
-message names the closest ones.
+message names the closest ones, and so is a statement that makes no layer (`repeat 0`).
 """
 
 from __future__ import annotations
@@ -60,10 +60,17 @@ def choose(analyses: list[Analysis], name: str | None) -> list[tuple[Analysis, l
     chosen = [(a, indices) for a, indices in chosen if indices]
     if chosen or name is None:
         return chosen
+    empty = [a.name for a in analyses for s in a.statements if s.name == name]
+    if empty:
+        raise UnknownLayer(
+            f"statement '{name}' of {', '.join(empty)} makes no layer (a repeat 0, an if "
+            "whose chosen body is empty or holds only let): nothing to explain"
+        )
     paths = [layer.path.split(".") for a in analyses for layer in a.layers]
     names = {".".join(parts[:end]) for parts in paths for end in range(1, len(parts) + 1)}
     names |= {s.name for a in analyses for s in a.statements}
-    close = difflib.get_close_matches(name, sorted(names), n=3, cutoff=0.5)
+    # `name` chose nothing, so suggesting it back would send the user in a circle.
+    close = difflib.get_close_matches(name, sorted(names - {name}), n=3, cutoff=0.5)
     hint = (
         "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
         if close
