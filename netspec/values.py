@@ -47,7 +47,8 @@ def show_value(value: object) -> str:
     if value is None:
         return "none"
     if isinstance(value, float):
-        return f"{value:.4g}" if value != int(value) else f"{value:.1f}"
+        # an integral float prints as `64.0`, unless it is huge: 1e300 is not 301 digits
+        return f"{value:.1f}" if value == int(value) and abs(value) < 1e15 else f"{value:.4g}"
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, tuple):

@@ -17,6 +17,7 @@ the argument it names.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
 from typing import Any, ClassVar, NamedTuple, Protocol
@@ -41,8 +42,40 @@ class OpWarning(NamedTuple):
     arg: str | None = None
 
 
+class Interval(NamedTuple):
+    """The values a float parameter accepts: low to high, each end closed or open."""
+
+    low: float
+    high: float
+    open_low: bool = False
+    open_high: bool = False
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, int | float) or math.isnan(x):
+            return False
+        above = self.low < x if self.open_low else self.low <= x
+        return above and (x < self.high if self.open_high else x <= self.high)
+
+    def __str__(self) -> str:
+        """`[0, 1)`, `(0, 1]`, `[-1e6, 1e6]`: a bracket for a closed end, a parenthesis
+        for an open one."""
+        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
+        return f"{left}{_short(self.low)}, {_short(self.high)}{right}"
+
+
+def _short(x: float) -> str:
+    return f"{x:g}".replace("e+0", "e").replace("e+", "e").replace("e-0", "e-")
+
+
+# Factors and exponents stay within 1e6: finite, and no float32 overflow on sane inputs.
+MAGNITUDE = Interval(-1e6, 1e6)
+NON_NEGATIVE = Interval(0.0, 1e6)
+POSITIVE = Interval(0.0, 1e6, open_low=True)
+
+
 class Param(NamedTuple):
-    """One parameter of an op: its name, kind of value, default and limits."""
+    """One parameter of an op: its name, kind of value, default and limits (`minimum` for
+    ints, `interval` for floats: every float parameter declares one)."""
 
     name: str
     kind: str  # int float bool str ints padding table tensor size dims
@@ -50,6 +83,7 @@ class Param(NamedTuple):
     choices: tuple = ()
     minimum: int | None = None
     doc: str = ""
+    interval: Interval | None = None
 
     @property
     def required(self) -> bool:

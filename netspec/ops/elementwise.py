@@ -22,11 +22,15 @@ from __future__ import annotations
 
 from netspec.ops.base import (
     GLOBAL,
+    MAGNITUDE,
+    NON_NEGATIVE,
     POINTWISE,
+    POSITIVE,
     Attrs,
     Cost,
     Counts,
     Figures,
+    Interval,
     Op,
     OpError,
     Param,
@@ -83,42 +87,44 @@ _NOTHING = {"cost": per_element(0), "flops_rule": "0", "view": True, "family": "
 _simple("identity", "passes its input through", **_NOTHING)
 _simple("relu", "max(0, x)")
 _simple("relu6", "min(max(0, x), 6)")
-_simple("leaky_relu", "x if x > 0 else slope * x", Param("slope", "float", 0.01))
+_simple(
+    "leaky_relu",
+    "x if x > 0 else slope * x",
+    Param("slope", "float", 0.01, doc="the factor of negative inputs", interval=MAGNITUDE),
+)
 _simple("sigmoid", "1 / (1 + exp(-x))")
 _simple("tanh", "tanh(x)")
 _simple(
     "scaled_tanh",
     "a * tanh(s * x); LeCun's f(a) = 1.7159 tanh(2a/3)",
-    Param("a", "float", 1.7159),
-    Param("s", "float", 0.6667),
+    Param("a", "float", 1.7159, doc="the output scale", interval=MAGNITUDE),
+    Param("s", "float", 0.6667, doc="the input scale", interval=MAGNITUDE),
     cost=per_element(3),
     flops_rule="3 per element (multiply, tanh, multiply)",
 )
-_simple("elu", "x if x > 0 else alpha (exp(x) - 1)", Param("alpha", "float", 1.0))
+_simple(
+    "elu",
+    "x if x > 0 else alpha (exp(x) - 1)",
+    Param("alpha", "float", 1.0, doc="the scale of negative outputs", interval=MAGNITUDE),
+)
 _simple("gelu", "x * Phi(x)")
 _simple("silu", "x * sigmoid(x)")
+
+
+# p = 1 would zero everything and scale the rest by 1 / 0; ONNX's Dropout takes [0, 1).
+_BELOW_ONE = Interval(0, 1, open_high=True)
 
 
 @register
 class Dropout(Elementwise):
     name = "dropout"
-    params = (Param("p", "float", 0.5),)
+    params = (Param("p", "float", 0.5, doc="the fraction of units zeroed", interval=_BELOW_ONE),)
     summary = "zeroes units with probability p while training"
     cost = per_element(0)
     flops_rule = "0 (off at inference)"
     view = True  # at inference PyTorch returns its input
     family = "other"
     torchinfo = fvcore = NOT_COUNTED
-
-    def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
-        if not 0.0 <= a["p"] <= 1.0:
-            raise OpError(
-                "E-value",
-                f"dropout probability p must be between 0 and 1, got {a['p']:g}",
-                "p is the fraction of units zeroed while training, e.g. 0.5",
-                "p",
-            )
-        return a
 
 
 class _Softmax(Elementwise):
@@ -201,8 +207,9 @@ BATCH_NORM_EVAL = ToolRule(
 class BatchNorm(Elementwise):
     name = "bn"
     params = (
-        Param("eps", "float", 1e-5),
-        Param("momentum", "float", 0.1),
+        # eps > 0 keeps 1 / sqrt(var + eps) finite where a channel is constant
+        Param("eps", "float", 1e-5, doc="added to the variance", interval=Interval(0, 1, True)),
+        Param("momentum", "float", 0.1, doc="the new batch's weight", interval=Interval(0, 1)),
         Param("affine", "bool", True),
         Param("track_running_stats", "bool", True),
     )
@@ -243,9 +250,10 @@ class LRN(Elementwise):
     name = "lrn"
     params = (
         Param("size", "int", 5, minimum=1),
-        Param("alpha", "float", 1e-4),
-        Param("beta", "float", 0.75),
-        Param("k", "float", 1.0),
+        Param("alpha", "float", 1e-4, doc="the sum of squares' weight", interval=NON_NEGATIVE),
+        Param("beta", "float", 0.75, doc="the divisor's exponent", interval=NON_NEGATIVE),
+        # k > 0 keeps the divisor positive where a window is all zeros
+        Param("k", "float", 1.0, doc="the divisor's constant", interval=POSITIVE),
     )
     min_rank = 3
     summary = (

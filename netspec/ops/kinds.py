@@ -2,7 +2,8 @@
 
 Assumes an evaluated value and the text to show for it (an expression and its value,
 "64 / 3 = 21.33"). Guarantees the value back (floats for `float`, the rest unchanged),
-or an OpError naming the parameter, with a help line saying how to write it.
+or an OpError naming the parameter, with a help line saying how to write it: a float
+outside its parameter's declared interval is E-value.
 """
 
 from __future__ import annotations
@@ -50,6 +51,14 @@ def _float(p: Param, v: object, shown: str) -> object:
             "E-type",
             f"{p.name} must be a number, got {type_name(v)} ({shown})",
             f"e.g. {p.name}={show_value(p.default) if p.default is not REQUIRED else 1}",
+            p.name,
+        )
+    if p.interval is not None and v not in p.interval:
+        example = f" (default {p.default:g})" if isinstance(p.default, float) else ""
+        raise OpError(
+            "E-value",
+            f"{p.name} must be in {p.interval}, got {shown}",
+            (f"{p.name} is {p.doc}; " if p.doc else "") + f"give a value in {p.interval}{example}",
             p.name,
         )
     return float(v)

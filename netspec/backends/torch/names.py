@@ -2,16 +2,25 @@
 
 :data:`MODULE_ATTRIBUTES` are the names an `nn.Module` already uses (methods and
 instance attributes of torch 2.x; a test checks the list against the installed torch):
-a spec name among them cannot be a submodule. :func:`runtime_source` copies classes
-and functions of :mod:`netspec.backends.torch.runtime` into a generated file, with
-whatever they use, read from the module's source text so that no torch is imported.
+a spec name among them cannot be a submodule. :func:`unusable` says why a path
+segment cannot be a submodule attribute, :func:`name_span` where that name is written.
+:func:`runtime_source` copies classes and functions of
+:mod:`netspec.backends.torch.runtime` into a generated file, with whatever they use,
+read from the module's source text so that no torch is imported.
+
+Assumes nothing of torch. Guarantees that every name :func:`unusable` lets through can
+be assigned as `self.<name>` in a generated class and read back as the same submodule.
 """
 
 from __future__ import annotations
 
 import ast
+import keyword
+import re
 from functools import cache
 from pathlib import Path
+
+from netspec.source import Span
 
 MODULE_ATTRIBUTES = frozenset(
     """
@@ -38,6 +47,34 @@ MODULE_ATTRIBUTES = frozenset(
 )
 
 _RUNTIME = Path(__file__).with_name("runtime.py")
+
+
+def unusable(segment: str) -> str | None:
+    """Why `segment` of a path cannot be a submodule attribute (`self.<segment>`) of a
+    generated class, or None when it can. Digits are fine: they are indexed, `[0]`."""
+    if segment.isdigit():
+        return None
+    if not segment.isidentifier() or keyword.iskeyword(segment) or segment in MODULE_ATTRIBUTES:
+        return "is a Python keyword or an attribute of nn.Module"
+    if segment.startswith("__"):
+        # `self.__class__` is the class itself (0 parameters registered, silently), and
+        # `self.__x` is renamed `_Net__x` inside a class, so its keys would not be paths
+        return "starts with two underscores, which Python reserves or mangles in a class"
+    return None
+
+
+def name_span(span: Span, name: str) -> Span:
+    """Where `name =` was last written before `span` (a layer or call of the statement
+    `name` opens a scope for); `span` itself where it was not (a block's name in a chain,
+    written as the call at `span`)."""
+    pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\s*=(?!=)")
+    for number in range(span.line, 0, -1):
+        text = span.source.line(number)
+        found = list(pattern.finditer(text[: span.column - 1] if number == span.line else text))
+        if found:
+            column = found[-1].start() + 1
+            return Span(span.source, number, column, number, column + len(name))
+    return span
 
 
 @cache

@@ -39,7 +39,7 @@ from netspec.analysis.scopes import (
 )
 from netspec.backends.torch.classes import ClassPlan, Variant, plan_classes
 from netspec.backends.torch.lowering import LOWERINGS, Layer
-from netspec.backends.torch.names import MODULE_ATTRIBUTES, RUNTIME_NAMES, runtime_source
+from netspec.backends.torch.names import RUNTIME_NAMES, name_span, runtime_source, unusable
 from netspec.errors import error
 from netspec.ir import BlockCall, Graph, Node
 from netspec.ops import REGISTRY
@@ -139,22 +139,27 @@ class _Writer:
             rel = relative(scope, item.path)
             segments = rel.split(".")
             for j in range(1, len(segments)):
-                self._container(scope, ".".join(segments[:j]), created, lines)
+                self._container(scope, ".".join(segments[:j]), created, lines, item)
             if rel in created:
                 continue
             created.add(rel)
-            self._check_name(item, segments[-1])
+            _check_name(item.path, segments[-1], item)
             if item.call is not None:
                 lines.append(f"{access(rel)} = {self.instance_of[item.path]}")
             else:
                 lines.append(f"{access(rel)} = {self._make(item.node)}{self._comment(item.node)}")
         return lines
 
-    def _container(self, scope: str, rel: str, created: set[str], lines: list[str]) -> None:
+    def _container(
+        self, scope: str, rel: str, created: set[str], lines: list[str], first: Item
+    ) -> None:
+        """Make the scope `rel` (a named statement, a repeated name, a merge) that holds
+        the item `first`, the first of its layers."""
         if rel in created:
             return
         created.add(rel)
         path = join(scope, rel)
+        _check_name(path, rel.rsplit(".", 1)[-1], first)
         node = self.consumers.get(path)
         if node is not None and REGISTRY[node.op].merge:
             lines.append(f"{access(rel)} = {self._make(node)}{self._comment(node)}")
@@ -184,22 +189,6 @@ class _Writer:
         text = " ".join(node.span.text().split())
         text = text if len(text) <= 48 else text[:45] + "..."
         return f"  # line {node.span.line}: {text}"
-
-    def _check_name(self, item: Item, segment: str) -> None:
-        if segment.isdigit() or (
-            segment.isidentifier()
-            and not keyword.iskeyword(segment)
-            and segment not in MODULE_ATTRIBUTES
-        ):
-            return
-        span = item.node.span if item.node is not None else item.call.span
-        raise error(
-            "E-lower",
-            f"'{segment}' cannot name a PyTorch submodule (in the path {item.path})",
-            span,
-            f"'{segment}' is a Python keyword or an attribute of nn.Module; "
-            "rename the statement or block call",
-        )
 
     # --- inputs and outputs --------------------------------------------------------------
     def _network_inputs(self) -> list[tuple[int, str]]:
@@ -326,6 +315,21 @@ class _Forward:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _check_name(path: str, segment: str, item: Item) -> None:
+    """Refuse a path segment PyTorch cannot use as an attribute, pointing at where the
+    name is written (renaming it silently would break the promise that keys are paths)."""
+    why = unusable(segment)
+    if why is None:
+        return
+    span = item.node.span if item.node is not None else item.call.span
+    raise error(
+        "E-lower",
+        f"'{segment}' cannot name a PyTorch submodule (in the path {path})",
+        name_span(span, segment),
+        f"'{segment}' {why}; rename the statement or block call",
+    )
 
 
 def _camel(name: str, taken: set[str]) -> str:
