@@ -246,18 +246,23 @@ def export_onnx(
     seed: int = 0,
     functions: bool = False,
     network_name: str | None = None,
+    external_data: bool = False,
+    external_threshold: int | None = None,
 ) -> Path:
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
-    the weights into protobuf messages first. Returns the path. `network_name` is the
-    old name of `network`."""
-    from netspec.files import write_whole
+    the weights into protobuf messages first. Returns the path. With `external_data`, or
+    when the model would be over `external_threshold` bytes (default: 2 GiB less
+    headroom, protobuf's limit), the weights go to the side file `<path>.data` in ONNX's
+    external-data format (docs/onnx.md). `network_name` is the old name of `network`."""
+    from netspec.backends.onnx.write import EXTERNAL_THRESHOLD
 
     options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
     network = _network(network, network_name)
     model = _onnx_model(spec, network, overrides, weights, options)
     model.check()
-    write_whole(path, model.chunks())
+    threshold = EXTERNAL_THRESHOLD if external_threshold is None else external_threshold
+    model.write(path, external_data, threshold)
     return Path(path)
 
 

@@ -3,9 +3,11 @@
 Assumes onnx (the onnx extra), not torch: the graph is built from the IR with
 onnx.helper, with trained weights from `--weights` (netspec/backends/onnx/weights.py) or
 a seeded initialisation. Guarantees a model that passes `onnx.checker` (full_check),
-streamed to the file whole or not at all (netspec/backends/onnx/write.py), and exit
-status 0 when written, 1 for an error in the spec or in the weights, or a file that
-cannot be written, 2 for misuse of the command line.
+streamed to the file whole or not at all (netspec/backends/onnx/write.py), its weights
+in a side file `FILE.data` (ONNX external data) with `--external-data` or when the model
+would pass protobuf's 2 GiB, and exit status 0 when written, 1 for an error in the spec
+or in the weights, a model too large for the memory, or a file that cannot be written,
+2 for misuse of the command line.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from pathlib import Path
 
 from netspec.cli.common import fail, misuse, network_arguments, print_errors
 from netspec.errors import CompileError
-from netspec.files import write_whole
 
 DEFAULT_OPSET = 21
 
@@ -48,6 +49,12 @@ def add_arguments(export: argparse.ArgumentParser) -> None:
         help="each block call as one node of an ONNX local function (the block's layers "
         "inside, its weights bound at the call; calls alike share one function)",
     )
+    export.add_argument(
+        "--external-data",
+        action="store_true",
+        help="the weights in a side file FILE.data (ONNX external data; automatic for a "
+        "model over 2 GiB, which one protobuf file cannot hold)",
+    )
 
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
@@ -73,17 +80,23 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         return 1
     except ImportError as exc:
         return fail(f"export needs {exc.name} (pip install 'netspec[onnx]')")
+    except MemoryError:  # the seeded or given weights, as float32 arrays
+        return fail(_too_large(analysis.totals.params))
     except (ValueError, OSError) as exc:  # WeightsError, bad opset, missing weights
         return fail(str(exc))
-    except Exception as exc:  # onnx.checker rejecting the model is a bug of netspec's
+    except Exception as exc:  # a lowering that fails on a checked spec is a bug of netspec's
         first = (str(exc).strip().splitlines() or [""])[0][:300]
-        return fail(f"internal error, please report: the ONNX model fails onnx.checker: {first}")
+        return fail(f"internal error, please report: building the ONNX model: {first}")
+    problem = _check(model)
+    if problem:
+        return fail(problem)
     try:
-        write_whole(Path(args.output), model.chunks())
+        side = model.write(Path(args.output), args.external_data)
     except OSError as exc:
         return fail(f"cannot write {args.output}: {exc.strerror or exc}")
+    wrote = f"{args.output} and its weights {side}" if side else args.output
     print(
-        f"wrote {args.output}: {analysis.graph.name}, opset {args.opset}, "
+        f"wrote {wrote}: {analysis.graph.name}, opset {args.opset}, "
         f"{len(model.skeleton.graph.node)} nodes, {analysis.totals.params:,} parameters"
         + (f", {len(model.skeleton.functions)} functions" if args.functions else ""),
         file=sys.stderr,
@@ -102,8 +115,29 @@ def _model(args: argparse.Namespace, graph):
         )  # fmt: skip
     except WeightsError as exc:
         raise ValueError(str(exc)) from None
-    model.check()
     return model
+
+
+def _check(model) -> str:
+    """Why onnx.checker refuses the model, as the line to show, or "" when it passes."""
+    try:
+        model.check()
+    except MemoryError:
+        return "not enough memory to check the ONNX model"
+    except ValueError as exc:  # the graph over protobuf's 2 GiB (write.py says so)
+        return str(exc)
+    except Exception as exc:  # onnx.checker rejecting the model is a bug of netspec's
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        return f"internal error, please report: the ONNX model fails onnx.checker: {first}"
+    return ""
+
+
+def _too_large(params: int) -> str:
+    gigabytes = params * 4 / 1e9
+    return (
+        f"not enough memory for the model's weights: {params:,} parameters take "
+        f"{gigabytes:.1f} GB as float32 (export needs them in memory once)"
+    )
 
 
 def _opset_problem(opset: int) -> str:

@@ -17,9 +17,13 @@ cannot be run (one line), 2 for misuse.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+import zipfile
+import zlib
 from pathlib import Path
 
-from netspec.cli.common import fail, network_arguments
+from netspec.cli.common import fail, misuse, network_arguments
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
@@ -40,11 +44,15 @@ def add_arguments(predict: argparse.ArgumentParser) -> None:
         "--weights", metavar="FILE", help="with a spec: its trained weights (as export takes)"
     )
     network_arguments(predict, "with a spec: the network, if the file has several")
-    predict.add_argument("--top", type=int, default=3, metavar="K", help="classes shown (3)")
+    predict.add_argument(
+        "--top", type=int, default=3, metavar="K", help="classes shown, at least 1 (3)"
+    )
     predict.add_argument("--labels", metavar="FILE", help="class names, one per line")
 
 
 def run_command(args: argparse.Namespace, overrides: dict) -> int:
+    if args.top < 1:
+        return misuse(f"argument --top: show at least 1 class, not {args.top}", "predict")
     try:
         import numpy as np
         import onnxruntime as ort
@@ -59,9 +67,21 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     except PredictError as exc:
         return fail(str(exc))
     negate = _metadata(session).get("netspec.scores") == "negated"
-    for i, row in enumerate(_probabilities(np, scores, negate)):
-        print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
+    try:
+        for i, row in enumerate(_probabilities(np, scores, negate)):
+            print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
+        sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
+    except BrokenPipeError:  # `| head` read what it wanted: not an error
+        _quiet_stdout()
     return 0
+
+
+def _quiet_stdout() -> None:
+    """stdout to /dev/null, so that the interpreter's flush at exit does not fail again
+    on the closed pipe (Python's documented way, signal module)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
@@ -83,6 +103,7 @@ def _exported(spec: str, weights: str | None, network: str | None, overrides: di
     from netspec.api import one_network
     from netspec.backends.onnx.to_onnx import model_for
     from netspec.backends.onnx.weights import WeightsError
+    from netspec.backends.onnx.write import EXTERNAL_THRESHOLD
     from netspec.errors import CompileError
 
     if not weights:
@@ -92,13 +113,21 @@ def _exported(spec: str, weights: str | None, network: str | None, overrides: di
         )
     try:
         graph = one_network(spec, network, overrides).graph
-        return model_for(graph, weights).to_bytes()
+        model = model_for(graph, weights)
+    except MemoryError:
+        raise PredictError(f"not enough memory for the weights of {spec}") from None
     except CompileError as exc:  # the first problem, on one line (`netspec check` shows all)
         first = exc.diagnostics[0]
         where = f"{spec}:{first.span.line}: " if first.span else ""
         raise PredictError(f"{where}{first.message} (netspec check {spec} shows all)") from None
     except (WeightsError, OSError) as exc:
         raise PredictError(str(exc)) from None
+    if model.size() > EXTERNAL_THRESHOLD:  # protobuf cannot hold it in one piece
+        raise PredictError(
+            f"{spec} makes a model over 2 GiB: export it (netspec export, its weights in a "
+            "side file) and predict on the .onnx file"
+        )
+    return model.to_bytes()
 
 
 def read_input(np, path: Path, shape: list) -> object:
@@ -106,17 +135,37 @@ def read_input(np, path: Path, shape: list) -> object:
     if not path.is_file():
         raise PredictError(f"no input file {path}")
     suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return np.load(path, allow_pickle=False).astype(np.float32)
-    if suffix == ".npz":
+    if suffix in (".npy", ".npz"):
+        return _numbers(np, path, _array(np, path))
+    if suffix in IMAGE_SUFFIXES:
+        return _image(np, path, shape)
+    raise PredictError(f"{path}: give an .npy or .npz array, or an image file")
+
+
+def _array(np, path: Path):
+    """The array of an .npy file, or the array `x` (or the only one) of an .npz; a file
+    numpy cannot read (empty, truncated, pickled objects) is a PredictError."""
+    try:
+        if path.suffix.lower() == ".npy":
+            return np.load(path, allow_pickle=False)
         with np.load(path, allow_pickle=False) as archive:
             names = archive.files
             if "x" not in names and len(names) != 1:
                 raise PredictError(f"{path} holds {names}; name the input array x")
-            return archive["x" if "x" in names else names[0]].astype(np.float32)
-    if suffix in IMAGE_SUFFIXES:
-        return _image(np, path, shape)
-    raise PredictError(f"{path}: give an .npy or .npz array, or an image file")
+            return archive["x" if "x" in names else names[0]]
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise PredictError(f"{path} is not a readable {path.suffix} array ({first})") from None
+
+
+def _numbers(np, path: Path, array):
+    """The array as float32, refused unless it holds real numbers (strings, complex
+    numbers or an .npz member that is not an array would be converted wrongly or fail)."""
+    dtype = getattr(array, "dtype", None)
+    if dtype is None or dtype.fields or dtype.kind not in "biuf":
+        what = f"{dtype} values" if dtype is not None else "no array"
+        raise PredictError(f"{path} holds {what}; give an array of real numbers")
+    return array.astype(np.float32)
 
 
 def _image(np, path: Path, shape: list):
@@ -127,20 +176,26 @@ def _image(np, path: Path, shape: list):
     if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
         raise PredictError(f"an image needs a model input [N, C, H, W], not {shape}")
     channels, height, width = shape[1:]
-    with Image.open(path) as image:
-        image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
-        pixels = np.asarray(image, dtype=np.float32) / 255.0
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
+            pixels = np.asarray(image, dtype=np.float32) / 255.0
+    except (OSError, ValueError) as exc:  # not an image, or a truncated one
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise PredictError(f"{path} is not a readable image ({first})") from None
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
 
 
 def _batch(np, x, shape: list):
-    """One sample gets its batch axis; then the fixed dims must match the model's."""
+    """One sample gets its batch axis; then the fixed dims must match the model's. The
+    error names the shape as the user gave it, not with the batch axis added."""
+    given = list(x.shape)
     if x.ndim == len(shape) - 1:
         x = x[None]
     fixed = [(i, d) for i, d in enumerate(shape) if isinstance(d, int)]
     if x.ndim != len(shape) or any(x.shape[i] != d for i, d in fixed):
         wanted = "[" + ", ".join(str(d) for d in shape) + "]"
-        raise PredictError(f"the input has shape {list(x.shape)}; the model takes {wanted}")
+        raise PredictError(f"the input has shape {given}; the model takes {wanted}")
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
@@ -166,6 +221,6 @@ def _probabilities(np, scores, negate: bool):
 
 
 def _top(np, row, k: int, labels: list[str] | None) -> list[str]:
-    order = np.argsort(-row)[: max(k, 1)]
+    order = np.argsort(-row)[:k]
     name = lambda c: labels[c] if labels and c < len(labels) else f"class {c}"  # noqa: E731
     return [f"{name(int(c))} {row[c]:.1%}" for c in order]

@@ -28,14 +28,13 @@ that no weights of another architecture are ever returned.
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from netspec.analysis.fingerprint import architecture_hash
+from netspec.files import whole
 from netspec.ir import Graph
 from netspec.training.errors import TrainingError
 
@@ -47,17 +46,9 @@ def save(path: str | Path, payload: dict[str, Any]) -> Path:
     """Write `payload` to `path` atomically; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # A unique name opened exclusively, with the ordinary permissions (mkstemp's are 0600).
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(temporary, "xb") as stream:
-            torch.save({"format": FORMAT, **payload}, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    # netspec.files: a temporary beside the target, and those of killed runs removed
+    with whole(path, sync=True) as stream:
+        torch.save({"format": FORMAT, **payload}, stream)
     return path
 
 

@@ -16,7 +16,8 @@ export's time, so :mod:`netspec.backends.onnx.write` streams them into the file 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,8 @@ from onnx import helper
 
 from netspec.errors import error
 from netspec.ir import Node
+
+CHUNK = 1 << 20  # values drawn at a time: 8 MB of float64 scratch, not a copy per weight
 
 
 @lru_cache(maxsize=64)
@@ -142,6 +145,17 @@ class Emitter:
         if init == "zeros":
             return np.zeros(shape, np.float32)
         if init == "codes":  # RBF centres: random +-1 codes
-            return self.rng.integers(0, 2, shape).astype(np.float32) * 2 - 1
+            return self._drawn(shape, lambda n: self.rng.integers(0, 2, n)) * 2 - 1
         bound = 1 / fan_in**0.5 if fan_in > 0 else 1.0
-        return self.rng.uniform(-bound, bound, shape).astype(np.float32)
+        return self._drawn(shape, lambda n: self.rng.uniform(-bound, bound, n))
+
+    def _drawn(self, shape: tuple[int, ...], draw: Callable[[int], np.ndarray]) -> np.ndarray:
+        """`draw(size)` of the whole shape as float32, drawn CHUNK values at a time: a
+        1 GB weight needs 1 GB, not 3 (its float64 draw and the float32 copy). The
+        generator's stream is read in the same order, so the values are those of one
+        draw of the whole shape (tests/test_onnx_external.py compares them)."""
+        out = np.empty(math.prod(shape), np.float32)
+        for start in range(0, out.size, CHUNK):
+            stop = min(start + CHUNK, out.size)
+            out[start:stop] = draw(stop - start)
+        return out.reshape(shape)

@@ -17,6 +17,7 @@ the exporter knows which weights the network needs and names any that are missin
 from __future__ import annotations
 
 import json
+import math
 import zipfile
 from pathlib import Path
 
@@ -71,32 +72,78 @@ def _npz(path: Path) -> dict[str, np.ndarray]:
 
 def _safetensors(path: Path, graph: Graph) -> dict[str, np.ndarray]:
     data = path.read_bytes()
-    try:
-        length = int.from_bytes(data[:8], "little")
-        header = json.loads(data[8 : 8 + length])
-    except (ValueError, UnicodeDecodeError):
-        raise WeightsError(f"{path} is not a .safetensors file (bad header)") from None
-    body = memoryview(data)[8 + length :]
+    header, body = _safetensors_header(path, data)
     meta = header.pop("__metadata__", None) or {}
+    if not isinstance(meta, dict):
+        raise WeightsError(f"{path}: __metadata__ is not a JSON object of strings")
     _check_hash(meta.get("netspec_architecture_hash"), path, graph, meta.get("network"))
     return {name: _tensor(path, name, info, body) for name, info in header.items()}
 
 
-def _tensor(path: Path, name: str, info: dict, body: memoryview) -> np.ndarray:
+def _safetensors_header(path: Path, data: bytes) -> tuple[dict, memoryview]:
+    """The JSON header (a name -> entry object) and the data after it. The length is
+    checked against the file: a huge one would otherwise read the whole file as the
+    header and leave an empty body."""
+    length = int.from_bytes(data[:8], "little")
+    if len(data) < 8 or length > len(data) - 8:
+        size = max(len(data) - 8, 0)
+        raise WeightsError(
+            f"{path} is not a .safetensors file (its header length is {length} bytes; "
+            f"the file has {size} after it)"
+        )
     try:
-        dtype, shape, (start, end) = info["dtype"], info["shape"], info["data_offsets"]
-    except (KeyError, TypeError, ValueError):
-        raise WeightsError(f"{path}: tensor '{name}' has a malformed header entry") from None
+        header = json.loads(data[8 : 8 + length])
+    except (ValueError, UnicodeDecodeError):
+        raise WeightsError(f"{path} is not a .safetensors file (bad header)") from None
+    if not isinstance(header, dict):
+        kind = type(header).__name__
+        raise WeightsError(
+            f"{path} is not a .safetensors file (its header is a JSON {kind}, not an object "
+            "of tensors)"
+        )
+    return header, memoryview(data)[8 + length :]
+
+
+def _tensor(path: Path, name: str, info: object, body: memoryview) -> np.ndarray:
+    dtype, shape, start, end = _entry(path, name, info)
+    if dtype != "BF16" and dtype not in _SAFETENSORS_DTYPES:
+        raise WeightsError(f"{path}: tensor '{name}' has dtype {dtype}, which netspec cannot read")
+    if end > len(body):
+        raise WeightsError(
+            f"{path}: tensor '{name}' has data_offsets [{start}, {end}] past the end of the "
+            f"data ({len(body)} bytes): the file is truncated or its header is wrong"
+        )
+    itemsize = 2 if dtype == "BF16" else np.dtype(_SAFETENSORS_DTYPES[dtype]).itemsize
+    if end - start != itemsize * math.prod(shape):
+        raise WeightsError(
+            f"{path}: tensor '{name}' holds {end - start} bytes; {dtype} {shape} "
+            f"needs {itemsize * math.prod(shape)}"
+        )
     raw = body[start:end]
     if dtype == "BF16":  # bfloat16: the high half of a float32
         bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
         return bits.view(np.float32).reshape(shape)
-    if dtype not in _SAFETENSORS_DTYPES:
-        raise WeightsError(f"{path}: tensor '{name}' has dtype {dtype}, which netspec cannot read")
-    array = np.frombuffer(raw, dtype=_SAFETENSORS_DTYPES[dtype])
-    if array.size != int(np.prod(shape)):
-        raise WeightsError(f"{path}: tensor '{name}' holds {array.size} values for {shape}")
-    return array.reshape(shape)
+    return np.frombuffer(raw, dtype=_SAFETENSORS_DTYPES[dtype]).reshape(shape)
+
+
+def _entry(path: Path, name: str, info: object) -> tuple[str, list[int], int, int]:
+    """A header entry's dtype, shape and data offsets, each of the type the format
+    defines (counts and offsets non-negative integers, start <= end)."""
+    try:
+        dtype, shape, (start, end) = info["dtype"], info["shape"], info["data_offsets"]
+    except (KeyError, TypeError, ValueError):
+        dtype = shape = start = end = None
+    counts = [start, end, *shape] if isinstance(shape, list) else [None]
+    if not isinstance(dtype, str) or not all(_count(c) for c in counts) or start > end:
+        raise WeightsError(
+            f"{path}: tensor '{name}' has a malformed header entry (it needs a dtype, a "
+            "shape of counts and data_offsets [start, end])"
+        )
+    return dtype, shape, start, end
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _torch_file(path: Path, graph: Graph) -> dict[str, np.ndarray]:
