@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from netspec import api
 from netspec.cli.main import main
 from tests.conftest import ROOT
 
@@ -47,6 +48,17 @@ def nested_empty_repeats(count: int) -> str:
     )
 
 
+def block_tree(calls: int, levels: int, distinct: bool = False) -> str:
+    """A block calling the next `calls` times, `levels` deep: calls**levels layers; with
+    `distinct`, every call has its own argument (no two calls alike)."""
+    parts = []
+    for i in range(levels):
+        args = [f"(k * {calls} + {j})" if distinct else "(k)" for j in range(calls)]
+        parts.append(f"block b{i}(k) {{\n" + "".join(f"    b{i + 1}{a}\n" for a in args) + "}\n")
+    parts.append(f"block b{levels}(k) {{\n    relu\n}}\n")
+    return "".join(parts) + "network Tree {\n    input x: [N, 8, 4, 4]\n    b0(0)\n}\n"
+
+
 def long_file(lines: int) -> str:
     return "network Net {\n    input x: [N, 8]\n" + "    relu\n" * lines + "}\n"
 
@@ -56,6 +68,9 @@ GENERATED = {
     "brackets_10000": (nested_brackets(10_000), "brackets nested more than"),
     "sum_50000_terms": (long_sum(50_000), "expression has more than"),
     "empty_repeats_1e10": (nested_empty_repeats(100_000), "statements to elaborate"),
+    # refused at the call, before elaborating 100,000 layers (13 s before)
+    "block_tree_4x12": (block_tree(4, 12), "block 'b0' would make at least 16,777,216"),
+    "block_tree_4x12_distinct": (block_tree(4, 12, True), "block 'b0' would make at least"),
     "file_of_150000_lines": (long_file(150_000), "spec is longer than the limit of"),
 }
 
@@ -109,3 +124,54 @@ def test_hostile_cases_exist():
         "hostile_nested_repeats",
         "hostile_huge_tensor",
     }
+
+
+# What the layer bound of a block call must not count: copies of a repeat after the
+# first see other values, an `if` whose condition is unknown may take the small branch,
+# an `if` whose condition is known takes only its branch. Each would be refused (over
+# 100,000 layers) by a bound that counted them; the network has 2,001 layers.
+BOUND_TRAPS = """
+block once() {
+    let big = true
+    repeat 1000 {
+        if big {
+            repeat 1000 {
+                relu
+            }
+        }
+        let big = false
+    }
+}
+block first(n) {
+    repeat n as i {
+        if i == 0 {
+            repeat 1000 {
+                relu
+            }
+        }
+    }
+}
+block small(flag) {
+    if flag {
+        relu
+    } else {
+        repeat 100000 {
+            relu
+        }
+        repeat 100000 {
+            relu
+        }
+    }
+}
+network Traps {
+    input x: [N, 4, 8, 8]
+    once
+    first(1000)
+    small(true)
+}
+"""
+
+
+def test_layer_bound_never_refuses_a_valid_network():
+    graph = api.elaborate(api.parse(BOUND_TRAPS))[0]
+    assert len(graph.nodes) == 1000 + 1000 + 1

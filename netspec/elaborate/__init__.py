@@ -7,8 +7,8 @@ inferred by the ops' shape rules, or a CompileError holding every independent er
 ``program`` (top-level definitions), ``network`` (one network: state in, Graph out),
 ``state`` (the shared state of one network's elaboration, passed explicitly),
 ``statements`` (a body's statements), ``stages`` (ops, merges), ``blocks`` (block
-calls), ``control`` (repeat, if), ``binding`` (arguments to parameters), ``naming``
-(layer paths), ``shapes`` (declared shapes, checkpoints), ``frame`` (where a body is
-elaborated), ``evaluate`` (compile-time expressions), ``operators`` (what operators do
-to their values).
+calls), ``control`` (repeat, if), ``copies`` (what a repeat's copies report),
+``binding`` (arguments to parameters), ``naming`` (layer paths), ``shapes`` (declared
+shapes, checkpoints), ``frame`` (where a body is elaborated), ``evaluate``
+(compile-time expressions), ``operators`` (what operators do to their values).
 """

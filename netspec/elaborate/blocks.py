@@ -12,13 +12,14 @@ error) or Abort (calls nested deeper than MAX_BLOCK_DEPTH).
 from __future__ import annotations
 
 from netspec.elaborate.binding import MISSING, Formal, Lazy, bind
+from netspec.elaborate.estimate import LayerFloor
 from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
 from netspec.elaborate.frame import Frame, limit
 from netspec.elaborate.naming import definition_name_span, statement_names
 from netspec.elaborate.state import ElaborateBody, NetworkState
 from netspec.errors import CallSite, error
 from netspec.ir import BlockCall
-from netspec.limits import MAX_BLOCK_DEPTH
+from netspec.limits import MAX_BLOCK_DEPTH, MAX_LAYERS
 from netspec.syntax import ast
 from netspec.values import Tensor
 
@@ -29,6 +30,7 @@ class BlockCalls:
     def __init__(self, state: NetworkState, body: ElaborateBody):
         self.state = state
         self.body = body
+        self.floor = LayerFloor(state.program)
 
     def call(self, frame: Frame, stage: ast.Stage, path: str, x: Tensor) -> Tensor:
         """Call the block `stage` names on the stream `x`; its layers go under `path`."""
@@ -55,6 +57,8 @@ class BlockCalls:
         )
         if x.shape is None:
             raise Poisoned(block.name)
+        if not frame.chain:  # a call from the network's body: bound its layers first
+            self._check_size(frame, stage, block, values, x)
         site = CallSite(block.name, path, stage.span)
         scope = Scope({**values, "in": x}, globals_)
         sub = Frame(scope, path, x, (*frame.chain, site), (*frame.active, block.name))
@@ -65,6 +69,19 @@ class BlockCalls:
             raise Poisoned(block.name)
         state.calls.append(_block_call(site, block, values, x, sub.stream, frame))
         return sub.stream
+
+    def _check_size(
+        self, frame: Frame, stage: ast.Stage, block: ast.BlockDef, values: dict, x: Tensor
+    ) -> None:
+        """Refuse at once a call that would take the network over MAX_LAYERS."""
+        total = len(self.state.nodes) + self.floor.block(block, values, x, len(frame.active))
+        if total > MAX_LAYERS:
+            raise limit(
+                f"block '{block.name}' would make at least {total:,} layers, over the "
+                f"limit of {MAX_LAYERS:,}",
+                stage.name_span,
+                frame,
+            )
 
 
 def _check_call(frame: Frame, stage: ast.Stage, block: ast.BlockDef) -> None:

@@ -3,13 +3,18 @@
 Assumes a :class:`~netspec.elaborate.state.NetworkState` and a callback that elaborates
 a nested body, both given to :class:`Control`. Guarantees a repeat elaborates its body
 `count` times (each copy counted against MAX_STEPS, the projected layer count checked
-against MAX_LAYERS after the first copy) and an if elaborates exactly one branch; both
-return the statement's automatic name, set as the current statement when at the top.
+against MAX_LAYERS after the first copy, counting for the other copies what each makes
+at least: :mod:`netspec.elaborate.estimate`), its errors reported once per source
+position and its copies stopped once two in a row fail identically
+(:mod:`netspec.elaborate.copies`); an if elaborates exactly one branch; both return
+the statement's automatic name, set as the current statement when at the top.
 """
 
 from __future__ import annotations
 
-from netspec.elaborate.evaluate import evaluate
+from netspec.elaborate.copies import Copies
+from netspec.elaborate.estimate import LayerFloor
+from netspec.elaborate.evaluate import Scope, evaluate
 from netspec.elaborate.frame import Frame, limit
 from netspec.elaborate.naming import auto_name
 from netspec.elaborate.operators import shown
@@ -26,6 +31,7 @@ class Control:
     def __init__(self, state: NetworkState, body: ElaborateBody):
         self.state = state
         self.body = body
+        self.floor = LayerFloor(state.program)
 
     def repeat(self, frame: Frame, stmt: ast.RepeatStmt, top: bool) -> str:
         """`repeat n [as i] { ... }`: the body n times in the frame's scope."""
@@ -43,9 +49,10 @@ class Control:
                 "give the repeat index another name: repeat n as i { ... }",
                 notes=[f"first defined at {frame.bound_by[stmt.var].location}"],
             )
+        copies = Copies(state, frame, stmt, count)
         for i in range(count):
             state.step(frame, stmt.span)
-            before = len(state.nodes)
+            before, first = len(state.nodes), len(state.diags)
             if stmt.var is not None:
                 frame.scope.bindings[stmt.var] = i
             frame.suffix = f"{suffix}.{i}"
@@ -53,16 +60,30 @@ class Control:
                 self.body(frame, stmt.body, False)
             finally:
                 frame.suffix = suffix
+                raised = copies.collect(i, first)
             per_copy = len(state.nodes) - before
             if i == 0 and len(state.nodes) + per_copy * (count - 1) > MAX_LAYERS:
-                raise limit(
-                    f"repeat {count} would make about "
-                    f"{before + per_copy * count:,} layers, over the limit of "
-                    f"{MAX_LAYERS:,}",
-                    stmt.count.span,
-                    frame,
-                )
+                self._check_size(frame, stmt, count, per_copy)
+            if copies.stalled(raised, len(state.diags) - first, per_copy):
+                if stmt.var is not None:  # as after the last copy
+                    frame.scope.bindings[stmt.var] = count - 1
+                break
         return name
+
+    def _check_size(self, frame: Frame, stmt: ast.RepeatStmt, count: int, first: int) -> None:
+        """Refuse a repeat whose copies after the `first` layers of the first would take
+        the network over MAX_LAYERS; later copies may make fewer (`if i == 0 { ... }`),
+        so they count what every copy makes at least."""
+        scope = Scope({}, frame.scope)  # the bound rebinds names: not in the real scope
+        each = min(first, self.floor.copy(stmt, scope, len(frame.active)))
+        total = len(self.state.nodes) + each * (count - 1)
+        if total > MAX_LAYERS:
+            raise limit(
+                f"repeat {count} would make about {total:,} layers, over the limit of "
+                f"{MAX_LAYERS:,}",
+                stmt.count.span,
+                frame,
+            )
 
     def if_(self, frame: Frame, stmt: ast.IfStmt, top: bool) -> str:
         """`if cond { ... } else { ... }`: the branch the condition picks."""
