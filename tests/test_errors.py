@@ -22,6 +22,11 @@ SPECS = sorted(CASES.glob("*.netspec"))
 # What particular cases must say, beyond the golden (so that a careless
 # --update-goldens cannot lose it).
 MUST_SAY = {
+    "repeat_later_copy": ["error[E-size]", "in copy 4 of 5 of the repeat at line 4 (i = 3)"],
+    "repeat_typo_nested": ["conv has no parameter 'paddin'", "netspec: 1 error;"],
+    "float_eps_negative": ["error[E-value]", "eps must be in (0, 1], got -1"],
+    "float_alpha_huge": ["error[E-value]", "alpha must be in [-1e6, 1e6]"],
+    "float_slope_huge": ["error[E-value]", "slope must be in [-1e6, 1e6], got 1e+300"],
     "unknown_op_conv2d": ["error[E-op]", "did you mean 'conv'?"],
     "unknown_op_maxpol": ["error[E-op]", "did you mean 'maxpool'?"],
     "unknown_kwarg": ["error[E-arg]", "maxpool has no parameter 'strid'", "did you mean 'stride'?"],
