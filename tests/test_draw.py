@@ -189,7 +189,7 @@ def test_the_svg_needs_neither_pillow_nor_torch(tmp_path):
         ("conv --input 5 --kernel 3 --set a=1 -o x.svg", "--set is for a spec"),
         ("lenet5 --kernel 3 -o x.svg", "--kernel belongs to `netspec draw conv"),
         ("lenet5 --unit 1,1 -o x.svg", "--unit chooses a unit"),
-        ("lenet5 -o x.png", "write .svg"),
+        ("lenet5 -o x.gif", "write .svg, .png or .pdf"),
     ],
 )
 def test_misuse_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, argv, words):

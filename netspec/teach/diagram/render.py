@@ -5,7 +5,9 @@ One box per statement (depth 0) or per block call / layer deeper down (see
 window, output shape and parameters; the network's inputs and outputs as nodes of their
 own; edges along the data flow, labelled with the tensor's shape where a box changed
 it; a title with the input shape and the totals, and a legend. The layout is netspec's
-own (:mod:`netspec.teach.diagram.layout`), no graphviz.
+own (:mod:`netspec.teach.diagram.layout`), no graphviz. The drawing goes through the SVG
+writer's calls (:class:`Canvas`), so :func:`draw_network` paints the same picture on any
+canvas that has them (Pillow's, for PNG and PDF).
 
 Assumes an Analysis. Guarantees a standalone, well-formed SVG in which no two boxes
 overlap and every edge runs from a box's bottom border to another's top border, or a
@@ -16,6 +18,8 @@ says which --depth to use instead.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 from netspec.analysis import Analysis
 from netspec.teach.diagram.graph import Box, DiagramGraph, box_count, diagram_graph
@@ -45,18 +49,41 @@ TEXT_COLOUR = "#111111"
 ARROW = (4.5, 9.0)  # half width and length of an arrowhead; every route ends going down
 
 
+C = TypeVar("C", bound="Canvas")
+
+
 class DiagramError(ValueError):
     """A diagram that cannot be drawn as asked; the message says what to ask instead."""
 
 
+class Canvas(Protocol):
+    """What the diagram draws on: :class:`Svg`, or a canvas with its calls that paints
+    pixels (netspec.teach.figures.canvas.PilCanvas, for PNG)."""
+
+    width: float
+    height: float
+
+    def raw(self, text: str) -> None: ...
+    def rect(self, x: float, y: float, w: float, h: float, **attrs: object) -> None: ...
+    def path(self, d: str, **attrs: object) -> None: ...
+    def text(self, x: float, y: float, content: str, size: float = 12, **attrs: object) -> None: ...
+    def open_group(self, **attrs: object) -> None: ...
+    def close_group(self) -> None: ...
+
+
 def network_svg(analysis: Analysis, *, depth: int = 0) -> str:
     """The SVG text of the network's diagram at `depth` (0: one box per statement)."""
+    return str(draw_network(analysis, depth, Svg))
+
+
+def draw_network(analysis: Analysis, depth: int, canvas: Callable[[float, float, str], C]) -> C:
+    """The diagram at `depth` drawn on `canvas(width, height, title)`, which is returned."""
     if depth < 0:
         raise DiagramError(f"--depth must be 0 or more, got {depth}")
     count = box_count(analysis.graph, depth)
     if count > MAX_BOXES:
         raise DiagramError(_too_many(analysis, depth, count))
-    return _render(analysis, diagram_graph(analysis, depth))
+    return _render(analysis, diagram_graph(analysis, depth), canvas)
 
 
 def _too_many(analysis: Analysis, depth: int, count: int) -> str:
@@ -71,7 +98,7 @@ def _too_many(analysis: Analysis, depth: int, count: int) -> str:
     return f"{head}; `netspec check` lists its layers as a table instead"
 
 
-def _render(analysis: Analysis, g: DiagramGraph) -> str:
+def _render(analysis: Analysis, g: DiagramGraph, canvas: Callable[[float, float, str], C]) -> C:
     lines = [box_lines(b) for b in g.boxes]
     width = box_width(lines)
     room = width - 2 * PAD_X
@@ -87,7 +114,7 @@ def _render(analysis: Analysis, g: DiagramGraph) -> str:
     content = max(placed.width, header_width, legend_width)
     top = MARGIN + sum(x.height for x in header) + 34
     width, height = math.ceil(content + 2 * MARGIN), math.ceil(top + placed.height + MARGIN)
-    svg = Svg(width, height, f"{g.name} (netspec diagram)")
+    svg = canvas(width, height, f"{g.name} (netspec diagram)")
     svg.rect(0, 0, svg.width, svg.height, fill="#ffffff")
     # Fonts, colour and anchor are set once on groups and inherited: a third of the bytes.
     svg.open_group(font_family=FONT, fill=TEXT_COLOUR)
@@ -103,7 +130,7 @@ def _render(analysis: Analysis, g: DiagramGraph) -> str:
         _box(svg, box, ls, dx + x - w / 2, top + by, w, h)
     svg.close_group()
     svg.close_group()
-    return str(svg)
+    return svg
 
 
 def _header(analysis: Analysis, g: DiagramGraph) -> list[Line]:
@@ -137,7 +164,7 @@ def _legend_step(name: str) -> float:
     return 22 + text_width(name, 11) + 18
 
 
-def _legend(svg: Svg, x: float, y: float, families: list[str]) -> None:
+def _legend(svg: Canvas, x: float, y: float, families: list[str]) -> None:
     svg.open_group(class_="legend")
     styles = {text: (fill, stroke) for fill, stroke, text in FAMILY_STYLE.values()}
     for name in families:
@@ -148,7 +175,7 @@ def _legend(svg: Svg, x: float, y: float, families: list[str]) -> None:
     svg.close_group()
 
 
-def _edges(svg: Svg, g: DiagramGraph, placed: Layout, dx: float, dy: float) -> None:
+def _edges(svg: Canvas, g: DiagramGraph, placed: Layout, dx: float, dy: float) -> None:
     # Arrowheads and label backgrounds are drawn, not markers or paint-order: simpler
     # renderers (ImageMagick's own) skip those.
     svg.open_group(class_="edges", fill="none", stroke=EDGE_COLOUR, stroke_width=1.4)
@@ -178,7 +205,7 @@ def _edges(svg: Svg, g: DiagramGraph, placed: Layout, dx: float, dy: float) -> N
     svg.close_group()
 
 
-def _box(svg: Svg, box: Box, lines: list[Line], x: float, y: float, w: float, h: float) -> None:
+def _box(svg: Canvas, box: Box, lines: list[Line], x: float, y: float, w: float, h: float) -> None:
     fill, stroke, _ = FAMILY_STYLE[box.family]
     svg.open_group(class_="box", data_key=box.key, data_kind=box.kind)
     svg.raw(f"<title>{_escape(_tooltip(box))}</title>")
@@ -202,7 +229,7 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _text(svg: Svg, x: float, y: float, line: Line) -> None:
+def _text(svg: Canvas, x: float, y: float, line: Line) -> None:
     """A line of text; what its group sets already (font, colour) is left out."""
     svg.text(round(x, 1), round(y, 1), line.text, line.size,
              font_family=MONO if line.mono else None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from netspec.teach.figures import geometry as cg
 from netspec.teach.figures.conv_text import caption, legend_items, title_lines
 from netspec.teach.figures.scene import (
+    GLUE,
     SHEET_GAP,
     Line,
     Part,
@@ -49,8 +50,20 @@ TAP_GRID = "#5f86b0"  # cell edges over the taps
 OUTPUT = {False: ("#86dcd4", "#2a7f78", "#136b63"), True: ("#9ad49a", "#3a7d3a", "#1f5e1f")}
 WINDOW = "#0b2540"
 CONNECTOR = "#8c8c8c"
+FRAME_MS = 700  # milliseconds per frame: time to see where the kernel went
+LOOP_MS = 60_000  # longest loop a default delay gives: a minute
 LABEL_H = 20  # space above the grids for their names
 SHEET_WIDEST = 1600.0  # pixels for a row of panels
+
+
+def frame_delay(frames: int, asked: int | None = None) -> int:
+    """Milliseconds per frame of an animation: `asked`, else FRAME_MS, shortened for many
+    frames so that the loop lasts under a minute (in hundredths: GIF keeps no finer)."""
+    if asked is not None:
+        return asked
+    if frames * FRAME_MS <= LOOP_MS:
+        return FRAME_MS
+    return max(20, LOOP_MS // frames // 10 * 10)  # MAX_FRAMES of 20 ms is 20 s
 
 
 def animation_scene(g: cg.Geometry) -> Scene:
@@ -100,7 +113,8 @@ def _scene(g: cg.Geometry, c: float, captions: bool) -> Scene:
         labels.append(f"output ({r}, {col})")
     header = _header(g, width)
     footer = _legend(legend_items(g, STYLE, TAP, OUTPUT[transposed]), max(width, header.width))
-    return Scene(" ".join(title_lines(g)[:1]), header, body, footer, tuple(frames), tuple(labels))
+    title = title_lines(g)[0].replace(GLUE, " ")
+    return Scene(title, header, body, footer, tuple(frames), tuple(labels))
 
 
 def _header(g: cg.Geometry, width: float) -> Part:
@@ -159,9 +173,10 @@ def _overlay(g: cg.Geometry, c: float, at: tuple[int, int], out_at: tuple[float,
     ww, wh = g.cols.extent * c, g.rows.extent * c
     shapes.append(rect(wx, wy, ww, wh, stroke=WINDOW, width=2, name="kernel-window"))
     ox, oy = out_at[0] + col * c, out_at[1] + r * c
-    for y1, y2 in ((wy, oy), (wy + wh, oy + c)):  # stop at the grid, not across its cells
-        t = (out_at[0] - wx - ww) / (ox - wx - ww)
-        shapes.append(Line(wx + ww, y1, out_at[0], y1 + t * (y2 - y1), CONNECTOR))
+    # From the window's right corners to the left corners of the cell it computes: the
+    # lines end on that cell (drawn over them), so they point at it, not at the grid.
+    for y1, y2 in ((wy, oy), (wy + wh, oy + c)):
+        shapes.append(Line(wx + ww, y1, ox, y2, CONNECTOR))
     dark = OUTPUT[g.question.transposed][2]
     shapes.append(rect(ox, oy, c, c, fill=dark, stroke=WINDOW, width=2, name="output-cell"))
     return tuple(shapes)

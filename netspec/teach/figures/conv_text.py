@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from netspec.ops.arith import dropped_rows, effective_kernel
 from netspec.teach.figures import geometry as cg
+from netspec.teach.figures.scene import GLUE
 
 
 def _size(pair: tuple[int, int]) -> str:
@@ -37,7 +38,10 @@ def title_lines(g: cg.Geometry) -> list[str]:
         parts.append(f"output padding {_one(q.output_padding)}")
     if q.ceil_mode:
         parts.append("ceil mode")
-    title = ", ".join(parts) + f" on a {_size(q.input)} input → {_size(g.output)} output"
+    # Phrases are glued so that a wrapped title breaks between them, never inside one.
+    phrases = [p + "," for p in parts[:-1]] + [parts[-1]]
+    phrases += [f"on a {_size(q.input)} input", f"→ {_size(g.output)} output"]
+    title = " ".join(_glue(p) for p in phrases)
     axes = [(None, 0)] if q.square else [("rows", 0), ("cols", 1)]
     lines = [title]
     for name, axis in axes:
@@ -48,6 +52,11 @@ def title_lines(g: cg.Geometry) -> list[str]:
         elif dropped := _dropped(g, axis):
             lines.append(prefix + "the division rounds down: " + _unread(dropped, name))
     return lines
+
+
+def _glue(text: str) -> str:
+    """`text` as one phrase: its spaces are not places to break a line."""
+    return text.replace(" ", GLUE)
 
 
 def _unread(n: int, axis: str | None) -> str:
@@ -71,17 +80,23 @@ def _formula(g: cg.Geometry, axis: int) -> str:
     i, k, s = q.input[axis], q.kernel[axis], q.stride[axis]
     p, d, o = q.padding[axis], q.dilation[axis], g.output[axis]
     kk = effective_kernel(k, d)
-    khat = f"k̂ = d(k − 1) + 1 = {kk}; " if d != 1 else ""
+    khat = _equation("k̂", "d(k − 1) + 1", f"{kk};") + " " if d != 1 else ""
     kname = "k̂" if d != 1 else "k"
     if q.transposed:
         a = q.output_padding[axis]
-        return f"{khat}o′ = s(i′ − 1) + a + {kname} − 2p = {s}·({i} − 1) + {a} + {kk} − 2·{p} = {o}"
+        return khat + _equation("o′", f"s(i′ − 1) + a + {kname} − 2p",
+                         f"{s}·({i} − 1) + {a} + {kk} − 2·{p}", str(o))  # fmt: skip
     left, right = ("⌈", "⌉") if q.ceil_mode else ("⌊", "⌋")
-    text = f"{khat}o = {left}(i + 2p − {kname}) / s{right} + 1 = "
-    text += f"{left}({i} + 2·{p} − {kk}) / {s}{right} + 1 = {o}"
+    text = khat + _equation("o", f"{left}(i + 2p − {kname}) / s{right} + 1",
+                     f"{left}({i} + 2·{p} − {kk}) / {s}{right} + 1", str(o))  # fmt: skip
     if q.ceil_mode and -(-(i + 2 * p - kk) // s) + 1 != o:
         text += " (PyTorch drops a last window that would start in the padding)"
     return text
+
+
+def _equation(*sides: str) -> str:
+    """`a = b = c`, broken only after an `=` when it wraps."""
+    return " = ".join(_glue(side) for side in sides)
 
 
 def _stretch(g: cg.Geometry, axis: int) -> str:
@@ -90,8 +105,10 @@ def _stretch(g: cg.Geometry, axis: int) -> str:
     pad = effective_kernel(k, d) - p - 1
     kname = "k̂" if d != 1 else "k"
     text = (
-        f"drawn as a stride-1 convolution over the input with s − 1 = {s - 1} "
-        f"zero{'' if s == 2 else 's'} between cells and {kname} − p − 1 = {pad} padding"
+        "drawn as a stride-1 convolution over the input with "
+        + _glue(f"s − 1 = {s - 1} zero{'' if s == 2 else 's'} between cells")
+        + " and "
+        + _glue(f"{kname} − p − 1 = {pad} padding")
     )
     if q.output_padding[axis]:
         text += f" (+ a = {q.output_padding[axis]} on the far side)"
@@ -129,7 +146,24 @@ def legend_items(g: cg.Geometry, style: dict, tap: dict, output: tuple[str, str,
         cg.BEYOND: "past the input (ignored)",
     }
     items = [(*style[k], names[k]) for k in names if k in kinds]
-    items.append((tap[cg.INPUT], None, False, "kernel taps" if not q.pool else "window"))
+    taps = "kernel taps" if not q.pool else "window"
+    items.append((tap[cg.INPUT], None, False, taps))
+    items += _other_taps(g, tap, names, taps)
     items.append((output[0], output[1], False, "output"))
     items.append((output[2], None, False, "cell being computed"))
     return items
+
+
+def _other_taps(g: cg.Geometry, tap: dict, names: dict, taps: str):
+    """A swatch for each colour the taps take off the input (grey on padding, on zeros),
+    naming the kinds of cell that colour marks; only kinds some window reaches."""
+    rows = {y for r in range(g.rows.output) for y in g.rows.window(r)}
+    cols = {x for c in range(g.cols.output) for x in g.cols.window(c)}
+    reached = {g.kind(y, x) for y in rows for x in cols} - {cg.INPUT}
+    by_colour: dict[str, list[str]] = {}
+    for kind in names:  # the legend's order
+        if kind in reached:
+            where = names[kind] if kind == cg.BEYOND else "on " + names[kind]
+            by_colour.setdefault(tap[kind], []).append(where)
+    return [(colour, None, False, f"{taps} {' or '.join(kinds)}".replace(" or on ", " or "))
+            for colour, kinds in by_colour.items()]  # fmt: skip

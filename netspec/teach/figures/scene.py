@@ -78,15 +78,18 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
     return len(text) * size * (0.7 if bold else 0.55)
 
 
+GLUE = "\u00a0"  # a space that wrap() never breaks at (inside a phrase); drawn as a space
+
+
 def wrap(text: str, size: float, width: float, bold: bool = False) -> list[str]:
-    """`text` in lines of at most about `width`, broken at spaces."""
+    """`text` in lines of at most about `width`, broken at spaces, not at GLUE."""
     lines: list[str] = []
     for word in text.split(" "):
         if lines and text_width(lines[-1] + " " + word, size, bold) <= width:
             lines[-1] += " " + word
         else:
             lines.append(word)
-    return lines
+    return [line.replace(GLUE, " ") for line in lines]
 
 
 @dataclass(frozen=True)
