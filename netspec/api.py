@@ -29,7 +29,7 @@ from netspec.ir import Graph
 from netspec.source import Source
 from netspec.syntax import ast
 from netspec.syntax.parser import parse as _parse
-from netspec.zoo import resolve_spec
+from netspec.zoo import resolve_spec, zoo_suggestion
 
 if TYPE_CHECKING:
     from netspec.training.options import TrainConfig
@@ -81,7 +81,9 @@ def load(spec: str | Path) -> Source:
             "E-file",
             f"cannot read {spec}: {exc.strerror or exc}",
             None,
-            "check the path; zoo specs can be named without one (`lenet5`)",
+            "" if path.exists() else zoo_suggestion(str(spec)),
+            "check the path; zoo specs can be named without one (`lenet5`); "
+            "`netspec zoo` lists them",
         ) from None
     except UnicodeDecodeError:
         raise error("E-file", f"{spec} is not UTF-8 text", None) from None

@@ -11,7 +11,7 @@ form. The limits live in :mod:`netspec.limits`, "did you mean" in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from netspec.limits import MAX_CHAIN_NOTES, MAX_SHOWN_LINE
 from netspec.source import Span
@@ -54,11 +54,27 @@ class Diagnostic(NamedTuple):
         return out
 
 
-class CompileError(Exception):
-    """Raised by a compiler stage with every error it found (never empty)."""
+class Partial(NamedTuple):
+    """What elaboration built of one network before its first error.
 
-    def __init__(self, diagnostics: Iterable[Diagnostic]):
+    `graph` is a :class:`netspec.ir.Graph` (not imported: the IR imports this module)
+    holding the top-level statements before the first that failed and, as its last row,
+    that statement with the layers it made before failing; `failed` names that row, or
+    is '' for a network that elaborated whole beside one that did not.
+    """
+
+    graph: Any
+    failed: str = ""
+
+
+class CompileError(Exception):
+    """Raised by a compiler stage with every error it found (never empty), and from
+    elaboration :attr:`partial`: what it built before the first error, a Partial per
+    network that got as far as an input (empty where nothing did, e.g. a syntax error)."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic], partial: Iterable[Partial] = ()):
         self.diagnostics = tuple(diagnostics)
+        self.partial = tuple(partial)
         super().__init__(self.diagnostics)
 
     def __str__(self) -> str:

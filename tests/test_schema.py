@@ -82,11 +82,31 @@ def test_error_documents_validate(capsys, spec):
     assert isinstance(CheckOutput.model_validate_json(out, strict=True).root, ErrorReport)
 
 
+def test_partial_reports_of_every_error_spec_validate(capsys):
+    """Schema version 2: the error document's `partial` holds the report up to the
+    first error, each failed network's last statement the one named in `failed`."""
+    assert json_report.SCHEMA_VERSION == 2
+    seen = 0
+    for spec in ERRORS:
+        code, out = check_json(capsys, str(spec))
+        if code == 0:
+            continue
+        partial = ErrorReport.model_validate_json(out, strict=True).partial
+        if partial is None:
+            continue
+        seen += 1
+        last = {n.name: n.statements[-1].name for n in partial.networks if n.statements}
+        assert all(last[f.network] == f.statement for f in partial.failed), spec.name
+    assert seen >= 20  # most error specs fail after their input
+
+
 def test_an_error_without_a_place_validates(capsys):
     code, out = check_json(capsys, "no/such/file.netspec")
     assert code == 1
-    [error] = ErrorReport.model_validate_json(out, strict=True).errors
+    document = ErrorReport.model_validate_json(out, strict=True)
+    [error] = document.errors
     assert error.code == "E-file" and not hasattr(error, "line")
+    assert document.partial is None
 
 
 def test_diff_documents_validate(capsys):

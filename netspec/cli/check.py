@@ -2,10 +2,11 @@
 field and memory, as a table, JSON, CSV or Markdown, with budgets.
 
 Assumes the spec is a file or a zoo name. Guarantees exit status 0 when the spec checks
-and every --max budget holds, 1 on errors in the spec (rendered on stderr; with --format
-json the error document of REPORT.md on stdout too), 2 on misuse of the command line, 3
-when a budget is exceeded (a line per broken budget on stderr). Imports only the chosen
-format's module, never torch, onnx or pydantic.
+and every --max budget holds, 1 on errors in the spec (rendered on stderr; on stdout the
+report up to the first error, its statement marked as the last row, or with --format
+json the error document of REPORT.md holding that report as `partial`), 2 on misuse of
+the command line, 3 when a budget is exceeded (a line per broken budget on stderr).
+Imports only the chosen format's module, never torch, onnx or pydantic.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ import argparse
 import sys
 from decimal import Decimal, InvalidOperation
 
-from netspec.cli.common import analyses, console, spec_arguments
-from netspec.errors import render
+from netspec.cli.common import console, partial_analyses, print_errors, spec_arguments
+from netspec.errors import CompileError, render
 
 DESCRIPTION = (
     "Check a .netspec file statically and report every layer's output "
@@ -100,37 +101,81 @@ def _count(text: str) -> int:
 
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
-    loaded = analyses(args.spec, args.network, overrides, args.format)
-    if loaded is None:
-        return 1
-    source, checked = loaded
-    from netspec.report.figures import Options
+    from netspec.api import check, load
 
-    options = Options(args.convention, args.dtype, args.batch, args.columns, args.top, args.depth)
+    try:
+        source = load(args.spec)
+        checked = check(source, args.network, overrides)
+    except CompileError as exc:
+        return _not_accepted(args, exc)
+    options = _options(args)
     if args.format == "json":
         from netspec.report.json_report import to_json
 
         print(to_json(checked, source.name, options))
-    elif args.format in ("csv", "markdown"):
-        from netspec.report import tabular
-
-        write = tabular.to_csv if args.format == "csv" else tabular.to_markdown
-        sys.stdout.write(write(checked, options))
-        for analysis in checked:
-            for warning in analysis.warnings:
-                print(render(warning) + "\n", file=sys.stderr)
     else:
-        _print_tables(checked, options)
+        _print_report(args.format, checked, options, {})
     return _budgets(args, checked)
 
 
-def _print_tables(checked, options) -> None:
+def _options(args: argparse.Namespace):
+    from netspec.report.figures import Options
+
+    return Options(args.convention, args.dtype, args.batch, args.columns, args.top, args.depth)
+
+
+def _not_accepted(args: argparse.Namespace, exc: CompileError) -> int:
+    """The report up to the first error on stdout, then the errors on stderr; exit 1.
+    With --format json, the error document with that report as its `partial`."""
+    partial = partial_analyses(exc)
+    if args.format == "json":
+        from netspec.report.json_report import errors_json, partial_json
+
+        print_errors(exc, "table", args.spec)
+        print(errors_json(exc.diagnostics, args.spec, partial_json(partial, _options(args))))
+        return 1
+    failed = {a.name: name for a, name in partial if name}
+    _print_report(args.format, [a for a, _ in partial], _options(args), failed)
+    sys.stdout.flush()  # the report above its errors, where both go to one terminal
+    print_errors(exc, "table", args.spec)
+    return 1
+
+
+def _print_report(fmt: str, checked, options, failed: dict[str, str]) -> None:
+    """Table, CSV or Markdown; `failed` maps a network that stopped to the statement of
+    its first error, the last of its rows."""
+    if fmt == "table":
+        _print_tables(checked, options, failed)
+        return
+    from netspec.report import tabular
+
+    write = tabular.to_csv if fmt == "csv" else tabular.to_markdown
+    sys.stdout.write(write(checked, options))
+    if fmt == "markdown":
+        for network, statement in failed.items():
+            sys.stdout.write(f"\n{_stopped(network, statement)}\n")
+    for analysis in checked:
+        for warning in analysis.warnings:
+            print(render(warning) + "\n", file=sys.stderr)
+
+
+def _stopped(network: str, statement: str) -> str:
+    return (
+        f"{network} is not accepted: the report stops at '{statement}', where its first "
+        "error is (on standard error)"
+    )
+
+
+def _print_tables(checked, options, failed: dict[str, str]) -> None:
     from netspec.report.figures import figures
     from netspec.report.table import table
 
     out = console()
     for analysis in checked:
-        out.print(table(figures(analysis, options)))
+        stopped = failed.get(analysis.name, "")
+        out.print(table(figures(analysis, options), stopped))
+        if stopped:
+            out.print(_stopped(analysis.name, stopped), highlight=False)
 
 
 def _budgets(args: argparse.Namespace, checked) -> int:

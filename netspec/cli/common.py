@@ -5,7 +5,8 @@ outside it) and imports nothing that a command would not need anyway: no report
 format, no backend. Guarantees one wording for each shared message: a spec's errors
 rendered as `netspec check` renders them (and, with --format json, the JSON error
 document), `netspec: error: ...` or `netspec COMMAND: error: ...` on one line with
-exit status 1 (:func:`fail`) or 2 (:func:`misuse`), and one reading of `--set`.
+exit status 1 (:func:`fail`) or 2 (:func:`misuse`), and one reading of `--set`; and
+the analyses of what a failing spec elaborated before its first error.
 """
 
 from __future__ import annotations
@@ -127,6 +128,20 @@ def print_errors(exc: CompileError, fmt: str, source: str) -> None:
         from netspec.report.json_report import errors_json
 
         print(errors_json(exc.diagnostics, source))
+
+
+def partial_analyses(exc: CompileError) -> list[tuple[Analysis, str]]:
+    """What a failing spec elaborated before its first error, analysed: each network
+    with the name of its failing statement ('' for one that elaborated whole)."""
+    from netspec.analysis import analyze
+
+    out = []
+    for partial in exc.partial:
+        try:
+            out.append((analyze(partial.graph), partial.failed))
+        except CompileError:  # an analysis limit: this network shows nothing
+            continue
+    return out
 
 
 def analyses(

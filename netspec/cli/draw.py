@@ -8,11 +8,14 @@ Assumes the word `conv` (when no file of that name is in the working directory) 
 one convolution, with the options of netspec/teach/question.py: `.svg` an animation,
 `.gif` the same as a GIF, `.png` or `--frames` a sheet of all frames. With a spec,
 `--receptive-field` draws one unit's field over the input (.svg or .png); otherwise the
-network diagram (netspec.teach.diagram.render, .svg). Guarantees files written whole or
-not at all, and exit status 0 when written, 1 for an error in the spec, a field the
-analysis does not know, a missing Pillow or a file that cannot be written, 2 for misuse
-of the command line (options of one form given to another, options that ask no valid or
-no drawable question, an unknown layer).
+network diagram (netspec.teach.diagram.render: .svg, or .png/.pdf painted by Pillow).
+An animation's frames last --delay, or 700 ms shortened so that the loop is under a
+minute. Guarantees files written whole or not at all, and exit status 0 when written, 1
+for an error in the spec, a field the analysis does not know, a missing Pillow or a file
+that cannot be written, 2 for misuse of the command line (options of one form given to
+another, options that ask no valid or no drawable question, an unknown layer). A spec
+that is not accepted writes no file (LANGUAGE.md: any error means no output files); its
+errors say where `netspec explain` can still show the layers before the first one.
 """
 
 from __future__ import annotations
@@ -27,7 +30,6 @@ from netspec.files import write_whole
 from netspec.teach.question import Pair, QuestionError, add_conv_arguments, question_from
 
 CONV = "conv"
-DEFAULT_DELAY = 700  # milliseconds per frame: time to see where the kernel went
 
 
 DESCRIPTION = (
@@ -42,14 +44,16 @@ def add_arguments(draw: argparse.ArgumentParser) -> None:
     draw.add_argument("target", help="`conv`, or a .netspec file or zoo name (lenet5)")
     draw.add_argument(
         "-o", "--output", metavar="FILE", required=True,
-        help="the picture: .svg, .gif (conv) or .png (conv sheet, receptive field)",
+        help="the picture: .svg, .gif (conv), .png (conv sheet, receptive field, diagram) "
+        "or .pdf (diagram)",
     )  # fmt: skip
     conv = draw.add_argument_group("convolution (netspec draw conv ...)")
     add_conv_arguments(conv)
     conv.add_argument("--frames", action="store_true", help="a sheet of all frames (.svg, .png)")
     conv.add_argument(
-        "--delay", type=_delay, default=DEFAULT_DELAY, metavar="MS",
-        help=f"milliseconds per frame of an animation (default {DEFAULT_DELAY})",
+        "--delay", type=_delay, metavar="MS",
+        help="milliseconds per frame of an animation (default 700, shorter for many frames "
+        "so that the loop lasts under a minute)",
     )  # fmt: skip
     spec = draw.add_argument_group("a spec (netspec draw SPEC ...)")
     network_arguments(spec, "the network to draw, if the file has several")
@@ -98,7 +102,7 @@ def _conv_options_given(args: argparse.Namespace) -> str:
     defaults = {
         "input": None, "kernel": None, "stride": (1, 1), "padding": (0, 0), "dilation": (1, 1),
         "transposed": False, "output_padding": (0, 0), "pool": None, "ceil_mode": False,
-        "frames": False, "delay": DEFAULT_DELAY,
+        "frames": False, "delay": None,
     }  # fmt: skip
     for name, default in defaults.items():
         if getattr(args, name) != default:
@@ -126,6 +130,7 @@ def _conv(args: argparse.Namespace, overrides: dict) -> int:
         geometry = cg.geometry(question)
     except QuestionError as exc:
         return _misuse(str(exc))
+    from netspec.teach.figures.conv import FRAME_MS, frame_delay
     from netspec.teach.figures.raster import ImagesMissing
 
     try:
@@ -134,10 +139,13 @@ def _conv(args: argparse.Namespace, overrides: dict) -> int:
         return _fail(str(exc))
     rows, cols = geometry.output
     what = "a sheet of" if sheet else "an animation of"
-    return _write(args.output, data, f"{what} {rows * cols} frames, one per output cell")
+    said = f"{what} {rows * cols} frames, one per output cell"
+    if not sheet and args.delay is None and (ms := frame_delay(rows * cols)) != FRAME_MS:
+        said += f", {ms} ms each: a loop of {rows * cols * ms / 1000:g} s (--delay MS to choose)"
+    return _write(args.output, data, said)
 
 
-def _conv_picture(geometry, suffix: str, sheet: bool, delay: int) -> str | bytes:
+def _conv_picture(geometry, suffix: str, sheet: bool, asked: int | None) -> str | bytes:
     from netspec.teach.figures import conv as conv_figure
     from netspec.teach.figures import raster, scene
 
@@ -148,6 +156,7 @@ def _conv_picture(geometry, suffix: str, sheet: bool, delay: int) -> str | bytes
             return raster.to_sheet_png(still, columns)
         return scene.to_sheet_svg(still, columns)
     moving = conv_figure.animation_scene(geometry)
+    delay = conv_figure.frame_delay(len(moving.frames), asked)
     if suffix == ".gif":
         return raster.to_gif(moving, delay)
     return scene.to_animated_svg(moving, delay / 1000)
@@ -160,19 +169,27 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
         return _misuse("--unit chooses a unit of --receptive-field LAYER")
     if field and args.depth is not None:
         return _misuse("--depth is for the network diagram, not for --receptive-field")
-    allowed = (".svg", ".png") if field else (".svg",)
+    allowed = (".svg", ".png") if field else (".svg", ".png", ".pdf")
     if suffix not in allowed:
-        return _misuse(f"{args.output}: write " + " or ".join(allowed))
+        return _misuse(f"{args.output}: write " + ", ".join(allowed[:-1]) + " or " + allowed[-1])
     from netspec.api import load, one_network
 
     try:
         analysis = one_network(load(args.target), args.network, overrides)
     except CompileError as exc:
+        # No picture of a spec that is not accepted: the language contract promises no
+        # output files on any error. explain, which writes to stdout, shows those layers.
         print_errors(exc, "table", args.target)
+        if exc.partial:
+            print(
+                f"netspec: nothing drawn; `netspec explain {args.target} LAYER` explains "
+                "the layers before the first error",
+                file=sys.stderr,
+            )
         return 1
     if field:
         return _receptive_field(args, analysis, suffix)
-    return _diagram(args, analysis)
+    return _diagram(args, analysis, suffix)
 
 
 def _receptive_field(args: argparse.Namespace, analysis, suffix: str) -> int:
@@ -201,14 +218,23 @@ def _receptive_field(args: argparse.Namespace, analysis, suffix: str) -> int:
     return _write(args.output, data, f"the receptive field of {view.layer.path}, {unit}: {numbers}")
 
 
-def _diagram(args: argparse.Namespace, analysis) -> int:
-    from netspec.teach.diagram.render import network_svg
+def _diagram(args: argparse.Namespace, analysis, suffix: str) -> int:
+    from netspec.teach.diagram.render import draw_network, network_svg
+    from netspec.teach.figures.raster import ImagesMissing
 
+    depth = args.depth or 0
     try:
-        text = network_svg(analysis, depth=args.depth or 0)
+        if suffix == ".svg":
+            data: str | bytes = network_svg(analysis, depth=depth)
+        else:  # painted from the same layout by Pillow: no SVG renderer needed
+            from netspec.teach.figures.canvas import PilCanvas
+
+            data = draw_network(analysis, depth, PilCanvas).encode(suffix[1:].upper())
     except ValueError as exc:  # DiagramError: too many boxes at this depth
         return _misuse(str(exc))
-    return _write(args.output, text, f"the diagram of {analysis.name}")
+    except ImagesMissing as exc:
+        return _fail(str(exc))
+    return _write(args.output, data, f"the diagram of {analysis.name}")
 
 
 def _write(path: str, data: str | bytes, what: str) -> int:

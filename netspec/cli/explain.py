@@ -8,7 +8,8 @@ is in the working directory) for the calculator (netspec/teach/explain/calculato
 with the options of netspec/teach/question.py. Guarantees `--format text|markdown` for
 both, and exit status 0, 1 for an error in the spec, 2 for misuse (an unknown LAYER,
 calculator options that ask no valid question, or options of one mode given to the
-other).
+other). A spec that is not accepted still has the layers before its first error (and
+those its failing statement made) explained, its errors after them, exit status 1.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from netspec.cli.common import CONVENTIONS, misuse, network_arguments, print_errors
+from netspec.cli.common import (
+    CONVENTIONS,
+    fail,
+    misuse,
+    network_arguments,
+    partial_analyses,
+    print_errors,
+)
 from netspec.errors import CompileError
 from netspec.teach.question import QuestionError, add_conv_arguments, question_from
 
@@ -98,22 +106,33 @@ def _calculator(args: argparse.Namespace, overrides: dict) -> int:
 def _spec(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import check, load
 
+    failure = None
     try:
         analyses = check(load(args.spec), args.network, overrides)
     except CompileError as exc:
-        print_errors(exc, "table", args.spec)
-        return 1
+        # the layers before the first error can still be explained (the exercises ask it)
+        failure, analyses = exc, [a for a, _ in partial_analyses(exc)]
+        if not analyses:
+            print_errors(exc, "table", args.spec)
+            return 1
     from netspec.teach.explain.network import UnknownLayer, choose, explain_network
     from netspec.teach.explain.render import layer_block, to_markdown, to_text
 
     try:
         chosen = choose(analyses, args.layer)
     except UnknownLayer as exc:
-        return _misuse(str(exc))
+        if failure is None:
+            return _misuse(str(exc))
+        print_errors(failure, "table", args.spec)
+        return fail(f"{exc} (only the layers before its first error are known)", "explain")
     blocks = [
         layer_block(e)
         for analysis, indices in chosen
         for e in explain_network(analysis, indices, args.convention)
     ]
     sys.stdout.write(to_markdown(blocks) if args.format == "markdown" else to_text(blocks))
-    return 0
+    if failure is None:
+        return 0
+    sys.stdout.flush()  # the explanation above the errors, where both go to one terminal
+    print_errors(failure, "table", args.spec)
+    return 1

@@ -32,8 +32,8 @@ class Command(NamedTuple):
     help: str
 
 
-# In the order of `netspec --help`: reading a spec, its machine-readable contract, then
-# lowering, training and running it, then teaching.
+# In the order of `netspec --help`: reading a spec, its machine-readable contract, the
+# bundled specs, then lowering, training and running it, then teaching.
 COMMANDS: dict[str, Command] = {
     "check": Command(
         "netspec.cli.check",
@@ -41,6 +41,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "diff": Command("netspec.cli.diff", "compare two specs statement by statement"),
     "schema": Command("netspec.cli.schema", "print the JSON Schema of the --format json reports"),
+    "zoo": Command("netspec.cli.zoo", "list the bundled specs: parameters, multiply-adds, source"),
     "build": Command(
         "netspec.cli.build", "write the network as standalone PyTorch source (a .py file)"
     ),

@@ -13,15 +13,18 @@ the graph, naming the default output.
 
 from __future__ import annotations
 
+import re
+
 from netspec.elaborate.evaluate import Scope
 from netspec.elaborate.frame import Abort, Frame
 from netspec.elaborate.naming import definition_name_span, statement_names
 from netspec.elaborate.program import Program
-from netspec.elaborate.state import NetworkState
+from netspec.elaborate.state import Mark, NetworkState
 from netspec.elaborate.statements import Statements
-from netspec.errors import CompileError, error
-from netspec.ir import Graph, freeze
+from netspec.errors import CompileError, Partial, error
+from netspec.ir import BlockCall, Graph, Node, Statement, freeze
 from netspec.limits import MAX_BLOCK_DEPTH
+from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import Tensor
 
@@ -35,7 +38,9 @@ def build_network(program: Program, net: ast.NetworkDef, parameters: dict[str, o
     try:
         statements.body(frame, net.body, frame.top)
     except Abort as abort:
-        raise CompileError([*state.diags, *abort.exc.diagnostics]) from None
+        # a limit stops mid-statement: its layers so far are not worth analysing
+        partial = _partial(state, state.clean)
+        raise CompileError([*state.diags, *abort.exc.diagnostics], partial) from None
     except RecursionError:
         raise error(
             "E-limit",
@@ -54,7 +59,7 @@ def build_network(program: Program, net: ast.NetworkDef, parameters: dict[str, o
             ).diagnostics[0]
         )
     if state.diags:
-        raise CompileError(state.diags)
+        raise CompileError(state.diags, _partial(state, state.after))
     return _graph(state, frame)
 
 
@@ -71,6 +76,56 @@ def _graph(state: NetworkState, frame: Frame) -> Graph:
         state.net.span,
         tuple(state.calls),
     )
+
+
+def _partial(state: NetworkState, end: Mark | None) -> list[Partial]:
+    """The network as far as its first error: the top-level statements before the one
+    that failed, then that one as a row with the layers it made up to `end` (the state
+    when the next statement began; None: when elaboration ended). [] before any input."""
+    clean = state.clean
+    if clean is None or clean.inputs == 0:
+        return []
+    calls = state.calls[: len(state.calls) if end is None else end.calls]
+    made = _in_finished_calls(
+        state.nodes[clean.nodes : len(state.nodes) if end is None else end.nodes], calls
+    )
+    nodes = clean.nodes + len(made)
+    stream = made[-1].output if made else clean.stream.id if clean.stream else None
+    if stream is None:  # not expected: an input starts the stream
+        return []
+    stmt = next(s for s in state.net.body if (s.span.line, s.span.column) == clean.where)
+    failed = made[0].statement if made else _first_word(stmt.span)
+    chain = isinstance(stmt, ast.ChainStmt)
+    body = stmt.stages[0].span.until(stmt.stages[-1].span) if chain else stmt.span
+    row = Statement(failed, stmt.span, clean.nodes, nodes, stream, body)
+    graph = Graph(
+        state.net.name,
+        freeze(state.parameters),
+        tuple(state.inputs[: clean.inputs]),
+        ((failed, stream),),
+        tuple(state.shapes[: len(state.shapes) if end is None else end.shapes]),
+        tuple(state.nodes[:nodes]),
+        (*state.statements[: clean.statements], row),
+        state.net.span,
+        tuple(calls),
+    )
+    return [Partial(graph, failed)]
+
+
+def _in_finished_calls(made: list[Node], calls: list[BlockCall]) -> list[Node]:
+    """The layers of `made` up to the first inside a block call that never finished: a
+    call is known (and can be reported and drawn) only once it has returned."""
+    finished = {c.path for c in calls}
+    for index, node in enumerate(made):
+        if any(site.path not in finished for site in node.chain):
+            return made[:index]
+    return made
+
+
+def _first_word(span: Span) -> str:
+    """The name of a failed statement that made no layer: its first word as written."""
+    found = re.match(r"\w+", span.source.line(span.line)[span.column - 1 :])
+    return found[0] if found else "statement"
 
 
 def _outputs(state: NetworkState, frame: Frame) -> list[tuple[str, int]]:

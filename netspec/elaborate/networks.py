@@ -3,7 +3,9 @@
 Assumes a parsed :class:`netspec.syntax.ast.Module`. Guarantees one
 :class:`netspec.ir.Graph` per network, every shape inferred and checked, or a
 CompileError holding every independent error found (an error poisons only what depends
-on it). Network parameters can be overridden (``--set classes=10``).
+on it) and, as its `partial`, each network as far as it got: whole, or up to and
+including the top-level statement of its first error. Network parameters can be
+overridden (``--set classes=10``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from netspec.elaborate.evaluate import Scope, evaluate
 from netspec.elaborate.naming import definition_name_span
 from netspec.elaborate.network import build_network
 from netspec.elaborate.program import Program, resolve
-from netspec.errors import CompileError, error
+from netspec.errors import CompileError, Partial, error
 from netspec.ir import Graph
 from netspec.limits import MAX_INT, MAX_LIST, MAX_NESTING, deep_recursion
 from netspec.suggest import did_you_mean
@@ -33,14 +35,16 @@ def elaborate(
         names = [network] if network is not None else list(program.networks)
         if network is not None and network not in program.networks:
             raise _unknown_network(program, network)
-        graphs, diags = [], []
+        graphs, diags, partial = [], [], []
         for name in names:
             try:
                 graphs.append(_network(program, program.networks[name], overrides or {}))
+                partial.append(Partial(graphs[-1]))
             except CompileError as exc:
                 diags.extend(exc.diagnostics)
+                partial.extend(exc.partial)
         if diags:
-            raise CompileError(diags)
+            raise CompileError(diags, partial)
         return graphs
 
 

@@ -4,8 +4,9 @@ Assumes a resolved :class:`~netspec.elaborate.program.Program`, the network's
 definition and its parameter values. Guarantees one :class:`NetworkState` per network
 holding everything its elaboration accumulates (tensor shapes, layers, diagnostics,
 paths in use, inputs, outputs, report rows, block calls, the current top-level
-statement's name, the statement count), with the operations that keep it within the
-limits: :meth:`NetworkState.new_tensor` (MAX_ELEMENTS) and :meth:`NetworkState.step`
+statement's name, the statement count, and :class:`Mark` s of how far it had got when
+the first error came), with the operations that keep it within the limits:
+:meth:`NetworkState.new_tensor` (MAX_ELEMENTS) and :meth:`NetworkState.step`
 (MAX_STEPS), both raising :class:`~netspec.elaborate.frame.Abort`. The parts that fill
 it (``statements``, ``stages``, ``blocks``, ``control``) receive it explicitly, with an
 :data:`ElaborateBody` callback where they elaborate a nested body.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from netspec.elaborate.frame import Frame, first_line, limit
 from netspec.elaborate.program import Program
@@ -24,6 +26,20 @@ from netspec.limits import MAX_ELEMENTS, MAX_STEPS
 from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import Shape, Tensor, numel, show_shape
+
+
+class Mark(NamedTuple):
+    """How much of the state existed when a top-level statement began, and its stream."""
+
+    nodes: int
+    statements: int
+    shapes: int
+    calls: int
+    inputs: int
+    outputs: int
+    stream: Tensor | None
+    where: tuple[int, int]  # the statement's line and column
+
 
 # Elaborate statements in a frame, in order; `top` ones become report rows.
 ElaborateBody = Callable[[Frame, tuple[ast.Stmt, ...], bool], None]
@@ -46,6 +62,15 @@ class NetworkState:
     calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
     statement: str = ""  # name of the top-level statement being elaborated
     steps: int = 0  # statements and repeat copies elaborated, against MAX_STEPS
+    # The partial report of a failing network: the state when the last top-level
+    # statement before the first error began (`clean`), and when the next one began
+    # (`after`; None while the failing statement is the last that ran).
+    clean: Mark | None = None
+    after: Mark | None = None
+    tops: frozenset[tuple[int, int]] = frozenset()  # where the top-level statements begin
+
+    def __post_init__(self) -> None:
+        self.tops = frozenset((s.span.line, s.span.column) for s in self.net.body)
 
     def new_tensor(self, shape: Shape, span: Span, frame: Frame | None = None) -> Tensor:
         """A new tensor of `shape`, unless it is over MAX_ELEMENTS per sample."""
@@ -62,6 +87,8 @@ class NetworkState:
     def step(self, frame: Frame, span: Span) -> None:
         """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
         self.steps += 1
+        if (span.line, span.column) in self.tops and self.after is None:
+            self._mark(frame, span)
         if self.steps > MAX_STEPS:
             raise limit(
                 f"more than {MAX_STEPS:,} statements to elaborate (repeats multiply them)",
@@ -69,6 +96,22 @@ class NetworkState:
                 frame,
                 "reduce the repeat counts; netspec refuses networks this large",
             )
+
+    def _mark(self, frame: Frame, span: Span) -> None:
+        mark = Mark(
+            len(self.nodes),
+            len(self.statements),
+            len(self.shapes),
+            len(self.calls),
+            len(self.inputs),
+            len(self.outputs),
+            frame.stream,
+            (span.line, span.column),
+        )
+        if not self.diags:
+            self.clean = mark
+        else:
+            self.after = mark
 
 
 def _magnitude(n: int) -> str:

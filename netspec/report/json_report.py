@@ -1,6 +1,7 @@
 """Analysis -> the JSON report of `netspec check --format json` (REPORT.md).
 
-Assumes analyses that checked, or the diagnostics of a spec that did not. Guarantees
+Assumes analyses that checked, or the diagnostics of a spec that did not with the
+analyses of what elaborated before its first error. Guarantees
 one JSON document per call, with exact integers (receptive fields as numbers,
 fractional after upsampling), whose keys are exactly those of the pydantic models in
 :mod:`netspec.report.schema` for :data:`SCHEMA_VERSION` (tests/test_schema.py holds the
@@ -21,7 +22,8 @@ from netspec.values import Shape
 
 # Raised when a key is removed or renamed or its meaning changes; the writer and the
 # schema (`netspec schema`) both read it from here.
-SCHEMA_VERSION = 1
+# 2: the error document gained `partial`, the report of a failing spec up to its error.
+SCHEMA_VERSION = 2
 
 
 def _shape(shape: Shape) -> list:
@@ -141,12 +143,25 @@ def to_json(analyses: list[Analysis], source: str, options: Options = DEFAULT) -
     return json.dumps(doc)
 
 
-def errors_json(diagnostics: Iterable[Diagnostic], source: str) -> str:
-    """The document printed instead of the report when the spec is not accepted."""
+def errors_json(diagnostics: Iterable[Diagnostic], source: str, partial: dict | None = None) -> str:
+    """The document printed instead of the report when the spec is not accepted, with
+    :func:`partial_json`'s report up to the error (None where nothing elaborated)."""
     doc = {
         "schema_version": SCHEMA_VERSION,
         "netspec_version": __version__,
         "source": source,
         "errors": [d.to_json() for d in diagnostics],
+        "partial": partial,
     }
     return json.dumps(doc)
+
+
+def partial_json(partial: list[tuple[Analysis, str]], options: Options = DEFAULT) -> dict | None:
+    """The networks of a failing spec as far as they elaborated, each with the statement
+    that failed ('' for a network that elaborated whole); None when there are none."""
+    if not partial:
+        return None
+    return {
+        "networks": [network_json(a, options) for a, _ in partial],
+        "failed": [{"network": a.name, "statement": failed} for a, failed in partial if failed],
+    }

@@ -156,6 +156,21 @@ class Report(_Strict):
     networks: list[Network]
 
 
+class FailedStatement(_Strict):
+    """The top-level statement of a network's first error: the last row of its partial."""
+
+    network: str
+    statement: str
+
+
+class PartialReport(_Strict):
+    """A failing spec's report up to its first error (schema version 2): each network as
+    far as it elaborated, its failing statement the last row, with the layers it made."""
+
+    networks: list[Network]
+    failed: list[FailedStatement] = Field(description="networks that stopped, and where")
+
+
 class ErrorReport(_Strict):
     """`netspec check --format json` of a spec that is not accepted (exit status 1)."""
 
@@ -163,6 +178,10 @@ class ErrorReport(_Strict):
     netspec_version: str
     source: str
     errors: list[PlacedDiagnostic | Diagnostic] = Field(min_length=1)
+    partial: PartialReport | None = Field(
+        description="the report up to the first error (check only); null where nothing "
+        "elaborated (a syntax error, a missing file) and in diff's error documents"
+    )
 
 
 class CheckOutput(RootModel[Report | ErrorReport]):

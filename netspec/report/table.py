@@ -113,8 +113,9 @@ def _params(counts: Counts) -> str:
     return text + (f" ({counts.fixed:,} fixed)" if counts.fixed else "")
 
 
-def table(f: Figures):
-    """A rich renderable: the table, the totals, the heaviest layers and the warnings."""
+def table(f: Figures, failed: str = ""):
+    """A rich renderable: the table, the totals, the heaviest layers and the warnings;
+    `failed` names the statement of the network's first error, its last row, marked."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -135,6 +136,9 @@ def table(f: Figures):
         heading = _CELLS[column][0] or f.costs.convention.title
         grid.add_column(heading, justify="left" if column == "shape" else "right", no_wrap=True)
     for row in rows(f, options.depth):
+        if failed and row.name == failed and options.depth <= 0:
+            _add_failed(grid, f, row, columns)
+            continue
         grid.add_row(row.name, row.op, *(_CELLS[c][1](f, row) for c in columns))
     parts = [grid, Text("\n".join(summary_lines(f)))]
     if options.top:
@@ -142,6 +146,15 @@ def table(f: Figures):
     if analysis.warnings:
         parts.append(Text("\n".join(render(w) + "\n" for w in analysis.warnings)))
     return Group(*parts)
+
+
+def _add_failed(grid, f: Figures, row: Row, columns: list[str]) -> None:
+    """The row of the statement a failing network stopped at: its layers' figures, or
+    only the mark where it made none (its shape would be the stream it never replaced)."""
+    if row.op == "-":
+        grid.add_row(f"✗ {row.name}", "not accepted", *("-" for _ in columns))
+    else:
+        grid.add_row(f"✗ {row.name}", row.op, *(_CELLS[c][1](f, row) for c in columns))
 
 
 def summary_lines(f: Figures) -> list[str]:
