@@ -362,7 +362,7 @@ def test_cosine_schedule():
     cosine = TrainConfig(lr=0.1, epochs=4, schedule="cosine")
     assert [round(cosine.lr_at(e), 6) for e in (1, 2, 3, 4)] == [0.1, 0.085355, 0.05, 0.014645]
     assert TrainConfig(lr=0.1, epochs=4).lr_at(3) == 0.1
-    assert TrainConfig(optimizer="adam").lr_at(1) == 0.001
+    assert TrainConfig(optimizer="adam").lr_at(1) == 0.003
 
 
 # ---- losses -------------------------------------------------------------------------

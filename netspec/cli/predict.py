@@ -4,14 +4,19 @@ The end of the train -> export -> infer story. Assumes onnxruntime and numpy (th
 extra); MODEL is an `.onnx` file, or a spec with `--weights FILE` (a checkpoint, .pt,
 .npz or .safetensors), exported in memory as `netspec export` would write it. INPUT is
 an `.npy` array, an `.npz` with an array `x` (or a single array), or an image (PNG,
-JPEG, ...; needs Pillow): one sample, or a batch when it has the model input's full
-rank. An image is read as grey levels when the model takes one channel, else RGB,
-resized (bilinear) to the input's height and width, and scaled to [0, 1]; arrays are
-used as they are, so give them as the model was trained (`netspec train` prints its
-scaling). Guarantees the top classes of every sample: softmax probabilities of the
-outputs, or, for a network whose output is LeNet-5's RBF distances (metadata
-`netspec.scores` = `negated`), of their negatives; exit status 0, 1 for input that
-cannot be run (one line), 2 for misuse.
+JPEG, ...; needs Pillow), read as grey levels when the model takes one channel, else
+RGB, scaled to [0, 1]. A model exported from a netspec checkpoint carries the
+preprocessing it was trained with (metadata ``netspec.preprocess.*``, see
+netspec.training.preprocess): predict applies it -- arrays times the loader's scale,
+arrays and images fitted to the input by the model's --fit, then standardised -- and
+says so in a note on stderr. Without it, an image is resized (bilinear) to the input's
+height and width and arrays are used as they are. The batch rule (preprocess.as_batch):
+an array of the input's rank is a batch, one of rank one less a single sample; others
+are adapted by the model's --fit, or refused with both shapes named. Guarantees the top
+classes of every sample: softmax probabilities of the outputs, or, for a network whose
+output is LeNet-5's RBF distances (metadata `netspec.scores` = `negated`), of their
+negatives divided by `netspec.score_divisor`, as training scores them; exit status 0,
+1 for input that cannot be run (one line), 2 for misuse.
 """
 
 from __future__ import annotations
@@ -58,17 +63,20 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         import onnxruntime as ort
     except ImportError as exc:
         return fail(f"predict needs {exc.name} (pip install 'netspec[onnx]')")
+    from netspec.training.preprocess import Preprocessing
+
     try:
         session = _session(ort, args.model, args, overrides)
-        spec = session.get_inputs()[0]
-        x = _batch(np, read_input(np, Path(args.input), spec.shape), spec.shape)
+        spec, props = session.get_inputs()[0], _metadata(session)
+        pre = Preprocessing.from_metadata(props)
+        x = _prepared(np, Path(args.input), spec.shape, pre)
         (scores,) = session.run([session.get_outputs()[0].name], {spec.name: x})[:1]
         labels = _labels(args.labels)
     except PredictError as exc:
         return fail(str(exc))
-    negate = _metadata(session).get("netspec.scores") == "negated"
+    divisor = _divisor(props) if props.get("netspec.scores") == "negated" else None
     try:
-        for i, row in enumerate(_probabilities(np, scores, negate)):
+        for i, row in enumerate(_probabilities(np, scores, divisor)):
             print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
         sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
     except BrokenPipeError:  # `| head` read what it wanted: not an error
@@ -130,15 +138,40 @@ def _exported(spec: str, weights: str | None, network: str | None, overrides: di
     return model.to_bytes()
 
 
-def read_input(np, path: Path, shape: list) -> object:
-    """The input file as a float32 array (image: scaled to [0, 1], sized to `shape`)."""
+def _prepared(np, path: Path, shape: list, pre) -> object:
+    """The model's input batch from the file: read, scaled, fitted and standardised as
+    the model was trained (where it says how), with a note on stderr saying so."""
+    from netspec.training.preprocess import ShapeError, as_batch
+
+    fit = pre.fit if pre else None
+    x = read_input(np, path, shape, native=fit is not None)
+    scaled = pre is not None and not _is_image(path)
+    if scaled:
+        x = x * np.float32(pre.scale)
+    try:
+        x, adapted = as_batch(x, shape, fit)
+    except ShapeError as exc:
+        raise PredictError(str(exc)) from None
+    if pre is not None:
+        x = pre.standardize(x)
+        print(f"netspec predict: note: {pre.describe(scaled, adapted)}", file=sys.stderr)
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _is_image(path: Path) -> bool:
+    return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def read_input(np, path: Path, shape: list, native: bool = False) -> object:
+    """The input file as a float32 array (image: scaled to [0, 1], sized to `shape`
+    unless `native`, where the model's fit adapts it)."""
     if not path.is_file():
         raise PredictError(f"no input file {path}")
     suffix = path.suffix.lower()
     if suffix in (".npy", ".npz"):
         return _numbers(np, path, _array(np, path))
     if suffix in IMAGE_SUFFIXES:
-        return _image(np, path, shape)
+        return _image(np, path, shape, native)
     raise PredictError(f"{path}: give an .npy or .npz array, or an image file")
 
 
@@ -168,7 +201,7 @@ def _numbers(np, path: Path, array):
     return array.astype(np.float32)
 
 
-def _image(np, path: Path, shape: list):
+def _image(np, path: Path, shape: list, native: bool = False):
     try:
         from PIL import Image
     except ImportError:
@@ -178,25 +211,13 @@ def _image(np, path: Path, shape: list):
     channels, height, width = shape[1:]
     try:
         with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB").resize((width, height))
+            image = image.convert("L" if channels == 1 else "RGB")
+            image = image if native else image.resize((width, height))
             pixels = np.asarray(image, dtype=np.float32) / 255.0
     except (OSError, ValueError) as exc:  # not an image, or a truncated one
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise PredictError(f"{path} is not a readable image ({first})") from None
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
-
-
-def _batch(np, x, shape: list):
-    """One sample gets its batch axis; then the fixed dims must match the model's. The
-    error names the shape as the user gave it, not with the batch axis added."""
-    given = list(x.shape)
-    if x.ndim == len(shape) - 1:
-        x = x[None]
-    fixed = [(i, d) for i, d in enumerate(shape) if isinstance(d, int)]
-    if x.ndim != len(shape) or any(x.shape[i] != d for i, d in fixed):
-        wanted = "[" + ", ".join(str(d) for d in shape) + "]"
-        raise PredictError(f"the input has shape {given}; the model takes {wanted}")
-    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def _labels(path: str | None) -> list[str] | None:
@@ -212,9 +233,20 @@ def _metadata(session) -> dict:
     return dict(session.get_modelmeta().custom_metadata_map)
 
 
-def _probabilities(np, scores, negate: bool):
+def _divisor(props: dict) -> float:
+    """RBF distances are divided by their features before the softmax, as in training;
+    a model exported before that metadata existed gives 1."""
+    try:
+        value = float(props.get("netspec.score_divisor", 1))
+    except ValueError:
+        return 1.0
+    return value if value > 0 else 1.0
+
+
+def _probabilities(np, scores, divisor: float | None):
+    """Softmax of the scores: the outputs, or -outputs / divisor for rbf distances."""
     scores = np.asarray(scores, dtype=np.float64).reshape(len(scores), -1)
-    scores = -scores if negate else scores
+    scores = -scores / divisor if divisor else scores
     scores = scores - scores.max(axis=1, keepdims=True)
     exp = np.exp(scores)
     return exp / exp.sum(axis=1, keepdims=True)

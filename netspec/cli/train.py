@@ -16,6 +16,7 @@ import sys
 from netspec.cli.common import fail, network_arguments, print_errors
 from netspec.training import TrainingError
 from netspec.training.options import (
+    DEFAULT_LR,
     DEVICES,
     LOSSES,
     OPTIMIZERS,
@@ -25,6 +26,7 @@ from netspec.training.options import (
 )
 
 EXIT_INTERRUPTED = 130
+DEFAULT = TrainConfig()  # the command line's defaults are the API's
 
 
 DESCRIPTION = (
@@ -58,11 +60,11 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
     )
     train.add_argument(
         "--fit",
-        default="pad",
+        default=DEFAULT.fit,
         type=_fit,
         metavar="HOW",
-        help="adapt samples to the input: pad (default), resize, resize:S (resize to S, "
-        "then pad) or none",
+        help=f"adapt samples to the input: pad, resize, resize:S (resize to S, then pad) "
+        f"or none ({DEFAULT.fit})",
     )
     train.add_argument(
         "--val-fraction", type=_fraction, default=0.2, help="held out for evaluation (0.2)"
@@ -76,12 +78,11 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
 
 
 def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
-    train.add_argument("--epochs", type=_whole(1), default=10)
-    train.add_argument("--batch-size", type=_whole(1), default=64)
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train.add_argument(
-        "--lr", type=_number(positive=True), help="learning rate (sgd 0.01, adam 0.001)"
-    )
+    train.add_argument("--epochs", type=_whole(1), default=DEFAULT.epochs)
+    train.add_argument("--batch-size", type=_whole(1), default=DEFAULT.batch_size)
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULT.optimizer)
+    rates = ", ".join(f"{name} {lr}" for name, lr in DEFAULT_LR.items())
+    train.add_argument("--lr", type=_number(positive=True), help=f"learning rate ({rates})")
     train.add_argument(
         "--schedule",
         choices=SCHEDULES,

@@ -17,7 +17,8 @@ require_torch), ``options`` (TrainConfig; torch-free), ``data`` (datasets, scali
 labels, the split), ``fit`` (samples to the input shape), ``losses`` (cross-entropy,
 hinge, mse; scores of rbf outputs), ``checkpoint`` (atomic save, architecture-checked
 load), ``loop`` (optimizers, epochs, resume), ``results`` and ``progress`` (what is
-printed). The command is ``netspec.cli.train``. See docs/training.md.
+printed), ``preprocess`` (the training preprocessing applied to new samples with numpy
+alone, for ``netspec predict``). The command is ``netspec.cli.train``. See docs/training.md.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ pickled code):
     epoch             epochs finished
     metrics           one dict per finished epoch (see results.EpochMetrics)
     training          the options that shape the optimizer (optimizer, lr, ...)
+    preprocessing     what raw samples need before the network: scale (the loader's
+                      factor, 1/16 for digits), fit, mean and std (None: not
+                      standardized); netspec export copies it into the ONNX metadata
     netspec_version
 
 Saving writes a temporary file beside the target and renames it over the target

@@ -44,6 +44,7 @@ from netspec.training.options import TrainConfig
 from netspec.values import Shape, show_shape
 
 DIGITS_HINT = "install it with: pip install 'netspec[digits]'"
+DIGITS_SCALE = 1 / 16  # grey levels 0..16 to [0, 1]
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Dataset:
     classes: int | None  # None: real-valued targets (mse regression)
     notes: tuple[str, ...]
     standardized: tuple[float, float] | None = None  # (mean, std) subtracted and divided
+    scale: float = 1.0  # the loader's factor on the stored values (digits: 1/16)
 
 
 def prepare(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
@@ -82,9 +84,24 @@ def prepare(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
         notes.append(
             f"standardized with the training part's mean {scale[0]:.4f}, std {scale[1]:.4f}"
         )
+    factor = DIGITS_SCALE if str(data) == "digits" else 1.0
     return Dataset(
-        inputs[train], targets[train], inputs[val], targets[val], classes, tuple(notes), scale
+        inputs[train],
+        targets[train],
+        inputs[val],
+        targets[val],
+        classes,
+        tuple(notes),
+        scale,
+        factor,
     )
+
+
+def preprocessing(fit: str, data: Dataset) -> dict[str, object]:
+    """What `netspec predict` must do to raw samples (as the data held them) before the
+    network sees them: x * scale, fitted by `fit`, then (x - mean) / std where set."""
+    mean, std = data.standardized or (None, None)
+    return {"scale": data.scale, "fit": fit, "mean": mean, "std": std}
 
 
 def _standardize(x: torch.Tensor, train: np.ndarray) -> tuple[torch.Tensor, tuple[float, float]]:
@@ -112,7 +129,7 @@ def _digits() -> tuple[np.ndarray, np.ndarray, list[str]]:
             f"--data digits needs scikit-learn, which is not installed; {DIGITS_HINT}"
         ) from None
     bunch = load_digits()
-    x = (bunch.images / 16.0).astype(np.float32)
+    x = (bunch.images * DIGITS_SCALE).astype(np.float32)
     note = "data: digits (scikit-learn), 1797 samples of 8x8, grey levels 0..16 scaled to [0, 1]"
     return x, bunch.target.astype(np.int64), [note]
 

@@ -37,12 +37,12 @@ import torch
 from netspec.ir import Graph
 from netspec.ops import REGISTRY
 from netspec.training import checkpoint
-from netspec.training.data import Dataset, prepare
+from netspec.training.data import Dataset, prepare, preprocessing
 from netspec.training.errors import TrainingError
 from netspec.training.losses import Loss, correct, loss_function
 from netspec.training.options import TrainConfig
 from netspec.training.progress import Reporter
-from netspec.training.results import EpochMetrics, TrainResult
+from netspec.training.results import EpochMetrics, TrainResult, did_not_learn
 
 EVAL_BATCH = 1024
 
@@ -55,7 +55,7 @@ class _Run:
     module: torch.nn.Module
     optimizer: torch.optim.Optimizer
     loss: Loss
-    rbf: bool
+    rbf: int  # 0, or the features an rbf output's distances sum over (losses.scores)
     device: torch.device
     start: int = 0  # epochs finished before this run (a resumed checkpoint's)
 
@@ -99,9 +99,19 @@ def run(
         time.perf_counter() - started,
         target,
         notes,
+        did_not_learn(history, config, _chance(r.data)),
     )
     reporter.summary(result)
+    for line in result.warnings:
+        reporter.warning(line)
     return result
+
+
+def _chance(data: Dataset) -> float | None:
+    """The held-out accuracy of always answering the most common held-out class."""
+    if data.classes is None:
+        return None
+    return float(torch.bincount(data.y_val).max()) / len(data.y_val)
 
 
 def pick_device(name: str) -> torch.device:
@@ -139,10 +149,18 @@ def _setup(graph: Graph, config: TrainConfig, data: Dataset, device: torch.devic
         optimizer = torch.optim.SGD(trainable, lr=lr, momentum=config.momentum, weight_decay=wd)
     else:
         optimizer = torch.optim.Adam(trainable, lr=lr, weight_decay=wd)
-    out = graph.outputs[0][1]
-    rbf = any(REGISTRY[n.op].distances and n.output == out for n in graph.nodes)
+    rbf = rbf_features(graph)
     loss = loss_function(config.loss, rbf, data.classes is not None)
     return _Run(graph, config, data, module, optimizer, loss, rbf, device)
+
+
+def rbf_features(graph: Graph) -> int:
+    """0, or, where the output comes from an rbf layer, the features of its input."""
+    out = graph.outputs[0][1]
+    for node in graph.nodes:
+        if node.output == out and REGISTRY[node.op].distances:
+            return int(graph.shape(node.inputs[0])[-1])
+    return 0
 
 
 def _resume(r: _Run) -> list[EpochMetrics]:
@@ -240,7 +258,7 @@ def _evaluate(r: _Run) -> tuple[float, int]:
 def _describe(r: _Run, history: list[EpochMetrics]) -> list[str]:
     c = r.config
     params = sum(p.numel() for p in r.module.parameters() if p.requires_grad)
-    scores = " (scores = -rbf outputs)" if r.rbf and c.loss != "mse" else ""
+    scores = f" (scores = -rbf outputs / {r.rbf})" if r.rbf and c.loss != "mse" else ""
     momentum = f" momentum {c.momentum}" if c.optimizer == "sgd" else ""
     lines = [
         f"network: {r.graph.name}, {params:,} trainable parameters, on {r.device}",
@@ -287,5 +305,6 @@ def _payload(
             "standardized": list(r.data.standardized) if r.data.standardized else None,
             "data": str(data),
         },
+        "preprocessing": preprocessing(c.fit, r.data),
         "netspec_version": __version__,
     }

@@ -8,8 +8,11 @@
 
 An ``rbf`` output layer (LeNet-5's Euclidean RBF units, LeCun et al. 1998, eq. 7)
 gives *distances*: the smaller y_j, the likelier class j. Its class scores are the
-negated outputs, s = -y, for cross-entropy, hinge and accuracy. Cross-entropy on -y is
-LeCun's MAP criterion (eq. 9) without its extra constant "rubbish" class. ``mse`` on
+negated outputs divided by the F features the distances sum over, s = -y / F (the mean
+squared distance per feature), for cross-entropy, hinge and accuracy. Cross-entropy on
+-y / F is LeCun's MAP criterion (eq. 9), without its extra constant "rubbish" class, at
+temperature F: on -y itself the logits span hundreds (84 features of +-1.7 against
++-1 centres), the softmax saturates and SGD at 0.01 stays at chance. ``mse`` on
 an rbf output is LeCun's own mean-squared-error criterion (eq. 8), the mean over the
 batch of the correct class's output y_{y_i} -- the squared distance from F6 to the
 correct class's centre -- not a regression of distances onto one-hot targets, which
@@ -31,9 +34,12 @@ import torch.nn.functional as F
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def scores(outputs: torch.Tensor, rbf: bool) -> torch.Tensor:
-    """Class scores, higher = likelier: the outputs, negated for an rbf layer."""
-    return -outputs if rbf else outputs
+def scores(outputs: torch.Tensor, rbf: float) -> torch.Tensor:
+    """Class scores, higher = likelier: the outputs, or, for an rbf layer, -outputs / rbf.
+
+    `rbf` is 0 (False) for other outputs, else the features the distances sum over
+    (True counts as 1: the plain negated distances)."""
+    return -outputs / float(rbf) if rbf else outputs
 
 
 def hinge(scores: torch.Tensor, labels: torch.Tensor, margin: float = 1.0) -> torch.Tensor:
@@ -54,7 +60,7 @@ def rbf_mse(distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return distances.gather(1, labels[:, None]).mean()
 
 
-def loss_function(name: str, rbf: bool, classification: bool) -> Loss:
+def loss_function(name: str, rbf: float, classification: bool) -> Loss:
     """The loss `name` as a function of the raw outputs and the targets."""
     if not classification:
         return F.mse_loss  # validated earlier: float targets come with --loss mse only
@@ -64,6 +70,6 @@ def loss_function(name: str, rbf: bool, classification: bool) -> Loss:
     return lambda outputs, labels: chosen(scores(outputs, rbf), labels)
 
 
-def correct(outputs: torch.Tensor, labels: torch.Tensor, rbf: bool) -> int:
+def correct(outputs: torch.Tensor, labels: torch.Tensor, rbf: float) -> int:
     """How many samples' highest score is their label's."""
     return int((scores(outputs, rbf).argmax(dim=1) == labels).sum())

@@ -2,8 +2,9 @@
 
 The bars (rich.progress: samples done, running loss and accuracy, samples/s) go to
 stderr and vanish when the epoch ends; they are drawn only where stderr is a terminal. The notes,
-epoch lines and summary go to stdout, so a log or a pipe holds exactly those lines.
-``quiet`` shows nothing at all.
+epoch lines and summary go to stdout, so a log or a pipe holds exactly those lines; a
+warning (a run that did not learn) goes to stderr after them. ``quiet`` shows nothing
+at all.
 
 Assumes rich (a core dependency). Guarantees that what is printed is a function of the
 figures alone: no torch here.
@@ -70,6 +71,11 @@ class Reporter:
             f"  held-out loss {m.val_loss:.4f} acc {_percent(m.val_accuracy)}"
             f"  {m.samples_per_second:,.0f} samples/s  {m.seconds:.1f}s"
         )
+
+    def warning(self, line: str) -> None:
+        """`netspec train: warning: LINE` on stderr, after the summary (not when quiet)."""
+        if not self.quiet:
+            self.err.print(f"netspec train: warning: {line}", markup=False, soft_wrap=True)
 
     def summary(self, result: TrainResult) -> None:
         last = result.history[-1]

@@ -7,7 +7,10 @@ graph inputs and outputs named as the spec's, symbolic dims as dim_params (`N`, 
 parameter an initializer named by its PyTorch state_dict key, each node's doc_string
 naming its spec line, and metadata_props with the network's name, its source file, its
 architecture hash and the netspec version (and `netspec.scores: negated` where the output
-is an rbf layer's distances, lowest best, which `netspec predict` negates).
+is an rbf layer's distances, lowest best, which `netspec predict` negates and divides
+by `netspec.score_divisor`, the features they sum over, as training does; and, for a
+netspec checkpoint's weights, the preprocessing it was trained with,
+``netspec.preprocess.scale|fit|mean|std``, which `netspec predict` applies).
 
 With `functions=True` each block call is one node of a model-local function (domain
 `netspec.blocks`, standard operators inside; functions.py).
@@ -30,7 +33,7 @@ from netspec.analysis.fingerprint import architecture_hash
 from netspec.backends.onnx.emit import Emitter
 from netspec.backends.onnx.functions import with_functions
 from netspec.backends.onnx.lowering import LOWERINGS
-from netspec.backends.onnx.weights import read_weights
+from netspec.backends.onnx.weights import read_weights_and_metadata
 from netspec.backends.onnx.write import OnnxModel
 from netspec.errors import error
 from netspec.ir import Graph
@@ -64,8 +67,10 @@ def build(
     batch: int | None = None,
     seed: int = 0,
     functions: bool = False,
+    metadata: Mapping[str, str] | None = None,
 ) -> OnnxModel:
-    """As :func:`to_onnx`, with the initializers left as numpy arrays."""
+    """As :func:`to_onnx`, with the initializers left as numpy arrays; `metadata` adds
+    metadata_props (the preprocessing a checkpoint was trained with)."""
     problem = opset_problem(opset)
     if problem:
         raise error("E-lower", f"opset {opset} is not supported: {problem}", None)
@@ -90,7 +95,7 @@ def build(
         opset_imports=[helper.make_opsetid("", opset)],
     )  # fmt: skip
     model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
-    helper.set_model_props(model, _metadata(graph))
+    helper.set_model_props(model, {**_metadata(graph), **(metadata or {})})
     initializers = em.initializers
     if functions:
         model, initializers = with_functions(model, graph, em, names)
@@ -110,9 +115,12 @@ def model_for(
     path of a weights file (netspec checkpoint or state_dict .pt, .npz, .safetensors).
     Raises WeightsError for a file that cannot be used, CompileError for weights that
     do not fit the network."""
+    metadata: dict[str, str] = {}
     if isinstance(weights, str | Path):
-        weights = read_weights(weights, graph)
-    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions)
+        weights, metadata = read_weights_and_metadata(weights, graph)
+    return build(
+        graph, weights, opset=opset, batch=batch, seed=seed, functions=functions, metadata=metadata
+    )
 
 
 def opset_problem(opset: int) -> str:
@@ -187,6 +195,10 @@ def _metadata(graph: Graph) -> dict[str, str]:
     }
     if _last_op(graph).distances:  # LeNet-5's rbf outputs distances: predict negates them
         props["netspec.scores"] = "negated"
+        # and divides them by their features, as training's scores (training/losses.py)
+        (_, out), *_ = graph.outputs
+        node = next(n for n in graph.nodes if n.output == out)
+        props["netspec.score_divisor"] = str(graph.shape(node.inputs[0])[-1])
     return props
 
 

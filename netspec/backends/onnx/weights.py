@@ -9,6 +9,10 @@
   the raw little-endian data. A `netspec_architecture_hash` in its `__metadata__` is
   checked like a checkpoint's.
 
+A checkpoint's `preprocessing` (the loader's scale, `--fit`, the standardisation's mean
+and std) becomes ONNX metadata (:func:`read_weights_and_metadata`, keys
+``netspec.preprocess.*``), which `netspec predict` applies; the other formats carry none.
+
 `.npz` and `.safetensors` need only numpy; `.pt` files need torch. Every problem is a
 :class:`WeightsError` with one line that says what to do. The keys are not checked here:
 the exporter knows which weights the network needs and names any that are missing.
@@ -44,16 +48,27 @@ class WeightsError(Exception):
     """A weights file that cannot be used: the message says why and what to do."""
 
 
+PREPROCESS = "netspec.preprocess."  # + scale, fit, mean, std
+
+
 def read_weights(path: str | Path, graph: Graph) -> dict[str, np.ndarray]:
     """The arrays of `path` by state_dict key, for the network `graph`."""
+    return read_weights_and_metadata(path, graph)[0]
+
+
+def read_weights_and_metadata(
+    path: str | Path, graph: Graph
+) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """The arrays of `path` by state_dict key, and the ONNX metadata it carries: a
+    checkpoint's preprocessing as ``netspec.preprocess.*`` strings (else none)."""
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"no weights file {path}")
     suffix = path.suffix.lower()
     if suffix == ".npz":
-        return _npz(path)
+        return _npz(path), {}
     if suffix == ".safetensors":
-        return _safetensors(path, graph)
+        return _safetensors(path, graph), {}
     if suffix in (".pt", ".pth", ".ckpt"):
         return _torch_file(path, graph)
     raise WeightsError(
@@ -146,7 +161,7 @@ def _count(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _torch_file(path: Path, graph: Graph) -> dict[str, np.ndarray]:
+def _torch_file(path: Path, graph: Graph) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     try:
         import torch
     except ImportError:
@@ -159,12 +174,26 @@ def _torch_file(path: Path, graph: Graph) -> dict[str, np.ndarray]:
     except Exception as exc:  # torch.load raises many kinds on a damaged or foreign file
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         raise WeightsError(f"{path} cannot be loaded by torch.load ({first})") from None
+    metadata: dict[str, str] = {}
     if isinstance(saved, dict) and "state_dict" in saved and "architecture_hash" in saved:
         _check_hash(saved["architecture_hash"], path, graph, saved.get("network"))
+        metadata = _preprocessing(saved.get("preprocessing"))
         saved = saved["state_dict"]
     if not isinstance(saved, dict) or not all(torch.is_tensor(v) for v in saved.values()):
         raise WeightsError(f"{path} holds neither a netspec checkpoint nor a state_dict")
-    return {name: value.detach().cpu().numpy() for name, value in saved.items()}
+    return {name: value.detach().cpu().numpy() for name, value in saved.items()}, metadata
+
+
+def _preprocessing(saved: object) -> dict[str, str]:
+    """A checkpoint's preprocessing as metadata strings: numbers in repr (exact round
+    trip), None left out; a checkpoint older than the key gives none."""
+    if not isinstance(saved, dict):
+        return {}
+    return {
+        PREPROCESS + key: repr(saved[key]) if key != "fit" else str(saved[key])
+        for key in ("scale", "fit", "mean", "std")
+        if saved.get(key) is not None
+    }
 
 
 def _check_hash(saved: object, path: Path, graph: Graph, network: object) -> None:
