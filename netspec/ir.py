@@ -72,6 +72,7 @@ class Graph(NamedTuple):
     statements: tuple[Statement, ...]
     span: Span
     calls: tuple[BlockCall, ...] = ()  # in the order the calls finished (inner first)
+    warnings: tuple = ()  # Diagnostics found while elaborating (W-indent)
 
     def shape(self, tensor: int) -> Shape:
         return self.shapes[tensor]

@@ -42,7 +42,7 @@ def test_table_shows_lenet5_as_the_paper_tables_it(capsys):
 def test_zoo_spec_by_name(capsys):
     code, out, _ = run(capsys, "check", "resnet50")
     assert code == 0
-    assert "25,557,032" in out and "stage(128, 4)" in out
+    assert "25,557,032" in out and "stage(width=128, blocks=4, stride=2)" in out
 
 
 def test_json_follows_the_report_contract(capsys):

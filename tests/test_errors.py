@@ -35,9 +35,11 @@ MUST_SAY = {
     "float_for_int": ["error[E-type]", "64 / 3 = 21.33"],
     "add_channel_mismatch": [
         "error[E-shape]: add: branch shapes differ: [N, 256, 56, 56] vs [N, 64, 56, 56]",
-        "= help: give the shortcut a projection: conv(out, 1, stride=stride) bn",
+        "= help: the channels differ (256 vs 64), the spatial sizes agree: give the 64-channel",
         "= note: in block 'bottleneck' (layer1), called at",
     ],
+    "add_stride_and_channels": ["conv(128, 1, stride=2) bn"],
+    "for_loop": ["there is no `for` loop", "`repeat 3 as i { ... }`"],
     "nested_block_error": ["in block 'inner'", "in block 'outer'"],
     "recursion": ["error[E-recursion]", "a -> b -> a"],
     "two_errors": ["error[E-arg]", "error[E-op]", "netspec: 2 errors"],

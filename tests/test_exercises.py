@@ -20,7 +20,7 @@ FOLDER = Path(__file__).resolve().parent.parent / "examples" / "exercises"
 EXPECTED = {
     "01_mnist_without_padding": ("E-size", 12, "kernel 5 is larger than the padded input 4"),
     "02_wrong_feature_map_size": ("E-checkpoint", 11, "gives [N, 64, 6, 6]"),
-    "03_alexnet_224": ("W-floor", 8, "leaves the last 1 input row (index 223) unused"),
+    "03_alexnet_224": ("W-floor", 8, "last 1 input row and column (index 223) unused"),
     "04_residual_channels": ("E-shape", 8, "[N, 128, 28, 28] vs [N, 64, 56, 56]"),
     "05_unet_odd_size": ("E-shape", 11, "[N, 16, 24, 24] and [N, 16, 25, 25]"),
     "06_typos": ("E-arg", 6, "conv has no parameter 'paddin'"),

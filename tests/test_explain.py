@@ -110,9 +110,11 @@ def test_floor_notes_are_the_w_floor_warnings(spec):
             attrs = dict(layer.attrs)
             e = op.explain(attrs, layer.input_shapes, layer.output_shape)
             warned = {
-                re.search(r"along (\w+)", w.message).group(1)
+                axis
                 for w in op.warnings(attrs, layer.input_shapes, layer.output_shape)
                 if w.code == "W-floor"
+                for axes in re.findall(r"along ((?:\w+, )*\w+(?: and \w+)?),", w.message)
+                for axis in re.split(r", | and ", axes)
             }
             assert _floor_axes(e.shape.steps) == warned, layer.path
 

@@ -26,7 +26,7 @@ from netspec.teach.diagram.style import FAMILY_STYLE
 from tests.test_ops import _generic_call
 
 PACKAGE = Path(netspec.__file__).parent
-SHARED = {"__init__", "base", "arith", "kinds", "counting", "steps", "window"}
+SHARED = {"__init__", "base", "arith", "kinds", "counting", "mistakes", "steps", "window"}
 OPS = sorted(REGISTRY)
 
 

@@ -140,7 +140,8 @@ def analyze(graph: Graph) -> Analysis:
         _layer(graph, node, fields.by_path[node.path], new)
         for node, new in zip(graph.nodes, allocated, strict=True)
     )
-    warnings = [w for node in graph.nodes for w in _warnings(graph, node)]
+    warnings = list(graph.warnings)  # from elaboration (W-indent)
+    warnings += [w for node in graph.nodes for w in _warnings(graph, node)]
     warnings += fields.warnings
     statements = tuple(
         StatementFigures(

@@ -4,14 +4,16 @@ field and memory, as a table, JSON, CSV or Markdown, with budgets.
 Assumes the spec is a file or a zoo name. Guarantees exit status 0 when the spec checks
 and every --max budget holds, 1 on errors in the spec (rendered on stderr; on stdout the
 report up to the first error, its statement marked as the last row, or with --format
-json the error document of REPORT.md holding that report as `partial`), 2 on misuse of
-the command line, 3 when a budget is exceeded (a line per broken budget on stderr).
+json the error document of REPORT.md holding that report as `partial`), also 1 on any
+warning with --warnings error (-q hides them), 2 on misuse of the command line, 3 when
+a budget is exceeded (a line per broken budget on stderr).
 Imports only the chosen format's module, never torch, onnx or pydantic.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from decimal import Decimal, InvalidOperation
 
@@ -26,6 +28,7 @@ FORMATS = ("table", "json", "csv", "markdown")
 DTYPES = ("float32", "float16", "bfloat16", "int8")  # netspec.analysis.memory
 COLUMNS = ("shape", "params", "connections", "cost", "share", "rf", "memory")  # report.figures
 EXIT_BUDGET = 3
+WARNINGS = ("show", "error", "hide")
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:
@@ -49,6 +52,11 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
         help=f"table columns, comma-separated, from {','.join(COLUMNS)}",
     )
     check.add_argument(
+        "--wide",
+        action="store_true",
+        help="table: every column, however wide the terminal (default: those that fit)",
+    )
+    check.add_argument(
         "--top", type=_count, default=0, metavar="K", help="list the K heaviest layers"
     )
     check.add_argument(
@@ -56,6 +64,16 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
     )
     check.add_argument(
         "--max-macs", type=_amount, metavar="Y", help="exit 3 if multiply-adds exceed Y (4.1G)"
+    )
+    warned = check.add_mutually_exclusive_group()
+    warned.add_argument(
+        "--warnings",
+        choices=WARNINGS,
+        default="show",
+        help="show warnings (default), treat them as errors (exit 1), or hide them",
+    )
+    warned.add_argument(
+        "-q", "--quiet", dest="warnings", action="store_const", const="hide", help="hide warnings"
     )
 
 
@@ -108,6 +126,8 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         checked = check(source, args.network, overrides)
     except CompileError as exc:
         return _not_accepted(args, exc)
+    if args.warnings == "hide":
+        checked = [a._replace(warnings=()) for a in checked]
     options = _options(args)
     if args.format == "json":
         from netspec.report.json_report import to_json
@@ -115,13 +135,25 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         print(to_json(checked, source.name, options))
     else:
         _print_report(args.format, checked, options, {})
-    return _budgets(args, checked)
+    return _warned(args, checked) or _budgets(args, checked)
+
+
+def _warned(args: argparse.Namespace, checked) -> int:
+    """With --warnings error, exit 1 (after the report, which shows them) on any warning."""
+    count = sum(len(a.warnings) for a in checked)
+    if args.warnings != "error" or not count:
+        return 0
+    plural = "s" if count > 1 else ""
+    line = f"netspec: {count} warning{plural}, treated as errors (--warnings error)"
+    print(line, file=sys.stderr)
+    return 1
 
 
 def _options(args: argparse.Namespace):
     from netspec.report.figures import Options
 
-    return Options(args.convention, args.dtype, args.batch, args.columns, args.top, args.depth)
+    o = Options(args.convention, args.dtype, args.batch, args.columns, args.top, args.depth)
+    return o if args.wide else o._replace(width=0)  # 0: the console's, see _print_tables
 
 
 def _not_accepted(args: argparse.Namespace, exc: CompileError) -> int:
@@ -171,11 +203,20 @@ def _print_tables(checked, options, failed: dict[str, str]) -> None:
     from netspec.report.table import table
 
     out = console()
+    if options.width == 0:  # the default: fit the terminal, a pipe COLUMNS or 160
+        out.width = _piped_width() or out.width
+        options = options._replace(width=out.width)
     for analysis in checked:
         stopped = failed.get(analysis.name, "")
-        out.print(table(figures(analysis, options), stopped))
+        out.print(table(figures(analysis, options), stopped), crop=False)
         if stopped:
             out.print(_stopped(analysis.name, stopped), highlight=False)
+
+
+def _piped_width() -> int | None:
+    """COLUMNS where standard output is not a terminal (a terminal's own width wins)."""
+    text = os.environ.get("COLUMNS", "")
+    return int(text) if text.isdigit() and int(text) > 0 and not sys.stdout.isatty() else None
 
 
 def _budgets(args: argparse.Namespace, checked) -> int:

@@ -17,6 +17,7 @@ import re
 
 from netspec.elaborate.evaluate import Scope
 from netspec.elaborate.frame import Abort, Frame
+from netspec.elaborate.layout import indent_warnings
 from netspec.elaborate.naming import definition_name_span, statement_names
 from netspec.elaborate.program import Program
 from netspec.elaborate.state import Mark, NetworkState
@@ -75,7 +76,15 @@ def _graph(state: NetworkState, frame: Frame) -> Graph:
         tuple(state.statements),
         state.net.span,
         tuple(state.calls),
+        tuple(_layout_warnings(state)),
     )
+
+
+def _layout_warnings(state: NetworkState) -> list:
+    """W-indent in the network's body and the blocks it called, each block once."""
+    called = dict.fromkeys(c.block for c in state.calls)
+    blocks = [state.program.blocks[b].body for b in called if b in state.program.blocks]
+    return indent_warnings([state.net.body, *blocks])
 
 
 def _partial(state: NetworkState, end: Mark | None) -> list[Partial]:

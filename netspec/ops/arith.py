@@ -74,31 +74,69 @@ def overhang(a: dict, x: Shape, out: Shape) -> tuple[tuple[int, int], ...]:
     return tuple(pairs)
 
 
+_UNITS = {"L": "position", "W": "column"}  # D and H count rows (netspec.ops.explain too)
+
+
+def _unit(axis: str, plural: bool = False) -> str:
+    unit = _UNITS.get(axis, "row")
+    return unit + "s" if plural else unit
+
+
+def _unread_at_end(i: int, k: int, s: int, pad, d: int, o: int) -> int:
+    """The input rows at the end that no window reads, when they are more than the
+    stride's regular gap: windows narrower than their stride skip rows between them
+    anyway (a strided 1x1 shortcut), and a last gap no wider than those is no loss."""
+    lost = dropped_rows(i, k, s, pad, d, o)
+    gap = max(0, s - effective_kernel(k, d))
+    return lost if lost > gap else 0
+
+
 def floor_warnings(op, x, out, kernel, stride, padding, dilation) -> list[OpWarning]:
-    """W-floor: a stride that does not tile the input silently drops its last rows."""
-    warnings = []
+    """W-floor: a stride that does not tile the input silently drops its last rows.
+    One warning per layer, its axes named together where their numbers agree."""
+    clauses: dict[tuple, list[str]] = {}  # the same arithmetic on several axes: one clause
+    tiled: dict[tuple, list[str]] = {}
     names = axis_names(len(x) - 2)
     for axis, i, o, k, s, pad, d in zip(
         names, x[2:], out[2:], kernel, stride, padding, dilation, strict=False
     ):
-        if effective_kernel(k, d) < s:
-            continue  # windows skip rows between them anyway (a strided 1x1 shortcut)
-        lost = dropped_rows(i, k, s, pad, d, o)
+        lost = _unread_at_end(i, k, s, pad, d, o)
         if lost:
-            ek = effective_kernel(k, d)
-            first = i - lost
-            unit = "column" if axis == "W" else "row"
-            which = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
-            message = (
-                f"{op}: along {axis}, floor(({i} + {pad[0] + pad[1]} - {ek}) / {s}) + 1 = {o} "
-                f"leaves the last {lost} input {unit}{'s' if lost > 1 else ''} ({which}) unused"
+            ek, padded = effective_kernel(k, d), i + pad[0] + pad[1]
+            clauses.setdefault((i, pad[0] + pad[1], ek, s, o, lost), []).append(axis)
+            tiled.setdefault((padded, (o - 1) * s + ek, i + (s - (padded - ek) % s)), []).append(
+                axis
             )
-            hint = (
-                f"the windows cover (o - 1) s + d(k - 1) + 1 = {(o - 1) * s + ek} of the "
-                f"{i + pad[0] + pad[1]} padded {unit}s; pad or resize if those {unit}s matter"
-            )
-            warnings.append(OpWarning("W-floor", message, hint, "stride"))
-    return warnings
+    if not clauses:
+        return []
+    message = f"{op}: " + "; ".join(_clause(axes, *key) for key, axes in clauses.items())
+    hint = "; ".join(_cover(axes, *key) for key, axes in tiled.items())
+    return [OpWarning("W-floor", message, hint, "stride")]
+
+
+def _axes(axes: list[str]) -> str:
+    return " and ".join(axes) if len(axes) < 3 else f"{', '.join(axes[:-1])} and {axes[-1]}"
+
+
+def _units(axes: list[str], plural: bool) -> str:
+    return " and ".join(dict.fromkeys(_unit(a, plural) for a in axes))
+
+
+def _clause(axes: list[str], i: int, p: int, ek: int, s: int, o: int, lost: int) -> str:
+    first = i - lost
+    which = f"index {first}" if lost == 1 else f"indices {first} to {i - 1}"
+    return (
+        f"along {_axes(axes)}, floor(({i} + {p} - {ek}) / {s}) + 1 = {o} leaves the last "
+        f"{lost} input {_units(axes, lost > 1)} ({which}) unused"
+    )
+
+
+def _cover(axes: list[str], padded: int, covered: int, size: int) -> str:
+    units = _units(axes, True)
+    return (
+        f"the windows cover (o - 1) s + d(k - 1) + 1 = {covered} of the {padded} padded "
+        f"{units}; an input of {size} along {_axes(axes)}, or more padding, reads them all"
+    )
 
 
 def window_pairs(n_iter: int, n_dst: int, k: int, s: int, d: int, offset: int) -> int:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 from math import prod
 
-from netspec.ops import arith
+from netspec.ops import arith, mistakes
 from netspec.ops.arith import axis_names
 from netspec.ops.base import (
     Attrs,
@@ -204,9 +204,14 @@ class _ConvBase(Op):
         return text
 
     def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
-        return arith.floor_warnings(
-            self.name, inputs[0], out, a["kernel"], a["stride"], a["padding"], a["dilation"]
-        )
+        x = inputs[0]
+        return [
+            *mistakes.no_batch(self.name, x),
+            *mistakes.pytorch_order(self.name, a, x),
+            *arith.floor_warnings(
+                self.name, x, out, a["kernel"], a["stride"], a["padding"], a["dilation"]
+            ),
+        ]
 
 
 def _divisors(n: int) -> str:

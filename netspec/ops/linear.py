@@ -16,6 +16,7 @@ explanation (netspec/ops/explain/linear.py), diagram `family`, `torchinfo` and `
 
 from __future__ import annotations
 
+from netspec.ops import mistakes
 from netspec.ops.base import (
     POINTWISE,
     Attrs,
@@ -23,6 +24,7 @@ from netspec.ops.base import (
     Counts,
     Op,
     OpError,
+    OpWarning,
     Param,
     Window,
     register,
@@ -72,6 +74,9 @@ class Linear(Op):
 
     def rank_help(self) -> str:
         return "linear acts on the last dimension; insert `flatten` to feed it a feature map"
+
+    def warnings(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> list[OpWarning]:
+        return mistakes.linear_on_map(self.name, a, inputs[0], out)
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)

@@ -8,6 +8,9 @@ receptive field of a merge is the union of its branches' fields, which the analy
 computes (netspec.analysis.receptive); the op itself keeps positions, except a concat
 along a spatial axis, which places different positions side by side.
 
+The shape errors' hints are chosen from what differs (channels, spatial size, both):
+a padding fix only where sizes differ as unpadded convolutions make them differ.
+
 Assumes arguments elaboration bound and type-checked against each op's `params`.
 Guarantees every rule of base.Op for each op here, and the facts declared with it: its
 explanation (netspec/ops/explain/merge.py), diagram `family`, `torchinfo` and `fvcore`.
@@ -58,20 +61,12 @@ class Add(Op):
                 raise OpError(
                     "E-shape",
                     f"add: branch shapes differ: {show_shape(first)} vs {show_shape(other)}",
-                    _add_help(first, other),
+                    add_help(first, other),
                 )
         return first
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return len(inputs) * numel(out)
-
-
-def _add_help(a: Shape, b: Shape) -> str:
-    if len(a) == len(b) and len(a) >= 2 and a[2:] == b[2:] and a[1] != b[1]:
-        return "give the shortcut a projection: conv(out, 1, stride=stride) bn"
-    if len(a) == len(b) and len(a) >= 3 and a[1] == b[1]:
-        return "the spatial sizes differ: give the shortcut the same stride as the main path"
-    return "add needs equal shapes; concat joins different channel counts"
 
 
 @register
@@ -107,8 +102,7 @@ class Concat(Op):
                     "E-shape",
                     f"concat on dim {dim}: shapes {show_shape(first)} and "
                     f"{show_shape(shape)} differ outside dim {dim}",
-                    "crop or pad so the other dimensions match (e.g. padding=1 on the"
-                    " 3x3 convs keeps U-Net sizes equal)",
+                    concat_help(first, shape, dim),
                 )
             if not isinstance(shape[dim], int):
                 raise OpError(
@@ -121,3 +115,90 @@ class Concat(Op):
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return 0
+
+
+# --- hints chosen from what differs: the channels, the spatial size (by a stride, by an
+# odd size halved, by unpadded convolutions) or both; padding only where it is the cause
+
+
+def _spatial(shape: Shape) -> str:
+    return "x".join(str(d) for d in shape[2:])
+
+
+def stride_between(big: Shape, small: Shape) -> int:
+    """The stride s >= 2 with ceil(big / s) == small on every spatial axis, or 0."""
+    if not all(isinstance(d, int) and d > 0 for d in (*big[2:], *small[2:])):
+        return 0
+    s = round(big[2] / small[2])
+    pairs = zip(big[2:], small[2:], strict=True)
+    if s < 2 or any(-(-x // s) != y and x // s != y for x, y in pairs):
+        return 0
+    return s
+
+
+def _size_fix(a: Shape, b: Shape) -> str:
+    """Why two spatial sizes differ, and what makes them equal (no stride between them)."""
+    pairs = zip(a[2:], b[2:], strict=True)
+    gaps = {x - y for x, y in pairs if isinstance(x, int) and isinstance(y, int)}
+    gaps.discard(0)
+    if gaps and all(abs(g) == 1 for g in gaps):
+        return (
+            "one is an odd size halved and doubled again (pooling drops its last row): "
+            "make the input size divisible by every downsampling, or crop the larger"
+        )
+    if gaps and all(g % 2 == 0 for g in gaps):
+        return (
+            "unpadded convolutions shrink a map by k - 1: pad them (padding=1 on a 3x3, "
+            'or padding="same") so the sizes stay equal, or crop the larger'
+        )
+    return "resize one branch (pool, stride or pad) until the sizes agree"
+
+
+def add_help(a: Shape, b: Shape) -> str:
+    if len(a) != len(b) or len(a) < 3:
+        return "add needs equal shapes; concat joins different channel counts"
+    channels, spatial = a[1] != b[1], a[2:] != b[2:]
+    big, small = (a, b) if _larger(a, b) else (b, a)
+    s = stride_between(big, small) if spatial else 1
+    if channels and not spatial:
+        return (
+            f"the channels differ ({a[1]} vs {b[1]}), the spatial sizes agree: give the "
+            f"{b[1]}-channel branch a projection to {a[1]}: conv({a[1]}, 1) bn"
+        )
+    if spatial and s:
+        stride = f"stride={s}"
+        if channels:
+            return (
+                f"both differ, the channels ({a[1]} vs {b[1]}) and the size ({_spatial(a)} "
+                f"vs {_spatial(b)}, a stride of {s}): give the shortcut a projection with the "
+                f"main path's stride, conv({small[1]}, 1, {stride}) bn (ResNet's downsample)"
+            )
+        return (
+            f"the spatial sizes differ ({_spatial(a)} vs {_spatial(b)}, a stride of {s}): "
+            f"give the shortcut the main path's stride, conv({a[1]}, 1, {stride}) bn"
+        )
+    if spatial:
+        prefix = f"the channels differ ({a[1]} vs {b[1]}) and " if channels else ""
+        return f"{prefix}the sizes differ ({_spatial(a)} vs {_spatial(b)}): {_size_fix(a, b)}"
+    return "add needs equal shapes, the batch dimension included"
+
+
+def concat_help(a: Shape, b: Shape, dim: int) -> str:
+    if len(a) != len(b):
+        return f"concat joins tensors of one rank: flatten or reshape the rank-{len(b)} one"
+    if dim != 1 or len(a) < 3 or a[0] != b[0]:
+        return f"every dimension but dim {dim} must match: crop, pad or reshape one input"
+    big, small = (a, b) if _larger(a, b) else (b, a)
+    s = stride_between(big, small)
+    if s:
+        return (
+            f"the sizes differ by a stride of {s} ({_spatial(a)} vs {_spatial(b)}): concat "
+            f"maps of the same resolution, or upsample the {_spatial(small)} one "
+            f"(conv_transpose({small[1]}, {s}, stride={s}))"
+        )
+    return f"the sizes differ ({_spatial(a)} vs {_spatial(b)}): {_size_fix(a, b)}"
+
+
+def _larger(a: Shape, b: Shape) -> bool:
+    x, y = a[2], b[2]
+    return isinstance(x, int) and isinstance(y, int) and x >= y

@@ -25,6 +25,7 @@ class Options(NamedTuple):
     columns: tuple[str, ...] = COLUMNS
     top: int = 0
     depth: int = 0
+    width: int | None = None  # the table fits this many columns; None: every column
 
 
 DEFAULT = Options()

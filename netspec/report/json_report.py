@@ -17,12 +17,14 @@ from netspec._version import __version__
 from netspec.analysis import Analysis
 from netspec.analysis.receptive import Field
 from netspec.errors import Diagnostic
+from netspec.report.describe import statement_description
 from netspec.report.figures import DEFAULT, Figures, Options, figures
 from netspec.values import Shape
 
 # Raised when a key is removed or renamed or its meaning changes; the writer and the
 # schema (`netspec schema`) both read it from here.
-# 2: the error document gained `partial`, the report of a failing spec up to its error.
+# 2: the error document gained `partial`, the report of a failing spec up to its error;
+#    statements gained `description`, what the table's op column says.
 SCHEMA_VERSION = 2
 
 
@@ -108,16 +110,18 @@ def network_json(analysis: Analysis, options: Options = DEFAULT) -> dict:
         "inputs": {name: _shape(graph.shape(i)) for name, i in graph.inputs},
         "outputs": {name: _shape(graph.shape(i)) for name, i in graph.outputs},
         "totals": _totals_json(f),
-        "statements": [_statement_json(f, s) for s in analysis.statements],
+        "statements": [_statement_json(f, i) for i in range(len(analysis.statements))],
         "layers": [layer_json(f, i) for i in range(len(analysis.layers))],
         "warnings": [w.to_json() for w in analysis.warnings],
     }
 
 
-def _statement_json(f: Figures, s) -> dict:
+def _statement_json(f: Figures, index: int) -> dict:
+    s = f.analysis.statements[index]
     per_layer = [f.costs.per_layer[i] for i in s.layers]
     return {
         "name": s.name,
+        "description": statement_description(f.analysis, index),
         "output_shape": _shape(s.output_shape),
         "params": s.counts.params,
         "trainable_params": s.counts.trainable,

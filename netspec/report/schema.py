@@ -103,6 +103,10 @@ class Statement(_Strict):
     """A top-level statement: sums over its layers; the shape is its final output's."""
 
     name: str
+    description: str = Field(
+        description="what it built, as the table's op column: `conv 3x3 /1, 16 p1 · relu`, "
+        "a block call with its arguments by name, '-' where it made no layer"
+    )
     output_shape: Shape
     params: int
     trainable_params: int

@@ -1,21 +1,23 @@
 """The terminal report: a rich table per network, its totals and the heaviest layers.
 
 Assumes :class:`netspec.report.figures.Figures` of a checked analysis. Guarantees rows
-that are statements (depth 0) or groups of layers by path prefix (depth N), the columns
-of Options.columns, costs and bytes rounded (`4.09 G`, `98 MiB`), parameters and
-connections exact; rich is imported only when a table is made.
+that are statements (depth 0) or groups of layers by path prefix (depth N), each with
+what it built (:mod:`netspec.report.describe`), the columns of Options.columns that fit
+Options.width (:mod:`netspec.report.fit`; None keeps them all) and a line naming those
+left out, costs and bytes rounded (`4.09 G`, `98 MiB`), parameters and connections
+exact; rich is imported only when a table is made.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
-from netspec.analysis import LayerFigures
 from netspec.analysis.receptive import Field
 from netspec.errors import render
 from netspec.ops import Counts
+from netspec.report.describe import group_description, statement_description
 from netspec.report.figures import Figures
-from netspec.source import Span
+from netspec.report.fit import Fit, choose, fold_lines, wrap_op
 from netspec.units import per_axis, si, size
 from netspec.values import Shape, show_shape
 
@@ -31,19 +33,6 @@ class Row(NamedTuple):
     cost: int | None  # None: a layer without a formula under the convention
     field: Field | None
     activation_bytes: int
-
-
-def _label(layers: list[LayerFigures]) -> str:
-    if len(layers) <= 3:
-        return " · ".join(x.description for x in layers)
-    return f"{len(layers)} layers"
-
-
-def _source_label(span: Span) -> str:
-    """A statement as written (`stage(64, 3, stride=1)`); a long one is cut after a line."""
-    if span.line == span.end_line:
-        return span.text()
-    return span.source.line(span.line)[span.column - 1 :].strip() + " ..."
 
 
 def _row(f: Figures, name: str, label: str, indices: list[int], shape: Shape | None = None) -> Row:
@@ -69,18 +58,15 @@ def rows(f: Figures, depth: int = 0) -> list[Row]:
     analysis = f.analysis
     if depth <= 0:
         out = []
-        for s, stmt in zip(analysis.statements, analysis.graph.statements, strict=True):
-            layers = [analysis.layers[i] for i in s.layers]
-            label = _label(layers) if len(layers) <= 3 else _source_label(stmt.body)
+        for index, s in enumerate(analysis.statements):
+            label = statement_description(analysis, index)
             out.append(_row(f, s.name, label, list(s.layers), s.output_shape))
         return out
     groups: dict[str, list[int]] = {}
     for index, layer in enumerate(analysis.layers):
         key = ".".join(layer.path.split(".")[: depth + 1])
         groups.setdefault(key, []).append(index)
-    return [
-        _row(f, key, _label([analysis.layers[i] for i in idx]), idx) for key, idx in groups.items()
-    ]
+    return [_row(f, key, group_description(analysis, key, idx), idx) for key, idx in groups.items()]
 
 
 def field_text(field: Field | None) -> str:
@@ -114,47 +100,85 @@ def _params(counts: Counts) -> str:
 
 
 def table(f: Figures, failed: str = ""):
-    """A rich renderable: the table, the totals, the heaviest layers and the warnings;
-    `failed` names the statement of the network's first error, its last row, marked."""
+    """A rich renderable: the table, the columns it leaves out to fit Options.width,
+    the totals, the heaviest layers and the warnings; `failed` names the statement of
+    the network's first error, its last row, marked."""
+    from rich.cells import cell_len
     from rich.console import Group
-    from rich.table import Table
     from rich.text import Text
 
     analysis, options = f.analysis, f.options
-    graph = analysis.graph
-    params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
-    inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
-    grid = Table(
-        title=f"{analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}",
-        title_justify="left",
-        title_style="bold",
-    )
-    grid.add_column("name", style="bold", no_wrap=True)
-    grid.add_column("op")
+    names, ops, cells = _cells(f, failed)
     columns = [c for c in options.columns if c in _CELLS]
-    for column in columns:
-        heading = _CELLS[column][0] or f.costs.convention.title
-        grid.add_column(heading, justify="left" if column == "shape" else "right", no_wrap=True)
-    for row in rows(f, options.depth):
-        if failed and row.name == failed and options.depth <= 0:
-            _add_failed(grid, f, row, columns)
-            continue
-        grid.add_row(row.name, row.op, *(_CELLS[c][1](f, row) for c in columns))
-    parts = [grid, Text("\n".join(summary_lines(f)))]
+    headings = {c: _CELLS[c][0] or f.costs.convention.title for c in columns}
+    if options.width is None:  # --wide: every column, as wide as it needs
+        fit = Fit(columns, None, 0, [])
+    else:
+        widths = {c: max(cell_len(x) for x in [headings[c], *cells[c]]) for c in columns}
+        widths["name"] = max(cell_len(x) for x in ["name", *names])
+        fit = choose(widths, columns, ops, options.width)
+        ops = [wrap_op(op, fit.op) for op in ops] if fit.op else []
+    grid = _grid(f, fit, headings)
+    for i, name in enumerate(names):
+        op = [ops[i]] if ops else []
+        grid.add_row(name, *op, *(cells[c][i] for c in fit.columns))
+    parts = [grid]
+    width = options.width or 0
+    if width and (fit.omitted or fit.op is None):
+        parts.append(Text("\n".join(fold_lines([_omitted(fit, headings, width)], width, 0))))
+    fold = (lambda x: x) if options.width is None else (lambda x: fold_lines(x, options.width))
+    parts.append(Text("\n".join(fold(summary_lines(f)))))
     if options.top:
-        parts.append(Text("\n".join(top_lines(f, options.top))))
+        parts.append(Text("\n".join(fold(top_lines(f, options.top)))))
     if analysis.warnings:
         parts.append(Text("\n".join(render(w) + "\n" for w in analysis.warnings)))
     return Group(*parts)
 
 
-def _add_failed(grid, f: Figures, row: Row, columns: list[str]) -> None:
-    """The row of the statement a failing network stopped at: its layers' figures, or
-    only the mark where it made none (its shape would be the stream it never replaced)."""
-    if row.op == "-":
-        grid.add_row(f"✗ {row.name}", "not accepted", *("-" for _ in columns))
-    else:
-        grid.add_row(f"✗ {row.name}", row.op, *(_CELLS[c][1](f, row) for c in columns))
+def _cells(f: Figures, failed: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
+    """Names, op texts and every column's cells; the row of the statement a failing
+    network stopped at is marked, and where it made no layer shows only the mark (its
+    shape would be the stream it never replaced)."""
+    names, ops, cells = [], [], {c: [] for c in _CELLS}
+    for row in rows(f, f.options.depth):
+        marked = bool(failed) and row.name == failed and f.options.depth <= 0
+        names.append(f"✗ {row.name}" if marked else row.name)
+        ops.append("not accepted" if marked and row.op == "-" else row.op)
+        for c, (_, cell) in _CELLS.items():
+            cells[c].append("-" if marked and row.op == "-" else cell(f, row))
+    return names, ops, cells
+
+
+def _grid(f: Figures, fit: Fit, headings: dict[str, str]):
+    from rich.cells import cell_len
+    from rich.table import Table
+
+    graph = f.analysis.graph
+    params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
+    inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
+    title = f"{f.analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}"
+    # A table narrower than its title would wrap the title inside a shape.
+    width = f.options.width
+    grid = Table(title=title, title_justify="left", title_style="bold")
+    if width is not None:
+        grid.min_width = min(cell_len(title), width)
+    grid.add_column("name", style="bold", no_wrap=True)
+    if fit.op is not None or width is None:
+        grid.add_column("op", no_wrap=width is not None)
+    for column in fit.columns:
+        justify = "left" if column == "shape" else "right"
+        grid.add_column(headings[column], justify=justify, no_wrap=True)
+    if width is not None and fit.width > width:
+        grid.width = fit.width  # too narrow even for name, shape and params: never cut them
+    return grid
+
+
+def _omitted(fit: Fit, headings: dict[str, str], width: int) -> str:
+    left = ([] if fit.op is not None else ["op"]) + [headings[c] for c in fit.omitted]
+    return (
+        f"left out to fit {width} columns: {', '.join(left)} "
+        "(--wide shows every column, --columns chooses)"
+    )
 
 
 def summary_lines(f: Figures) -> list[str]:

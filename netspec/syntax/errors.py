@@ -90,7 +90,7 @@ def syntax_error(
     else:
         span = token_span(source, tok)
     expected = set(exc.expected) - ({"$END"} if tok.type != "$END" else set())
-    typo = _keyword_typo(source, span)
+    typo = _for_loop(source, span) or _keyword_typo(source, span)
     if typo is not None:
         return typo
     return error(
@@ -136,6 +136,25 @@ def _keyword_typo(source: Source, span: Span) -> CompileError | None:
     start = match.start(1) + 1
     word = Span(source, span.line, start, span.line, start + len(match.group(1)))
     return error("E-syntax", f"'{match.group(1)}' is not a keyword", word, hint)
+
+
+_FOR = re.compile(r"(\s*)(for\s+([A-Za-z_]\w*)\s+in\s+(.*?))\s*(\{.*)?$")
+_RANGE = re.compile(r"range\((.*)\)$")
+
+
+def _for_loop(source: Source, span: Span) -> CompileError | None:
+    """`for i in 3 {` or `for i in range(3) {`: Python's loop, which netspec writes
+    `repeat 3 as i {` (the body sees i = 0, 1, 2)."""
+    match = _FOR.match(source.line(span.line))
+    if match is None:
+        return None
+    var, count = match.group(3), match.group(4)
+    ranged = _RANGE.match(count)
+    count = ranged.group(1) if ranged else count
+    start = len(match.group(1)) + 1
+    where = Span(source, span.line, start, span.line, start + len(match.group(2)))
+    hint = f"netspec repeats a body with `repeat {count} as {var} {{ ... }}` ({var} = 0, 1, ...)"
+    return error("E-syntax", "there is no `for` loop in netspec", where, hint)
 
 
 def _char_hint(char: str) -> str:
