@@ -112,3 +112,19 @@ def test_long_summary_lines_break_between_words_not_inside_shapes():
         " " * 33 + "[N, 3, 224, 224]",
     ]
     assert fold_lines(["short"], 80) == ["short"]
+
+
+def test_a_warning_under_a_narrow_table_keeps_its_own_layout(capsys, monkeypatch, tmp_path):
+    # rich wrapped a diagnostic's long first line at the width, and the caret line under
+    # the source line with it; a rendered diagnostic now runs as its renderer laid it out
+    spec = tmp_path / "floor.netspec"
+    spec.write_text(
+        "network Floor {\n    input x: [N, 3, 224, 224]\n"
+        "    features = conv(64, 3, stride=2) relu\n}\n"
+    )
+    lines = table(capsys, monkeypatch, 80, str(spec)).splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("warning[W-floor]"))
+    assert lines[first].rstrip().endswith("unused") and len(lines[first]) > 80
+    source, caret = lines[first + 3], lines[first + 4]
+    assert "features = conv(64, 3, stride=2)" in source
+    assert caret.index("^") == source.index("conv(64")

@@ -131,7 +131,10 @@ def table(f: Figures, failed: str = ""):
     if options.top:
         parts.append(Text("\n".join(fold(top_lines(f, options.top)))))
     if analysis.warnings:
-        parts.append(Text("\n".join(render(w) + "\n" for w in analysis.warnings)))
+        # A diagnostic is laid out by its renderer (carets under columns, a gutter):
+        # wrapping it at the width would break that, so its lines run as they are.
+        text = "\n".join(render(w) + "\n" for w in analysis.warnings)
+        parts.append(Text(text, no_wrap=True, overflow="ignore"))
     return Group(*parts)
 
 
