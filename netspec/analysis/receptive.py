@@ -28,7 +28,10 @@ from netspec.ir import Graph, Node
 from netspec.ops import REGISTRY
 from netspec.ops.base import GLOBAL, POINTWISE, UNEVEN, Window, window
 
-_ONE, _ZERO = Fraction(1), Fraction(0)
+# Plain ints while every window is whole (Fraction arithmetic was a third of checking a
+# 100,000-layer chain); a transposed layer's stride 1/s turns them into Fractions. Both
+# have .numerator and .denominator, which is all the writers read.
+_ONE, _ZERO = 1, 0
 
 
 class AxisField(NamedTuple):
@@ -39,7 +42,7 @@ class AxisField(NamedTuple):
     @property
     def centre(self) -> Fraction:
         """Where position 0's field is centred, in input coordinates."""
-        return (self.size - 1) / 2 - self.padding
+        return Fraction(self.size - 1, 2) - self.padding
 
     def through(self, w: Window) -> AxisField:
         return AxisField(

@@ -130,7 +130,9 @@ class Window(NamedTuple):
     """How a layer slides over one spatial axis, in units of its input positions.
 
     Output position y reads inputs [y stride - padding, y stride - padding + extent - 1].
-    Fractions describe transposed convolutions and upsampling (stride 1/s).
+    Fractions describe transposed convolutions and upsampling (stride 1/s); whole
+    numbers may be ints (both have .numerator and .denominator, which is all the
+    writers read).
     """
 
     extent: Fraction  # d(k - 1) + 1 for a dilated kernel
@@ -277,7 +279,10 @@ def per_element(flops: int):
 
 
 def window(extent: int, stride: int, padding: int) -> Window:
-    return Window(Fraction(extent), Fraction(stride), Fraction(padding))
+    # Whole numbers stay ints: receptive fields then stay ints through every whole window
+    # (Fraction arithmetic was most of analysing a 100,000-layer chain), and become
+    # Fractions only after a transposed layer's stride 1/s.
+    return Window(extent, stride, padding)
 
 
 REGISTRY: dict[str, Op] = {}
