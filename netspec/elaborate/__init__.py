@@ -8,6 +8,8 @@ inferred by the ops' shape rules, or a CompileError holding every independent er
 ``state`` (the shared state of one network's elaboration, passed explicitly),
 ``statements`` (a body's statements), ``stages`` (ops, merges), ``blocks`` (block
 calls), ``control`` (repeat, if), ``copies`` (what a repeat's copies report),
+``estimate`` (a lower bound of a block call's layers, for the layer limit), ``layout``
+(W-indent: a chain continued on an indented line),
 ``binding`` (arguments to parameters), ``naming`` (layer paths), ``shapes`` (declared
 shapes, checkpoints), ``frame`` (where a body is elaborated), ``evaluate``
 (compile-time expressions), ``operators`` (what operators do to their values).
