@@ -10,7 +10,8 @@ exact; rich is imported only when a table is made.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from netspec.analysis.receptive import Field
 from netspec.errors import render
@@ -117,12 +118,10 @@ def table(f: Figures, failed: str = ""):
         widths = {c: max(cell_len(x) for x in [headings[c], *cells[c]]) for c in columns}
         widths["name"] = max(cell_len(x) for x in ["name", *names])
         fit = choose(widths, columns, ops, options.width)
-        ops = [wrap_op(op, fit.op) for op in ops] if fit.op else []
-    grid = _grid(f, fit, headings)
-    for i, name in enumerate(names):
-        op = [ops[i]] if ops else []
-        grid.add_row(name, *op, *(cells[c][i] for c in fit.columns))
-    parts = [grid]
+        ops = [wrap_op(op, fit.op) for op in ops] if fit.op is not None else []
+    kept_op = fit.op is not None or options.width is None  # as _grid adds the column
+    columns = [names, *([ops] if kept_op else []), *(cells[c] for c in fit.columns)]
+    parts = [_Grid(lambda: _grid(f, fit, headings), columns, wraps=options.width is None)]
     width = options.width or 0
     if width and (fit.omitted or fit.op is None):
         parts.append(Text("\n".join(fold_lines([_omitted(fit, headings, width)], width, 0))))
@@ -136,6 +135,54 @@ def table(f: Figures, failed: str = ""):
         text = "\n".join(render(w) + "\n" for w in analysis.warnings)
         parts.append(Text(text, no_wrap=True, overflow="ignore"))
     return Group(*parts)
+
+
+class _Grid:
+    """The table with its rows, added when the console's width is known.
+
+    rich lays out a table without row lines the same whether its rows are added one by
+    one or as one tall row per column, but spends ~0.6 ms a row on the cells' wrapping
+    and measuring; the tall row makes a 10,000-row table ~15x faster (docs/
+    performance.md, "Inside every limit"). It is exact where no cell wraps: always when
+    the op column is no_wrap, and under --wide (where it wraps) when the table fits.
+    """
+
+    by_row = False  # always add the rows one by one (the tests compare the two layouts)
+
+    def __init__(self, make: Callable[[], Any], columns: list[list[str]], wraps: bool) -> None:
+        self.make, self.columns, self.wraps = make, columns, wraps
+
+    def __rich_console__(self, console, options):
+        grid = self.make()  # a new one each time: rendering twice must not add rows twice
+        wrapped = self.wraps and _natural_width(grid, self.columns) > options.max_width
+        if self.by_row or wrapped:
+            for row in zip(*self.columns, strict=True):
+                grid.add_row(*row)
+        elif self.columns[0]:
+            grid.add_row(*stacked(self.columns))
+        yield grid
+
+
+def _natural_width(grid, columns: list[list[str]]) -> int:
+    """The table's width with no cell wrapped: its cells and headings, a space each side
+    of every cell, a rule between and around the columns."""
+    from rich.cells import cell_len
+
+    widths = [
+        max(cell_len(line) for cell in [c.header, *cells] for line in str(cell).split("\n"))
+        for c, cells in zip(grid.columns, columns, strict=True)
+    ]
+    return sum(widths) + 3 * len(widths) + 1
+
+
+def stacked(columns: list[list[str]]) -> list[str]:
+    """Each column's cells as one multi-line cell, every row padded to its tallest cell."""
+    heights = [max(cells.count("\n") for cells in row) + 1 for row in zip(*columns, strict=True)]
+
+    def padded(cell: str, height: int) -> str:
+        return cell + "\n" * (height - 1 - cell.count("\n"))
+
+    return ["\n".join(map(padded, cells, heights)) for cells in columns]
 
 
 def _cells(f: Figures, failed: str) -> tuple[list[str], list[str], dict[str, list[str]]]:
