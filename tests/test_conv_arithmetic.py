@@ -309,6 +309,33 @@ def test_window_pairs_against_brute_force():
         ), (n_iter, n_dst, k, s, d, offset)
 
 
+def test_window_pairs_with_wider_ranges_and_negative_offsets():
+    # the closed form has separate regimes (taps seeing every position, some, none):
+    # kernels longer than the input, strides and dilations past the kernel, offsets
+    # below zero (a transposed convolution's crop) all cross them.
+    for n_iter, n_dst, k, s, d, offset in itertools.product(
+        range(0, 9, 2), range(0, 12, 3), (1, 2, 7, 13), (1, 3, 5), (1, 4), (-5, -1, 0, 6, 20)
+    ):
+        assert arith.window_pairs(n_iter, n_dst, k, s, d, offset) == brute_window_pairs(
+            n_iter, n_dst, k, s, d, offset
+        ), (n_iter, n_dst, k, s, d, offset)
+
+
+def test_window_pairs_of_a_huge_kernel_is_exact():
+    # 65,535 taps "same"-padded over 65,536 positions: output x reads the taps whose
+    # input row lands in [0, 65536), i.e. min(x, 32767) + 1 + min(65535 - x, 32767) taps.
+    i, k, p = 65_536, 65_535, 32_767
+    expected = sum(min(x, p) + 1 + min(i - 1 - x, p) for x in range(i))
+    assert arith.window_pairs(i, i, k, 1, 1, p) == expected
+
+
+def test_floor_sum_against_the_sum():
+    for n, m, a, b in itertools.product(
+        range(0, 12), range(1, 9), range(0, 20, 3), range(0, 25, 4)
+    ):
+        assert arith.floor_sum(n, m, a, b) == sum((a * i + b) // m for i in range(n))
+
+
 def test_window_pairs_without_padding_is_taps_times_outputs():
     # LeNet-5 C1 along one axis: 28 outputs x 5 taps, all inside the 32 inputs.
     assert arith.window_pairs(28, 32, 5, 1, 1, 0) == 28 * 5
