@@ -28,6 +28,7 @@ CODE = {
     "floor_one_axis_each": "W-floor",
     "floor_1d_positions": "W-floor",
     "floor_kernel_below_stride": "W-floor",
+    "repeated_copies": "W-order",
 }
 # What particular cases must say, beyond the golden (a careless --update-goldens
 # cannot lose it).
@@ -35,6 +36,7 @@ MUST_SAY = {
     "no_batch_dimension": ["a batch of 3 sequences", "`[N, 3, 32, 32]`"],
     "pytorch_argument_order": ["Conv2d(in, out, kernel)", "write `conv(16, 3)`"],
     "linear_on_feature_map": ["[N, 16, 16, 10], not [N, 10]", "`flatten linear(10)`"],
+    "repeated_copies": ["499 more copies of this layer (made by repeat) warn too"],
     "indented_continuation": ["not part of 'stem'", "move `conv(8, 1)` up to the end of line 4"],
     "floor_both_axes": ["along H and W,", "row and column (index 223)", "an input of 227"],
     "floor_one_axis_each": ["along H,", "; along W,", "2 input columns (indices 27 to 28)"],

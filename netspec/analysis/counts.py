@@ -10,6 +10,7 @@ a network at a huge input costs what a small one does.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -132,6 +133,28 @@ def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
     ]
 
 
+def _once_per_position(warnings: list[Diagnostic]) -> list[Diagnostic]:
+    """The first warning of each position and call chain, as repeat's errors are: the
+    copies of a layer in a repeat warn once, with a note of how many more copies would."""
+    first: dict[tuple, Diagnostic] = {}
+    more: Counter[tuple] = Counter()
+    for w in warnings:
+        key = (w.code, w.span, tuple((c.block, c.span) for c in w.chain))
+        if key in first:
+            more[key] += 1
+        else:
+            first[key] = w
+    return [
+        w._replace(notes=(*w.notes, _copies_note(more[key]))) if more[key] else w
+        for key, w in first.items()
+    ]
+
+
+def _copies_note(more: int) -> str:
+    copies, verb = ("copy", "warns") if more == 1 else ("copies", "warn")
+    return f"{more:,} more {copies} of this layer (made by repeat) {verb} too, not shown"
+
+
 def analyze(graph: Graph) -> Analysis:
     """Count parameters, connections and costs and trace receptive fields through `graph`."""
     fields = receptive_fields(graph)
@@ -141,7 +164,7 @@ def analyze(graph: Graph) -> Analysis:
         for node, new in zip(graph.nodes, allocated, strict=True)
     )
     warnings = list(graph.warnings)  # from elaboration (W-indent)
-    warnings += [w for node in graph.nodes for w in _warnings(graph, node)]
+    warnings += _once_per_position([w for node in graph.nodes for w in _warnings(graph, node)])
     warnings += fields.warnings
     statements = tuple(
         StatementFigures(
