@@ -18,6 +18,7 @@ import pytest
 
 from netspec import api
 from netspec.cli.main import main
+from netspec.limits import MAX_REPEAT
 from tests.conftest import ROOT
 
 BOUND_S = 10.0
@@ -67,8 +68,8 @@ GENERATED = {
     "block_chain_5000": (block_chain(5000), "block calls nest more than"),
     "brackets_10000": (nested_brackets(10_000), "brackets nested more than"),
     "sum_50000_terms": (long_sum(50_000), "expression has more than"),
-    "empty_repeats_1e10": (nested_empty_repeats(100_000), "statements to elaborate"),
-    # refused at the call, before elaborating 100,000 layers (13 s before)
+    "empty_repeats_max_squared": (nested_empty_repeats(MAX_REPEAT), "statements to elaborate"),
+    # refused at the call, before elaborating MAX_LAYERS layers (13 s before)
     "block_tree_4x12": (block_tree(4, 12), "block 'b0' would make at least 16,777,216"),
     "block_tree_4x12_distinct": (block_tree(4, 12, True), "block 'b0' would make at least"),
     "file_of_150000_lines": (long_file(150_000), "spec is longer than the limit of"),

@@ -29,7 +29,7 @@ from netspec.ops import REGISTRY
 from netspec.ops.base import GLOBAL, POINTWISE, UNEVEN, Window, window
 
 # Plain ints while every window is whole (Fraction arithmetic was a third of checking a
-# 100,000-layer chain); a transposed layer's stride 1/s turns them into Fractions. Both
+# 99,999-layer repeat); a transposed layer's stride 1/s turns them into Fractions. Both
 # have .numerator and .denominator, which is all the writers read.
 _ONE, _ZERO = 1, 0
 

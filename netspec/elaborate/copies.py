@@ -12,7 +12,7 @@ is the same text each time). Guarantees, through :class:`Copies`:
 - :meth:`Copies.stalled` is true once two copies in a row have failed identically (no
   layer, no new error, the frame left as the copy before left it), when every further
   copy would too, so a repeat over a broken body or a poisoned stream stops there
-  instead of elaborating up to 100,000 copies (the copies left count nothing against
+  instead of elaborating up to MAX_REPEAT copies (the copies left count nothing against
   MAX_STEPS). A valid network never has a failing copy, so its elaboration (and the
   limits it meets) is unchanged.
 """

@@ -13,7 +13,7 @@ an op counts one, a merge one plus its branches, a block call
 its body, `repeat` its count times its body (nothing when the count is unknown), `if`
 its branch (the smaller when the condition is unknown). Memoized per block, arguments
 and input shape, so a tree of 4 calls x 12 levels is bounded in milliseconds rather
-than elaborated to its 100,000th layer; at most 4 x MAX_LAYERS statements are visited per
+than elaborated to its MAX_LAYERS-th layer; at most 4 x MAX_LAYERS statements are visited per
 network (what is past them counts nothing).
 """
 

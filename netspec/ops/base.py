@@ -280,7 +280,7 @@ def per_element(flops: int):
 
 def window(extent: int, stride: int, padding: int) -> Window:
     # Whole numbers stay ints: receptive fields then stay ints through every whole window
-    # (Fraction arithmetic was most of analysing a 100,000-layer chain), and become
+    # (Fraction arithmetic was most of analysing a 99,999-layer repeat), and become
     # Fractions only after a transposed layer's stride 1/s.
     return Window(extent, stride, padding)
 
