@@ -16,7 +16,7 @@ from contextlib import contextmanager
 # `pytest tests/test_limits_doc.py --update-goldens` to rewrite the table.
 MAX_NESTING = 100  # `( )`, `[ ]` and `{ }` inside one another (in a --set value too)
 MAX_BLOCK_DEPTH = 200  # block calls inside block calls
-MAX_LAYERS = 10_000  # elaborated layers in one network (docs/performance.md: checked in ~3 s at most)
+MAX_LAYERS = 10_000  # elaborated layers in one network (checked in < 4 s: docs/performance.md)
 MAX_REPEAT = 10_000  # copies made by one `repeat` (no more than a network's layers)
 MAX_ELEMENTS = 2**40  # elements of one tensor, per sample, N counted as 1 (4 TiB as float32)
 MAX_SOURCE_BYTES = 2 * 2**20  # size of one spec file

@@ -151,3 +151,20 @@ def test_every_format_on_every_zoo_spec_runs(capsys, fmt):
         code, out, err = run(capsys, "check", str(spec), "--format", fmt)
         assert code == 0, err
         assert out
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_check_into_a_closed_pipe_is_not_an_error(tmp_path, fmt):
+    """`netspec check ... | head -c 10`: a report longer than a pipe buffers (2,000
+    rows), the reader gone after ten bytes; was a BrokenPipeError traceback."""
+    spec = tmp_path / "long.netspec"
+    spec.write_text("network Long {\n    input x: [N, 8]\n" + "    relu\n" * 2000 + "}\n")
+    command = [sys.executable, "-m", "netspec", "check", str(spec), "--format", fmt]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        first = process.stdout.read(10)
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        status = process.wait(timeout=60)
+    assert len(first) == 10
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+    assert status == 0

@@ -17,6 +17,7 @@ loads none of the modules of train, export, predict, build, explain or draw.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from types import ModuleType
@@ -122,4 +123,18 @@ def main(argv: list[str] | None = None) -> int:
         overrides = parse_overrides(getattr(args, "overrides", []))
     except ValueError as exc:
         return misuse(str(exc))
-    return _module(args.command).run_command(args, overrides)
+    try:
+        code = _module(args.command).run_command(args, overrides)
+        sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
+    except BrokenPipeError:  # `| head` read what it wanted: not an error
+        _quiet_stdout()
+        return 0
+    return code
+
+
+def _quiet_stdout() -> None:
+    """stdout to /dev/null, so that the interpreter's flush at exit does not fail again
+    on the closed pipe (Python's documented way, signal module)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -22,7 +22,6 @@ negatives divided by `netspec.score_divisor`, as training scores them; exit stat
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import zipfile
 import zlib
@@ -75,21 +74,9 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     except PredictError as exc:
         return fail(str(exc))
     divisor = _divisor(props) if props.get("netspec.scores") == "negated" else None
-    try:
-        for i, row in enumerate(_probabilities(np, scores, divisor)):
-            print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
-        sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
-    except BrokenPipeError:  # `| head` read what it wanted: not an error
-        _quiet_stdout()
+    for i, row in enumerate(_probabilities(np, scores, divisor)):
+        print(f"sample {i}: " + ", ".join(_top(np, row, args.top, labels)))
     return 0
-
-
-def _quiet_stdout() -> None:
-    """stdout to /dev/null, so that the interpreter's flush at exit does not fail again
-    on the closed pipe (Python's documented way, signal module)."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
 
 
 def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
