@@ -107,7 +107,11 @@ _simple(
     "x if x > 0 else alpha (exp(x) - 1)",
     Param("alpha", "float", 1.0, doc="the scale of negative outputs", interval=MAGNITUDE),
 )
-_simple("gelu", "x * Phi(x)")
+_simple(
+    "gelu",
+    'x * Phi(x); approximate="tanh": x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) / 2',
+    Param("approximate", "str", "none", choices=("none", "tanh"), doc="PyTorch's approximate"),
+)
 _simple("silu", "x * sigmoid(x)")
 
 

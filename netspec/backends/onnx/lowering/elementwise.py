@@ -1,7 +1,7 @@
 """ONNX lowerings of the ops that keep the shape (netspec/ops/elementwise.py), with
 PyTorch's eval-mode semantics: the activations (those ONNX has, the rest composed:
-relu6 as Clip, silu, scaled_tanh, GELU before opset 20), dropout as Identity, prelu,
-softmax, log_softmax, bn and lrn.
+relu6 as Clip, silu, scaled_tanh, GELU before opset 20, exact or tanh-approximated),
+dropout as Identity, prelu, softmax, log_softmax, bn and lrn.
 
 `bn` is BatchNormalization with the running statistics, or, where the spec keeps none,
 the batch's own (PyTorch normalises with them even in eval mode), written out.
@@ -13,7 +13,7 @@ with standard ONNX operators, parameters named by PyTorch's state_dict keys.
 
 from __future__ import annotations
 
-from math import prod, sqrt
+from math import pi, prod, sqrt
 
 import numpy as np
 
@@ -44,11 +44,24 @@ def composed(em: Emitter, node: Node, xs, ins, out, y) -> None:
             y,
         )
     elif em.opset >= 20:
-        em.op("Gelu", [x], y)
+        # approximate="none" is the attribute's default: exact gelu's node stays as it was
+        tanh = a["approximate"] == "tanh"
+        em.op("Gelu", [x], y, approximate="tanh" if tanh else None)
+    elif a["approximate"] == "tanh":
+        _gelu_tanh(em, x, y)
     else:  # exact GELU: x * (1 + erf(x / sqrt 2)) / 2
         erf = em.op("Erf", [em.op("Div", [x, em.const("sqrt2", sqrt(2.0))])])
         half = em.op("Mul", [x, em.const("half", 0.5)])
         em.op("Mul", [half, em.op("Add", [erf, em.const("one", 1.0)])], y)
+
+
+def _gelu_tanh(em: Emitter, x: str, y: str) -> None:
+    """x * (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) / 2, as PyTorch's approximate="tanh"."""
+    cube = em.op("Mul", [em.op("Mul", [x, x]), x])
+    inner = em.op("Add", [x, em.op("Mul", [cube, em.const("c", 0.044715)])])
+    tanh = em.op("Tanh", [em.op("Mul", [inner, em.const("sqrt2_pi", sqrt(2.0 / pi))])])
+    half = em.op("Mul", [x, em.const("half", 0.5)])
+    em.op("Mul", [half, em.op("Add", [tanh, em.const("one", 1.0)])], y)
 
 
 @lowers("leaky_relu", "elu", "softmax", "log_softmax")

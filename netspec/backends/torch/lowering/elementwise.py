@@ -47,7 +47,6 @@ _PLAIN = {
     "relu6": "nn.ReLU6()",
     "sigmoid": "nn.Sigmoid()",
     "tanh": "nn.Tanh()",
-    "gelu": "nn.GELU()",
     "silu": "nn.SiLU()",
 }
 
@@ -69,6 +68,12 @@ def with_argument(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
         "scaled_tanh": lambda: f"ScaledTanh({a['a']}, {a['s']})",
     }[node.op]()
     return Layer(made, helpers=("ScaledTanh",) if node.op == "scaled_tanh" else ())
+
+
+@lowers("gelu")
+def gelu(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
+    approximate = node.attrs["approximate"]
+    return Layer("nn.GELU()" if approximate == "none" else f"nn.GELU(approximate={approximate!r})")
 
 
 @lowers("prelu")
