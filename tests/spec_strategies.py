@@ -48,6 +48,18 @@ ACTIVATIONS = (
     "dropout(p=0.25)",
     "dropout(0.1)",
 )
+# The activations of current networks (netspec/ops/activation.py), drawn as a kind of
+# their own so that the older ones above stay as frequent as they were.
+MODERN_ACTIVATIONS = (
+    "hardswish",
+    "hardsigmoid",
+    "mish",
+    "softplus",
+    "softplus(beta=2.0, threshold=1.0)",  # the threshold written out in ONNX
+    "softplus(beta=0.5)",
+    'gelu(approximate="tanh")',
+    "drop_path(0.2)",
+)
 UPSAMPLE_MODES = {
     1: ("nearest", "linear"),
     2: ("nearest", "bilinear", "bicubic"),
@@ -313,6 +325,7 @@ class Writer:
             kinds += ["from"]
         if "act" in ctx.params:
             kinds += ["act"] * 2
+        kinds += ["parts_or_learned"]  # `a, b = chunk(2)`, `param p: [...]` (issue 14)
         kind = self.pick(kinds)
         if kind in ("chain", "named"):
             stages, out = self.chain(shape, ctx, self.int(1, 3))
@@ -344,7 +357,47 @@ class Writer:
             ], shape
         if kind == "repeat":
             return self.repeat(shape, ctx), shape
+        if kind == "parts_or_learned":
+            return self.parts(shape, ctx) if self.coin(50) else (self.learned(shape), shape)
         return self.if_else(shape, ctx)
+
+    def parts(self, shape, ctx: Ctx) -> tuple[list[str], Shape]:
+        """`a, b = chunk(k)` or `a, b = split(...)` on the channels (a sequence: its last
+        dim); every part bound by name, the stream the first."""
+        dim = len(shape) - 1 if is_seq(shape) else 1
+        size = shape[dim]
+        if size < 2:
+            return [], shape
+        self.budget -= 1
+        chunks = [d for d in divisors(size) if 1 < d <= 4]
+        if chunks and self.coin(50):
+            k = self.pick(chunks)
+            sizes, op = [size // k] * k, f"chunk({k}" + ("" if dim == 1 else f", dim={dim}") + ")"
+        else:
+            first = self.int(1, size - 1)
+            sizes = [first, size - first]
+            where = "" if dim == 1 else f", dim={self.pick((dim, -1))}"
+            op = (
+                f"split({lit(sizes)}{where})"
+                if self.coin(70) or first * 2 != size
+                else (f"split({first}{where})")
+            )
+        names = [self.fresh("p") for _ in sizes]
+        for name, part in zip(names, sizes, strict=True):
+            ctx.scope[name] = (*shape[:dim], part, *shape[dim + 1 :])
+        return [f"{', '.join(names)} = {op}"], ctx.scope[names[0]]
+
+    def learned(self, shape) -> list[str]:
+        """A learned tensor that broadcasts against the stream, and its merge."""
+        self.budget -= 1
+        name = self.fresh("g")
+        if is_seq(shape) or len(shape) == 2:
+            dims = [shape[-1]] if self.coin(50) else [1] * (len(shape) - 1) + [shape[-1]]
+        else:
+            dims = [shape[1], *([1] * (len(shape) - 2))]
+        init = self.pick(("", " = 0.5", " = 1e-6", " = -2"))
+        merge = self.pick(("mul", "add"))
+        return [f"param {name}: {lit(dims)}{init}", f"{merge}({name})"]
 
     def repeat(self, shape, ctx: Ctx) -> list[str]:
         n = self.pick((0, 1, 2, 2, 3))
@@ -436,9 +489,9 @@ class Writer:
         """One stage (or a few: a fixer before a named merge) for `shape`."""
         self.budget -= 1
         rank = len(shape)
-        kinds = ["act"] * 3 + ["bn", "prelu", "dropout", "softmax", "linear"]
+        kinds = ["act"] * 5 + ["modern"] * 3 + ["bn", "prelu", "dropout", "softmax", "linear"]
         if is_seq(shape):
-            kinds = ["act"] * 3 + ["dropout", "softmax", "linear", "linear", "lrn"]
+            kinds = ["act"] * 4 + ["modern"] * 3 + ["dropout", "softmax", "linear", "linear", "lrn"]
             kinds += [] if ctx.keep_rank else ["reshape"] * 2
         elif rank == 2:
             kinds += ["linear", "rbf", "rbf"] + ([] if ctx.keep_rank else ["reshape"] * 3)
@@ -448,8 +501,12 @@ class Writer:
             kinds += ["partial_conv"] * 3
             if not ctx.keep_rank:
                 kinds += ["flatten", "reshape"]
+        kinds += ["norm"] * 2  # layer_norm, rms_norm, group_norm, instance_norm
+        # permute ... crop (netspec/ops/layout.py, border.py), two at a time mostly
+        kinds += ["layout"] * (3 if ctx.depth == 0 else 2)
         if ctx.depth < 2:
             kinds += ["add", "add", "concat", "concat", "block", "block", "block"]
+            kinds += ["mul"]
         if any(self.mergeable(s, shape) for s in ctx.scope.values()):
             kinds += ["named_merge"] * 3
         for _ in range(10):
@@ -710,11 +767,44 @@ class Writer:
             )
         ), shape
 
+    def op_norm(self, shape, ctx: Ctx):
+        """A normalisation that reads statistics at inference (netspec/ops/norm.py)."""
+        options = [
+            "layer_norm",
+            "layer_norm(eps=0.001)",
+            "layer_norm(dim=-1, affine=false)",
+            "layer_norm(bias=false)",
+            "rms_norm",
+            "rms_norm(eps=1e-6)",
+            "rms_norm(affine=false)",
+        ]
+        if not is_seq(shape):
+            dim = self.int(1, len(shape) - 1)
+            options += [f"layer_norm(dim={dim}, eps=1e-6)", f"rms_norm(dim={dim}, eps=1e-5)"]
+            options += ["layer_norm(dim=1)"] * 2
+            positions = prod(shape[2:])
+            # a group of one value: PyTorch refuses it at batch 1
+            groups = [g for g in divisors(shape[1]) if shape[1] // g * positions > 1]
+            if groups:
+                g = self.pick(groups)
+                options += [f"group_norm({g})", f"group_norm({g}, eps=0.001, affine=false)"]
+            if 3 <= len(shape) <= 5:
+                options += ["instance_norm(track_running_stats=true)"]
+                options += [
+                    "instance_norm(eps=0.001, momentum=0.2, affine=true, track_running_stats=true)"
+                ]
+                if positions > 1:  # PyTorch refuses one position without running statistics
+                    options += ["instance_norm", "instance_norm(affine=true)"]
+        return self.pick(options), shape
+
     def op_prelu(self, shape, ctx: Ctx):
         return self.pick(("prelu", "prelu", "prelu(shared=true)")), shape
 
     def op_act(self, shape, ctx: Ctx):
         return self.pick(ACTIVATIONS), shape
+
+    def op_modern(self, shape, ctx: Ctx):
+        return self.pick(MODERN_ACTIVATIONS), shape
 
     def op_dropout(self, shape, ctx: Ctx):
         return self.pick(("dropout", "dropout(p=0.5)", "identity")), shape
@@ -769,6 +859,170 @@ class Writer:
         dims = [-1 if self.coin(30) else c, rest]
         return f"reshape([{b}, {dims[0]}, {dims[1]}])", (shape[0], c, rest)
 
+    # -- layout and border ops (netspec/ops/layout.py, border.py)
+
+    def op_layout(self, shape, ctx: Ctx):
+        kinds = ["permute", "permute", "transpose", "transpose", "shuffle", "shuffle"]
+        kinds += ["pad", "pad", "pad", "slice", "slice", "slice", "crop", "crop"]
+        kinds += [] if ctx.keep_rank else ["squeeze", "squeeze", "unsqueeze"]
+        # two at a time, mostly: each op shows up in many specs while the kind stays
+        # rare enough among the others that blocks still nest (tests/test_onnx_functions.py)
+        stages = []
+        for _ in range(self.pick((1, 2, 2))):
+            result = getattr(self, "layout_" + self.pick(kinds))(shape, ctx)
+            if result is not None:
+                text, shape = result
+                stages += [text] if isinstance(text, str) else text
+        return (stages, shape) if stages else None
+
+    def fits(self, shape: Shape) -> bool:
+        """Within the writer's sizes: channels <= MAX_C (rank >= 3), spatial <= cap."""
+        if len(shape) == 2:
+            return shape[1] <= 64
+        return shape[1] <= MAX_C and max(shape[2:]) <= self.cap(shape)
+
+    def dim_text(self, d: int, rank: int):
+        return d - rank if self.coin(30) else d
+
+    def layout_transpose(self, shape, ctx: Ctx):
+        return self.layout_permute(shape, ctx, swap=True)
+
+    def layout_permute(self, shape, ctx: Ctx, swap: bool = False):
+        """A permutation of the axes after the batch (a swap of two: a transpose) whose
+        shape stays within the writer's sizes."""
+        if len(shape) < 3 or is_seq(shape):
+            return None
+        rank, rest = len(shape), list(range(1, len(shape)))
+        if swap:
+            orders = []
+            for a in rest:
+                for b in rest[a:]:
+                    order = list(range(rank))
+                    order[a], order[b] = b, a
+                    orders.append(order)
+        else:
+            orders = [[0, *self.shuffled(rest)] for _ in range(4)]
+        orders = [o for o in orders if self.fits(tuple(shape[d] for d in o))]
+        if not orders:
+            return None
+        order = self.pick(orders)
+        swapped = [i for i, d in enumerate(order) if d != i]
+        if len(swapped) == 2 and (swap or self.coin(30)):
+            a, b = (self.dim_text(d, rank) for d in swapped)
+            text = f"transpose({a}, {b})" if self.coin(80) else f"transpose({b}, {a})"
+        else:
+            text = f"permute({lit([self.dim_text(d, rank) for d in order])})"
+        return text, tuple(shape[d] for d in order)
+
+    def shuffled(self, items: list) -> list:
+        items = list(items)
+        for i in range(len(items) - 1, 0, -1):
+            j = self.int(0, i)
+            items[i], items[j] = items[j], items[i]
+        return items
+
+    def layout_shuffle(self, shape, ctx: Ctx):
+        if len(shape) < 3 or is_seq(shape):
+            return None
+        return f"channel_shuffle({self.pick(divisors(shape[1]))})", shape
+
+    def layout_squeeze(self, shape, ctx: Ctx):
+        ones = [d for d in range(1, len(shape)) if shape[d] == 1]
+        if is_seq(shape):
+            return None
+        if not ones or len(shape) < 3:  # a squeeze of an axis just inserted
+            d = self.int(2, len(shape))
+            return [f"unsqueeze({d})", self.pick(ACTIVATIONS), f"squeeze({d})"], shape
+        d = self.pick(ones)
+        out = (*shape[:d], *shape[d + 1 :])
+        return (f"squeeze({self.dim_text(d, len(shape))})", out) if self.fits(out) else None
+
+    def layout_unsqueeze(self, shape, ctx: Ctx):
+        if len(shape) > 4 or is_seq(shape):
+            return None
+        d = self.int(1, len(shape))
+        out = (*shape[:d], 1, *shape[d:])
+        text = f"unsqueeze({d - len(shape) - 1 if self.coin(30) else d})"
+        return (text, out) if self.fits(out) else None
+
+    def layout_pad(self, shape, ctx: Ctx):
+        if is_seq(shape):
+            return None
+        spatial = shape[2:]
+        mode = self.pick(("constant", "constant", "reflect", "replicate", "circular"))
+        limit = {"reflect": -1, "circular": 0}.get(mode)  # most padding: size + limit
+
+        def most(size: int) -> int:
+            return 2 if limit is None else min(2, size + limit)
+
+        pairs = [(self.int(0, most(i)), self.int(0, most(i))) for i in spatial]
+        kwargs = {}
+        if pairs:
+            form = self.pick(("int", "axis", "pairs"))
+            if form == "int":
+                p = min(self.int(0, 2), *(most(i) for i in spatial))
+                pairs = [(p, p)] * len(spatial)
+                kwargs["padding"] = str(p)
+            elif form == "axis":
+                pairs = [(b, b) for b, _ in pairs]
+                kwargs["padding"] = lit(self.spell([b for b, _ in pairs]))
+            else:
+                kwargs["padding"] = lit([list(p) if self.coin(60) else p for p in pairs])
+                pairs = [p if isinstance(p, tuple) else (p, p) for p in pairs]
+        channels = (0, 0)
+        if (len(shape) == 2 or self.coin(40)) and (mode == "constant" or len(shape) <= 4):
+            c = shape[1]
+            room = (MAX_C if len(shape) > 2 else 64) - c
+            top = max(0, min(room // 2, 8, c + limit if limit is not None else 8))
+            channels = (self.int(0, top), self.int(0, top))
+            kwargs["channels"] = lit(list(channels) if channels[0] != channels[1] else channels[0])
+        if mode != "constant":
+            kwargs["mode"] = lit(mode)
+        elif self.coin(30):
+            kwargs["value"] = self.pick(("1.5", "-2.0", "0.0"))
+        args = [kwargs.pop("padding")] if "padding" in kwargs and self.coin(30) else []
+        out = (
+            shape[0],
+            shape[1] + sum(channels),
+            *(i + b + a for i, (b, a) in zip(spatial, pairs, strict=True)),
+        )
+        if not self.fits(out):
+            return None
+        return call("pad", *args, **kwargs), out
+
+    def layout_slice(self, shape, ctx: Ctx):
+        dims = [len(shape) - 1] if is_seq(shape) else list(range(1, len(shape)))
+        chosen = sorted(self.shuffled(dims)[: self.pick((1, 1, 2))])
+        out, starts, ends, steps = list(shape), [], [], []
+        for d in chosen:
+            size = shape[d]
+            b = self.int(0, size - 1)
+            e = self.int(b + 1, size)
+            s = self.pick((1, 1, 2, 3))
+            out[d] = -(-(e - b) // s)
+            starts.append(b - size if self.coin(25) else b)
+            negative = e < size and self.coin(20)  # -0 would be index 0, not the end
+            ends.append(None if e == size and self.coin(50) else e - size if negative else e)
+            steps.append(s)
+        texts = [self.dim_text(d, len(shape)) for d in chosen]
+
+        def one(values: list, default):
+            if all(v == default for v in values) and self.coin(70):
+                return None
+            if len(set(map(repr, values))) == 1 and self.coin(50):
+                return "none" if values[0] is None else lit(values[0])
+            return "[" + ", ".join("none" if v is None else lit(v) for v in values) + "]"
+
+        dim = lit(texts[0]) if len(texts) == 1 and self.coin(70) else lit(texts)
+        kwargs = {"start": one(starts, 0), "end": one(ends, None), "step": one(steps, 1)}
+        return call("slice", dim, **kwargs), tuple(out)
+
+    def layout_crop(self, shape, ctx: Ctx):
+        if len(shape) < 3 or is_seq(shape):
+            return None
+        size = [self.int(1, i) for i in shape[2:]]
+        return f"crop({lit(self.spell(size))})", (*shape[:2], *size)
+
     # -- merges
 
     def op_add(self, shape, ctx: Ctx, op: str = "add"):
@@ -781,7 +1035,7 @@ class Writer:
             if shape[dim] > self.cap(shape) // 2:
                 dim = 1
         first, target = self.body(shape, inner.child(), self.int(0, 2))
-        if op == "add" and self.coin(40):  # a shape-preserving main path: identity shortcuts
+        if op in ("add", "mul") and self.coin(40):  # a shape-preserving main path
             first += [" ".join(self.fix(target, shape, ctx))] if target != shape else []
             target = shape
         branches, total = [first], target[dim]
@@ -807,6 +1061,21 @@ class Writer:
 
     def op_concat(self, shape, ctx: Ctx):
         return self.op_add(shape, ctx, "concat")
+
+    def op_mul(self, shape, ctx: Ctx):
+        return self.op_gate(shape, ctx) if self.coin(50) else self.op_add(shape, ctx, "mul")
+
+    def op_gate(self, shape, ctx: Ctx):
+        """Squeeze-and-excite: the stream times a gate that broadcasts over its positions."""
+        c = shape[-1] if is_seq(shape) or len(shape) == 2 else shape[1]
+        if is_seq(shape) or len(shape) == 2:
+            gate = f"linear({self.int(1, 8)}) relu linear({c}) sigmoid"
+        else:
+            gate = f"global_avgpool conv({self.int(1, 8)}, 1) relu conv({c}, 1) hardsigmoid"
+        first = self.pick(("", "identity"))
+        return [
+            f"mul {{ {first} | {gate} }}" if self.coin(50) else f"mul {{ {gate} | {first} }}"
+        ], shape
 
     def op_named_merge(self, shape, ctx: Ctx):
         names = [n for n, s in ctx.scope.items() if self.mergeable(s, shape)]

@@ -90,6 +90,8 @@ def per_sample(shape) -> int:
 
 def owner(name: str, paths: set[str]) -> str | None:
     """The layer a parameter or buffer (`add1.0.conv1.weight`) belongs to."""
+    if name in paths:  # a learned tensor (`param`): the parameter is the layer
+        return name
     parts = name.split(".")
     for j in range(len(parts) - 1, 0, -1):
         if ".".join(parts[:j]) in paths:
@@ -103,7 +105,8 @@ def run(graph, device: str = "cpu"):
         model = to_torch(graph, seed=0).eval()
     modules = dict(model.named_modules())
     paths = {node.path for node in graph.nodes}
-    missing = sorted(paths - set(modules))
+    learned = {node.path for node in graph.nodes if node.op == "param"}  # nn.Parameters
+    missing = sorted(paths - learned - set(modules))
     assert not missing, f"layers without a module: {missing}"
 
     counter = flop_counter.FlopCounterMode(display=False)
@@ -129,9 +132,12 @@ def run(graph, device: str = "cpu"):
 
         return hook
 
-    for path in paths:
+    for path in paths - learned:
         modules[path].register_forward_pre_hook(pre(path))
         modules[path].register_forward_hook(post(path))
+    parameters = dict(model.named_parameters())
+    for path in learned:
+        shapes[path].append(tuple(parameters[path].shape))
     inputs = [example(graph.shape(t), device) for _, t in graph.inputs]
     with torch.no_grad(), counter:
         result = model(*inputs)

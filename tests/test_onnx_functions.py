@@ -62,7 +62,8 @@ def batches(graph) -> tuple[int, ...]:
 
 def main_graph_shapes(model) -> dict[str, tuple]:
     model = onnx.shape_inference.infer_shapes(model, strict_mode=True)
-    return {
+    learned = {t.name: tuple(t.dims) for t in model.graph.initializer}  # `param`s
+    return learned | {
         vi.name: tuple(
             d.dim_param if d.HasField("dim_param") else d.dim_value or None
             for d in vi.type.tensor_type.shape.dim

@@ -10,6 +10,7 @@ netspec/ops/ that defines the op. A fact an op does not declare is an error nami
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -75,7 +76,10 @@ def test_torchinfo_counts_exactly_the_ops_with_parameters(name):
     # torchinfo's Mult-Adds come from a module's parameters: none, nothing counted
     layer = _layer(name)
     rule = declared(REGISTRY[name], "torchinfo")
-    if layer.counts.params:
+    if name == "param":  # a bare nn.Parameter: its own rule (ops/learned.py)
+        assert rule(layer) == 0
+        assert rule(SimpleNamespace(**vars(layer), path="b.pos_bias")) is None
+    elif layer.counts.params:
         assert rule is not NOT_COUNTED, f"{name} has parameters that torchinfo counts"
         assert rule(layer) > 0
     else:
@@ -134,3 +138,10 @@ def test_a_fact_an_op_does_not_declare_is_an_error_naming_it(monkeypatch):
         with pytest.raises(NotImplementedError, match="'undeclared'"):
             table.get("undeclared")  # not None, which would read as "no formula"
     assert TORCHINFO.get("no such op") is None
+
+
+def test_readme_vocabulary_lists_every_op():
+    text = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    table = text[text.index("## The vocabulary") : text.index("## PyTorch: build and train")]
+    missing = [name for name in OPS if not re.search(rf"`{name}\b", table)]
+    assert not missing, f"README.md's vocabulary does not list {missing}"

@@ -255,7 +255,9 @@ _TYPES = {
 def _validate(value: object, node: dict, root: dict, path: str = "$") -> None:
     unknown = set(node) - _ANNOTATIONS - set(_KEYWORDS)
     assert not unknown, f"{path}: the test's validator does not know {sorted(unknown)}"
-    for keyword, argument in node.items():
+    # "type" first: an object's keywords (properties) read the value as a dict, and an
+    # anyOf of an object and null (a layer without a receptive field) meets a null here
+    for keyword, argument in sorted(node.items(), key=lambda item: item[0] != "type"):
         if keyword in _KEYWORDS:
             _KEYWORDS[keyword](value, argument, node, root, path)
 

@@ -124,13 +124,28 @@ def _cost_total(costs) -> Cost:
     return Cost(macs, flops)
 
 
-def _warnings(graph: Graph, node: Node) -> list[Diagnostic]:
+def _warnings(graph: Graph, node: Node, producers: dict[int, Node]) -> list[Diagnostic]:
     op = REGISTRY[node.op]
     inputs, out = graph.input_shapes(node), graph.output_shape(node)
+    found = op.warnings(dict(node.attrs), inputs, out)
+    if any(w.code == "W-flatten" for w in found) and _reordered(graph, node, producers):
+        found = [w for w in found if w.code != "W-flatten"]  # channels last, on purpose
     return [
         Diagnostic(w.code, w.message, node.span, (w.help,) if w.help else (), (), node.chain)
-        for w in op.warnings(dict(node.attrs), inputs, out)
+        for w in found
     ]
+
+
+def _reordered(graph: Graph, node: Node, producers: dict[int, Node]) -> bool:
+    """Whether the node's input comes from a permute or transpose, through layers that
+    keep every axis but the last (ConvNeXt's permute, layer_norm, linear, gelu, linear)."""
+    source = producers.get(node.inputs[0]) if node.inputs else None
+    while source is not None and not REGISTRY[source.op].moves_axes:
+        shapes, out = graph.input_shapes(source), graph.output_shape(source)
+        if not shapes or len(shapes[0]) != len(out) or shapes[0][:-1] != out[:-1]:
+            return False
+        source = producers.get(source.inputs[0])
+    return source is not None
 
 
 def _once_per_position(warnings: list[Diagnostic]) -> list[Diagnostic]:
@@ -164,7 +179,9 @@ def analyze(graph: Graph) -> Analysis:
         for node, new in zip(graph.nodes, allocated, strict=True)
     )
     warnings = list(graph.warnings)  # from elaboration (W-indent)
-    warnings += _once_per_position([w for node in graph.nodes for w in _warnings(graph, node)])
+    producers = {node.output: node for node in graph.nodes}
+    found = [w for node in graph.nodes for w in _warnings(graph, node, producers)]
+    warnings += _once_per_position(found)
     warnings += fields.warnings
     statements = tuple(
         StatementFigures(

@@ -4,8 +4,10 @@ Element counts come from the graph (batch 1 where the batch is symbolic, times `
 bytes are elements times the chosen dtype's size. The model of execution, written out
 in docs/costs.md:
 
-- every non-view layer allocates its output; flatten, reshape, identity and dropout
-  (inference) are views of their input and allocate nothing;
+- every non-view layer allocates its output; the ops that declare `view` (flatten,
+  reshape, identity, dropout and drop_path at inference, permute, transpose, squeeze,
+  unsqueeze, slice, crop, the outputs of chunk and split) are views of their input and a
+  learned tensor (`param`) is parameters: they allocate nothing;
 - nothing runs in place; a tensor lives from the layer that makes it to the last layer
   that reads it (network inputs from the start, outputs to the end), and a layer's
   inputs and output are alive together: the peak is the largest such live set;

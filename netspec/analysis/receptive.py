@@ -116,12 +116,25 @@ def _node_field(graph: Graph, node: Node, fields: dict, warnings: list) -> Field
         return _UNRELATED
     if any(fields[t] is None for t in related):
         return None
-    field = _union([fields[t] for t in related], node, warnings)
+    branches = [fields[t] for t in related]
+    if op.broadcasts:
+        out = graph.output_shape(node)
+        branches = [broadcast_field(fields[t], graph.shape(t), out) for t in related]
+    field = _union(branches, node, warnings)
     if field is None:
         return None
     attrs, inputs = dict(node.attrs), graph.input_shapes(node)
     rule = op.receptive(attrs, inputs, graph.output_shape(node))
     return _apply(field, rule, inputs[0], node, warnings)
+
+
+def broadcast_field(field: Field, shape, out) -> Field:
+    """A merge input broadcast along the spatial axes (a [N, C, 1, 1] gate of `mul`): its
+    one position reaches every output position, so it sees what it saw everywhere."""
+    rank = len(field.axes)
+    if field.whole or not rank or tuple(shape[-rank:]) == tuple(out[-rank:]):
+        return field
+    return Field(field.axes, whole=True)
 
 
 def _apply(field: Field, rule, x, node: Node, warnings: list) -> Field | None:

@@ -6,7 +6,8 @@ inferred by the ops' shape rules, or a CompileError holding every independent er
 (an error poisons only what depends on it). Modules: ``networks`` (the entry point),
 ``program`` (top-level definitions), ``network`` (one network: state in, Graph out),
 ``state`` (the shared state of one network's elaboration, passed explicitly),
-``statements`` (a body's statements), ``stages`` (ops, merges), ``blocks`` (block
+``statements`` (a body's statements), ``stages`` (ops, merges), ``outputs`` (an
+op's several outputs, a learned tensor's layer), ``blocks`` (block
 calls), ``control`` (repeat, if), ``copies`` (what a repeat's copies report),
 ``estimate`` (a lower bound of a block call's layers, for the layer limit), ``layout``
 (W-indent: a chain continued on an indented line),

@@ -76,9 +76,13 @@ class LayerFloor:
     def statement(self, stmt: ast.Stmt, scope: Scope, depth: int) -> int:
         if isinstance(stmt, ast.ChainStmt):
             count = sum(self.stage(stage, scope, depth) for stage in stmt.stages)
-            if stmt.name is not None:
-                scope.bindings[stmt.name] = POISON
+            for name in (stmt.name, *(n.id for n in stmt.names)):
+                if name is not None:
+                    scope.bindings[name] = POISON
             return count
+        if isinstance(stmt, ast.ParamStmt):
+            scope.bindings[stmt.name] = POISON
+            return 1
         if isinstance(stmt, ast.LetStmt):
             scope.bindings[stmt.name] = self.value(stmt.value, scope)
         elif isinstance(stmt, ast.InputStmt):
@@ -173,9 +177,11 @@ def _bound(body: tuple[ast.Stmt, ...]) -> set[str]:
     """Names a body binds in its scope, in its repeat and if bodies too."""
     names: set[str] = set()
     for stmt in body:
-        name = getattr(stmt, "name", None)  # let, input, a named chain; from names none
+        name = getattr(stmt, "name", None)  # let, input, param, a named chain; from none
         if isinstance(name, str) and not isinstance(stmt, ast.FromStmt):
             names.add(name)
+        if isinstance(stmt, ast.ChainStmt):
+            names.update(n.id for n in stmt.names)
         if isinstance(stmt, ast.RepeatStmt):
             names |= _bound(stmt.body) | ({stmt.var} if stmt.var else set())
         elif isinstance(stmt, ast.IfStmt):

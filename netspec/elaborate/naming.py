@@ -72,6 +72,9 @@ def statement_names(body: tuple[ast.Stmt, ...]) -> frozenset[str]:
     for stmt in body:
         if isinstance(stmt, ast.ChainStmt) and stmt.name is not None:
             names.add(stmt.name)
+            names.update(n.id for n in stmt.names)
+        elif isinstance(stmt, ast.ParamStmt):
+            names.add(stmt.name)
         elif isinstance(stmt, ast.RepeatStmt):
             names |= statement_names(stmt.body)
         elif isinstance(stmt, ast.IfStmt):

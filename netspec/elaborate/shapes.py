@@ -29,6 +29,35 @@ def shape_literal(scope: Scope, expr: ast.Expr, what: str) -> Shape:
     return tuple(_dim(what, d, item) for d, item in zip(value, items, strict=True))
 
 
+def learned_shape(scope: Scope, expr: ast.Expr) -> tuple[int, ...]:
+    """A `param`'s shape: positive integers only (a learned tensor has no batch axis;
+    a leading 1 broadcasts against N)."""
+    shape = shape_literal(scope, expr, "param shape")
+    items = expr.items if isinstance(expr, ast.ListExpr) else (expr,) * len(shape)
+    for d, item in zip(shape, items, strict=True):
+        if isinstance(d, str):
+            raise error(
+                "E-type",
+                f"param shape: a learned tensor's sizes are integers, got the symbol {d}",
+                item.span,
+                f"write 1 for the batch axis (it broadcasts against {d}), or leave it out",
+            )
+    return tuple(int(d) for d in shape)
+
+
+def learned_init(scope: Scope, expr: ast.Expr) -> float:
+    """A `param`'s initial value: one number, every element's."""
+    value = evaluate(expr, scope)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise error(
+            "E-type",
+            f"param: the initial value is a number, got {shown(expr, value)}",
+            expr.span,
+            "e.g. `param gamma: [96, 1, 1] = 1e-6` (every element starts at 1e-6)",
+        )
+    return float(value)
+
+
 def _dim(what: str, d: object, item: ast.Expr) -> int | str:
     if isinstance(d, Symbol):
         return d.name

@@ -24,6 +24,7 @@ from netspec.limits import MAX_LAYERS
 from netspec.ops import REGISTRY, Op, OpError
 from netspec.ops.base import suggest_op
 from netspec.ops.kinds import check_value
+from netspec.ops.merge import equal_shapes
 from netspec.source import Span
 from netspec.suggest import did_you_mean
 from netspec.syntax import ast
@@ -52,7 +53,7 @@ class Stages:
         if stage.name in self.state.program.blocks:
             return self.blocks.call(frame, stage, path, x)
         op = REGISTRY.get(stage.name)
-        if op is None:
+        if op is None or not op.stage:
             raise error(
                 "E-op",
                 f"unknown op or block '{stage.name}'",
@@ -68,15 +69,37 @@ class Stages:
                 "E-arg",
                 f"'{op.name}' takes no branches",
                 stage.name_span,
-                "only merges (add, concat) take { a | b }",
+                "only merges (add, mul, concat) take { a | b }",
             )
         attrs, spans = self.op_args(frame, op, stage, stage.args)
+        if op.several:  # one output only (`chunk(1)`); `a, b = chunk(2)` names several
+            self._one_output(op, stage, attrs, spans, x)
+            attrs["part"] = 0
         tensors = [v for v in attrs.values() if isinstance(v, Tensor)]
         attrs = {k: v for k, v in attrs.items() if not isinstance(v, Tensor)}
         inputs = (x, *tensors)
-        return self.apply(frame, op, stage, path, attrs, spans, inputs, _input_notes(inputs))
+        return self.apply(frame, op, stage, path, attrs, spans, inputs, input_notes(inputs))
+
+    def _one_output(self, op: Op, stage: ast.Stage, attrs, spans, x: Tensor) -> None:
+        if x.shape is None:
+            raise Poisoned(stage.name)
+        try:
+            count = op.parts(op.normalize(dict(attrs), (x.shape,)), (x.shape,))
+        except OpError as exc:
+            message = prefixed(op.name, exc.message)
+            raise error(exc.code, message, op_span(stage, spans, exc), exc.help) from None
+        if count != 1:
+            raise error(
+                "E-arg",
+                f"{op.name} makes {count} outputs here: name each",
+                stage.name_span,
+                f"write `{', '.join('abcdefgh'[: min(count, 8)])} = {stage.span.text()}` and use "
+                "the parts by name",
+            )
 
     def _unknown_hint(self, name: str) -> str:
+        if name == "param":
+            return "`param` declares a learned tensor: param gamma: [96, 1, 1] = 1e-6"
         if name in ("input", "output"):
             return (
                 f"`{name}` declares: {name} x: [N, 3, 32, 32]"
@@ -137,13 +160,17 @@ class Stages:
             raise Poisoned(stage.name)
         shapes = tuple(t.shape for t in inputs)
         try:
+            if op.broadcasts == "learned" and not self.state.learned.intersection(
+                t.id for t in inputs
+            ):
+                equal_shapes(op.name, shapes)  # two computed tensors must agree
             attrs = op.normalize(attrs, shapes)
             out = op.infer(attrs, shapes)
         except OpError as exc:
             raise error(
                 exc.code,
-                _prefixed(op.name, exc.message),
-                _op_span(stage, spans, exc),
+                prefixed(op.name, exc.message),
+                op_span(stage, spans, exc),
                 exc.help,
                 notes=notes,
             ) from None
@@ -227,7 +254,7 @@ class Stages:
         return sub.stream
 
 
-def _op_span(stage: ast.Stage, spans: dict[str, Span], exc: OpError) -> Span:
+def op_span(stage: ast.Stage, spans: dict[str, Span], exc: OpError) -> Span:
     """The argument the error names, else the stage (see _stage_span)."""
     if exc.arg in spans:
         return spans[exc.arg]
@@ -239,7 +266,7 @@ def _stage_span(stage: ast.Stage) -> Span:
     return stage.span if stage.span.line == stage.span.end_line else stage.name_span
 
 
-def _input_notes(inputs: tuple[Tensor, ...]) -> list[str]:
+def input_notes(inputs: tuple[Tensor, ...]) -> list[str]:
     return [f"input {show_shape(t.shape)}" for t in inputs[:4]]
 
 
@@ -250,5 +277,5 @@ def _branch_note(index: int, branch: ast.Branch, tensor: Tensor) -> str:
     return f"branch {index} (line {line}) gives {show_shape(tensor.shape)}"
 
 
-def _prefixed(op: str, message: str) -> str:
+def prefixed(op: str, message: str) -> str:
     return message if message.startswith(op) else f"{op}: {message}"

@@ -60,6 +60,7 @@ class NetworkState:
     outputs: list[tuple[str, int]] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)  # top-level report rows
     calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
+    learned: set[int] = field(default_factory=set)  # tensor ids of `param`s
     statement: str = ""  # name of the top-level statement being elaborated
     steps: int = 0  # statements and repeat copies elaborated, against MAX_STEPS
     # The partial report of a failing network: the state when the last top-level

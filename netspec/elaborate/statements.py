@@ -1,4 +1,5 @@
-"""The statements of a body: chains, input, let, from, output, and where repeat and if go.
+"""The statements of a body: chains, input, param, let, from, output, and where repeat and
+if go.
 
 Assumes a :class:`~netspec.elaborate.state.NetworkState`, given to :class:`Statements`,
 which hands chains' stages to :class:`~netspec.elaborate.stages.Stages` and repeat and
@@ -16,8 +17,9 @@ from __future__ import annotations
 from netspec.elaborate.control import Control
 from netspec.elaborate.evaluate import Poisoned, evaluate
 from netspec.elaborate.frame import POISON, Frame, first_line, named_tensor
-from netspec.elaborate.naming import stage_paths
-from netspec.elaborate.shapes import check_checkpoint, shape_literal
+from netspec.elaborate.naming import join, stage_paths
+from netspec.elaborate.outputs import learned_tensor, several_outputs
+from netspec.elaborate.shapes import check_checkpoint, learned_init, learned_shape, shape_literal
 from netspec.elaborate.stages import Stages
 from netspec.elaborate.state import NetworkState
 from netspec.errors import CompileError, error
@@ -45,17 +47,19 @@ class Statements:
             except (CompileError, Poisoned) as exc:
                 _fail(state, frame, stmt, exc)
                 continue
-            if top and name is not None and frame.stream is not None:
+            # a param's row shows the learned tensor; the stream passes it by
+            made = frame.scope.bindings[name] if isinstance(stmt, ast.ParamStmt) else frame.stream
+            if top and name is not None and made is not None:
                 state.statements.append(
-                    Statement(
-                        name, stmt.span, first, len(state.nodes), frame.stream.id, _body(stmt)
-                    )
+                    Statement(name, stmt.span, first, len(state.nodes), made.id, _body(stmt))
                 )
 
     def statement(self, frame: Frame, stmt: ast.Stmt, top: bool) -> str | None:
         """Elaborate one statement; returns its name when it is a report row's."""
         if isinstance(stmt, ast.ChainStmt):
             return self.chain(frame, stmt, top)
+        if isinstance(stmt, ast.ParamStmt):
+            return self.param(frame, stmt, top)
         if isinstance(stmt, ast.InputStmt):
             self.input(frame, stmt)
         elif isinstance(stmt, ast.LetStmt):
@@ -74,17 +78,24 @@ class Statements:
     def chain(self, frame: Frame, stmt: ast.ChainStmt, top: bool) -> str:
         """`[name =] stage stage ... [-> shape]`: each stage takes the one before's output."""
         paths = stage_paths(frame, stmt, self.state.paths)
-        name = stmt.name or paths[0]
+        name = ", ".join(n.id for n in stmt.names) or stmt.name or paths[0]
         if top:
             self.state.statement = name
         if stmt.name is not None:
             _claim(frame, stmt.name, stmt.name_span or stmt.span)
+        for target in stmt.names[1:]:
+            _claim(frame, target.id, target.span)
+        parts: list = []
         x, poisoned, problems = frame.stream, None, []
         for stage, path in zip(stmt.stages, paths, strict=False):
             # a stage after a failed one is still checked for its own mistakes (an
             # unknown op, a misspelt argument): its input is poisoned, not its text. After
             # an unknown name the rest may be a misread statement (`form a`): stop there.
             try:
+                if stmt.names and stage is stmt.stages[-1]:  # `a, b = chunk(2)`
+                    parts = several_outputs(self.stages, frame, stage, _part_paths(frame, stmt), x)
+                    x = parts[0]
+                    continue
                 x = self.stages.stage(frame, stage, path, x)
             except Poisoned as exc:
                 poisoned, x = poisoned or exc, POISON
@@ -102,7 +113,22 @@ class Statements:
         frame.stream = x
         if stmt.name is not None:
             frame.scope.bindings[stmt.name] = x
+        for target, tensor in zip(stmt.names, parts, strict=False):
+            frame.scope.bindings[target.id] = tensor
         return name
+
+    def param(self, frame: Frame, stmt: ast.ParamStmt, top: bool) -> str:
+        """`param name: [dims] = init`: a learned tensor, bound to `name`; the stream
+        passes it by."""
+        _claim(frame, stmt.name, stmt.span)
+        if top:
+            self.state.statement = stmt.name
+        shape = learned_shape(frame.scope, stmt.dims)
+        init = 0.0 if stmt.init is None else learned_init(frame.scope, stmt.init)
+        path = join(frame.prefix, stmt.name + frame.suffix)
+        tensor = learned_tensor(self.state, frame, path, shape, init, stmt)
+        frame.scope.bindings[stmt.name] = tensor
+        return stmt.name
 
     def input(self, frame: Frame, stmt: ast.InputStmt) -> None:
         """`input x: [dims]` declares a network input; the first one starts the stream."""
@@ -143,6 +169,11 @@ class Statements:
             outputs.append((name.id, tensor.id))
 
 
+def _part_paths(frame: Frame, stmt: ast.ChainStmt) -> list[str]:
+    """`a, b = chunk(2)`: each part's path is its name, in the statement's scope."""
+    return [join(frame.prefix, n.id + frame.suffix) for n in stmt.names]
+
+
 def _fail(state: NetworkState, frame: Frame, stmt: ast.Stmt, exc: Exception) -> None:
     """Collect a statement's error; poison its stream and the name it would bind."""
     if isinstance(exc, CompileError):
@@ -154,6 +185,8 @@ def _fail(state: NetworkState, frame: Frame, stmt: ast.Stmt, exc: Exception) -> 
     name = getattr(stmt, "name", None)
     if isinstance(name, str):
         frame.scope.bindings[name] = POISON
+    for target in getattr(stmt, "names", ()):
+        frame.scope.bindings[target.id] = POISON
 
 
 def _let(frame: Frame, stmt: ast.LetStmt) -> None:

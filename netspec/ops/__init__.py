@@ -5,10 +5,23 @@ Assumes nothing beyond the standard library and netspec's value types. Guarantee
 about the op: its parameters, shape, parameter, connection, cost and receptive-field
 rules, its explanation (ops/explain/<family>.py), its diagram family and its torchinfo
 and fvcore counting rules. One file per op family (conv, pool, linear, elementwise,
-merge, shape); a new family adds its import here.
+activation, norm, merge, shape, layout, border); a new family adds its import here.
 """
 
-from netspec.ops import conv, elementwise, linear, merge, pool, shape  # noqa: F401
+from netspec.ops import (  # noqa: F401
+    activation,
+    border,
+    conv,
+    elementwise,
+    layout,
+    learned,
+    linear,
+    merge,
+    norm,
+    parts,
+    pool,
+    shape,
+)
 from netspec.ops.base import REGISTRY, Counts, Op, OpError, OpWarning, Param, declared
 
 __all__ = ["REGISTRY", "Counts", "Op", "OpError", "OpWarning", "Param", "declared"]

@@ -177,6 +177,9 @@ class Op:
     name: ClassVar[str]
     params: ClassVar[tuple[Param, ...]] = ()
     merge: ClassVar[bool] = False  # takes branches { a | b } or named inputs
+    # A merge's shapes: "always" broadcast by NumPy's rules (mul), "learned" only where an
+    # input is a learned tensor (add: two computed tensors must agree), "" never (concat).
+    broadcasts: ClassVar[str] = ""
     min_rank: ClassVar[int] = 2
     max_rank: ClassVar[int] = 8
     summary: ClassVar[str] = ""
@@ -185,6 +188,13 @@ class Op:
     macs_rule: ClassVar[str] = "0 (no multiply-adds with weights)"
     flops_rule: ClassVar[str] = ""  # the `flops` formula, as docs/costs.md prints it
     view: ClassVar[bool] = False  # output shares the input's storage (no new memory)
+    # Makes several outputs (chunk, split): `a, b = op(...)` elaborates one layer per
+    # output, its attrs' "part" the output's index, and `parts` says how many there are.
+    several: ClassVar[bool] = False
+    stage: ClassVar[bool] = True  # False: only a statement makes it (`param name: [dims]`)
+    # Reorders the axes (permute, transpose): after it the spec says what each axis is,
+    # so a linear on a rank-4 map there is meant (channels last), not W-flatten.
+    moves_axes: ClassVar[bool] = False
     distances: ClassVar[bool] = False  # outputs are distances, lowest best (rbf)
     # Declared by every op, no default (`declared` raises naming the op when one is unset):
     family: ClassVar[str | None] = None  # its colour in diagrams: conv pool norm activation
@@ -198,6 +208,10 @@ class Op:
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         raise NotImplementedError(f"op '{self.name}' has no shape rule")
+
+    def parts(self, a: Attrs, inputs: tuple[Shape, ...]) -> int:
+        """How many outputs the op makes (several: one layer per output)."""
+        return 1
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
         raise NotImplementedError(f"op '{self.name}' has no parameter rule")
@@ -311,6 +325,9 @@ ALIASES = {
     "leakyrelu": "leaky_relu",
     "logsoftmax": "log_softmax",
     "swish": "silu",
+    "hswish": "hardswish",
+    "hsigmoid": "hardsigmoid",
+    "stochasticdepth": "drop_path",
     "upsampling": "upsample",
     "interpolate": "upsample",
     "cat": "concat",

@@ -1,9 +1,14 @@
-"""Merges: add and concat, over branches `{ a | b }` or named values `add(x)`.
+"""Merges: add, mul and concat, over branches `{ a | b }` or named values `add(x)`.
 
-Connections: add links each output unit to the k units it sums (k inputs); concat
-only places units side by side (none).
+Shapes: concat joins along one dim; mul broadcasts by NumPy's rules (a gate [N, C, 1, 1]
+scales every position of [N, C, H, W]); add broadcasts the same way, but the elaborator
+lets it only where an input is a learned tensor (`param`): two computed tensors must
+agree, so a residual with a forgotten projection stays an error (:func:`equal_shapes`).
 
-Costs: add does k - 1 additions per output element; concat copies (0 FLOPs). The
+Connections: add and mul link each output unit to the k units it combines (k inputs);
+concat only places units side by side (none).
+
+Costs: add and mul do k - 1 operations per output element; concat copies (0 FLOPs). The
 receptive field of a merge is the union of its branches' fields, which the analysis
 computes (netspec.analysis.receptive); the op itself keeps positions, except a concat
 along a spatial axis, which places different positions side by side.
@@ -33,20 +38,16 @@ from netspec.ops.base import (
     register,
 )
 from netspec.ops.counting import NOT_COUNTED
-from netspec.ops.explain.merge import explain_add, explain_concat
+from netspec.ops.explain.merge import explain_add, explain_concat, explain_mul
 from netspec.values import Shape, numel, show_shape
 
 
-@register
-class Add(Op):
+class _Combine(Op):
+    """An elementwise merge of k tensors, broadcast by NumPy's rules."""
+
     counts = no_params
-    name = "add"
     merge = True
     min_rank = 1
-    summary = "elementwise sum of tensors of equal shape (residual connections)"
-    connection_rule = "k links per output unit for k summed tensors"
-    flops_rule = "k - 1 per output element for k summed tensors"
-    explain = explain_add
     receptive = pointwise
     family = "merge"
     torchinfo = fvcore = NOT_COUNTED
@@ -55,18 +56,87 @@ class Add(Op):
         return Cost(0, (len(inputs) - 1) * numel(out))
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
-        first = inputs[0]
-        for other in inputs[1:]:
-            if other != first:
-                raise OpError(
-                    "E-shape",
-                    f"add: branch shapes differ: {show_shape(first)} vs {show_shape(other)}",
-                    add_help(first, other),
-                )
-        return first
+        return broadcast(self.name, inputs)
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return len(inputs) * numel(out)
+
+
+@register
+class Add(_Combine):
+    name = "add"
+    broadcasts = "learned"
+    summary = (
+        "elementwise sum: computed tensors of equal shape (residual connections); "
+        "a learned tensor broadcasts"
+    )
+    connection_rule = "k links per output unit for k summed tensors"
+    flops_rule = "k - 1 per output element for k summed tensors"
+    explain = explain_add
+
+
+@register
+class Mul(_Combine):
+    name = "mul"
+    broadcasts = "always"
+    summary = "elementwise product, broadcast by NumPy's rules (gating, squeeze-and-excite)"
+    connection_rule = "k links per output unit for k multiplied tensors"
+    flops_rule = "k - 1 per output element for k multiplied tensors"
+    explain = explain_mul
+
+
+def equal_shapes(op: str, inputs: tuple[Shape, ...]) -> None:
+    """`add` of computed tensors: every shape equal, else E-shape with a hint chosen from
+    what differs."""
+    first = inputs[0]
+    for other in inputs[1:]:
+        if other != first:
+            raise OpError(
+                "E-shape",
+                f"{op}: branch shapes differ: {show_shape(first)} vs {show_shape(other)}",
+                add_help(first, other),
+            )
+
+
+def broadcast(op: str, inputs: tuple[Shape, ...]) -> Shape:
+    """NumPy's broadcasting: shapes aligned at their last axes, each axis equal or 1 (a
+    missing leading axis counts as 1); symbolic sizes (N) match only themselves or 1."""
+    out = inputs[0]
+    for other in inputs[1:]:
+        out = _broadcast_pair(op, out, other)
+    return out
+
+
+def _broadcast_pair(op: str, a: Shape, b: Shape) -> Shape:
+    rank = max(len(a), len(b))
+    pa, pb = (1,) * (rank - len(a)) + tuple(a), (1,) * (rank - len(b)) + tuple(b)
+    out = []
+    for axis, (x, y) in enumerate(zip(pa, pb, strict=True)):
+        if x != y and x != 1 and y != 1:
+            raise OpError(
+                "E-shape",
+                f"{op}: shapes {show_shape(a)} and {show_shape(b)} cannot broadcast: "
+                f"along axis {axis} of the aligned shapes, {x} vs {y} (each axis must be "
+                "equal or 1, the shapes aligned at their last axes)",
+                broadcast_help(a, b),
+            )
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
+def broadcast_help(a: Shape, b: Shape) -> str:
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    if len(short) < len(long) and tuple(long[: len(short)]) == tuple(short):
+        kept = show_shape((*short, *(1,) * (len(long) - len(short))))
+        return (
+            f"{show_shape(short)} is aligned with the last axes of {show_shape(long)}, not "
+            f"the first (NumPy's rule): a gate of {show_shape(short)} needs the shape "
+            f"{kept} — drop the flatten after global_avgpool, or reshape({kept})"
+        )
+    return (
+        "make the axes agree or 1: a per-channel gate is [N, C, 1, 1] (global_avgpool), "
+        "or reshape one input"
+    )
 
 
 @register

@@ -94,10 +94,21 @@ class Stage(NamedTuple):
 
 
 class ChainStmt(NamedTuple):
-    name: str | None
+    name: str | None  # the first of `names`
     name_span: Span | None
     stages: tuple[Stage, ...]
     checkpoint: Expr | None
+    span: Span
+    # `a, b = chunk(2)`: every name, each binding one output of the last stage
+    names: tuple[Name, ...] = ()
+
+
+class ParamStmt(NamedTuple):
+    """`param name: [dims] = init`: a learned tensor, `init` its every element's start."""
+
+    name: str
+    dims: Expr
+    init: Expr | None
     span: Span
 
 
@@ -137,7 +148,7 @@ class OutputStmt(NamedTuple):
     span: Span
 
 
-Stmt = ChainStmt | InputStmt | LetStmt | RepeatStmt | IfStmt | FromStmt | OutputStmt
+Stmt = ChainStmt | InputStmt | ParamStmt | LetStmt | RepeatStmt | IfStmt | FromStmt | OutputStmt
 
 
 # --- top-level items --------------------------------------------------------------

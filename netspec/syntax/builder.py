@@ -90,11 +90,19 @@ class _Builder:
         names = tuple(ast.Name(str(t), self._tok(t)) for t in c[1:])
         return ast.OutputStmt(names, self._span(meta))
 
+    def param_stmt(self, meta, c):
+        return ast.ParamStmt(str(c[1]), c[2], c[3], self._span(meta))
+
     def chain_stmt(self, meta, c):
-        name_tok, stages, checkpoint = c
-        name = str(name_tok) if name_tok is not None else None
-        name_span = self._tok(name_tok) if name_tok is not None else None
-        return ast.ChainStmt(name, name_span, stages, checkpoint, self._span(meta))
+        targets, stages, checkpoint = c
+        if targets is None:
+            return ast.ChainStmt(None, None, stages, checkpoint, self._span(meta))
+        first = targets[0]
+        names = targets if len(targets) > 1 else ()
+        return ast.ChainStmt(first.id, first.span, stages, checkpoint, self._span(meta), names)
+
+    def targets(self, meta, c):
+        return tuple(ast.Name(str(t), self._tok(t)) for t in c)
 
     def chain(self, meta, c):
         return tuple(c)

@@ -40,6 +40,7 @@ _WORDS = {
     "COMP_OP": "a comparison",
     "INPUT": "'input'",
     "OUTPUT": "'output'",
+    "PARAM": "'param'",
     "ADD_OP": "'+' or '-'",
     "MUL_OP": "'*', '/', '//' or '%'",
 }
@@ -165,7 +166,7 @@ def _char_hint(char: str) -> str:
     return "names are letters, digits and '_'; strings are quoted; comments start with #"
 
 
-_STATEMENT_START = {"INPUT", "LET", "REPEAT", "IF", "FROM", "OUTPUT"}
+_STATEMENT_START = {"INPUT", "PARAM", "LET", "REPEAT", "IF", "FROM", "OUTPUT"}
 _HINTS = {
     "VBAR": "'|' separates the branches of a merge: add { a | b }",
     "ELSE": "'else' follows the closing '}' of an if",

@@ -6,4 +6,4 @@ a statement, in the order "did you mean" lists them; the grammar in
 """
 
 # Words that start a statement: "did you mean" candidates for an unknown op name.
-STATEMENT_KEYWORDS = ("let", "repeat", "if", "from", "input", "output")
+STATEMENT_KEYWORDS = ("let", "repeat", "if", "from", "input", "output", "param")

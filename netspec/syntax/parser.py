@@ -38,7 +38,7 @@ _SYMBOL = {"LBRACE": "{", "RBRACE": "}", "LPAR": "(", "RPAR": ")", "LSQB": "[", 
 # A newline next to these is never a statement separator.
 _NL_AFTER = {"LBRACE", "VBAR", "_NL"}
 _NL_BEFORE = {"RBRACE", "VBAR", "ELSE"}
-_SOFT_KEYWORDS = {"input": "INPUT", "output": "OUTPUT"}
+_SOFT_KEYWORDS = {"input": "INPUT", "output": "OUTPUT", "param": "PARAM"}
 
 
 def grammar_path() -> Path:

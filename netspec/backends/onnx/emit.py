@@ -112,10 +112,10 @@ class Emitter:
     # --- parameters --------------------------------------------------------------------
 
     def param(
-        self, key: str, shape: tuple[int, ...], init: str = "uniform", fan_in: float = 1
+        self, key: str, shape: tuple[int, ...], init: str | float = "uniform", fan_in: float = 1
     ) -> str:
         """The parameter or buffer `key` (a state_dict key) as an initializer named `key`;
-        "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound."""
+        "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound; a number fills it."""
         if self.weights is not None:
             array = self._given(key, shape)
         else:
@@ -137,7 +137,9 @@ class Emitter:
             )
         return array
 
-    def _initial(self, shape: tuple[int, ...], init: str, fan_in: float) -> np.ndarray:
+    def _initial(self, shape: tuple[int, ...], init: str | float, fan_in: float) -> np.ndarray:
+        if isinstance(init, float):  # a learned tensor's start value (`param`)
+            return np.full(shape, init, np.float32)
         if init == "ones":
             return np.ones(shape, np.float32)
         if init == "quarter":  # PReLU's slope

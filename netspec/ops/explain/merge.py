@@ -1,4 +1,4 @@
-"""Explanations of the merges: add and concat (netspec/ops/merge.py).
+"""Explanations of the merges: add, mul and concat (netspec/ops/merge.py).
 
 Assumes the op's normalised attributes, its input shapes (one per merged tensor) and its
 output shape. Guarantees an Explanation whose values are the op's own rules. A merge's
@@ -27,25 +27,36 @@ from netspec.values import Shape, numel, show_shape
 
 
 def explain_add(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanation:
+    return _combine(self, inputs, out, "sum", "each unit sums one unit of each input")
+
+
+def explain_mul(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanation:
+    return _combine(self, inputs, out, "product", "each unit multiplies one unit of each input")
+
+
+def _combine(self, inputs: tuple[Shape, ...], out: Shape, what: str, why: str) -> Explanation:
+    """add and mul: k inputs combined unit by unit, broadcast where their shapes differ."""
     k = len(inputs)
-    shape = Section(
-        "every input has the same shape; so has the sum",
-        (Step("output", f"{k} inputs of {show_shape(inputs[0])}", show_shape(out)),),
-        tuple(inputs[0]),
-    )
-    links = Step(
-        "connections",
-        times(k, dims_product(out)),
-        n(k * numel(out)),
-        "each unit sums one unit of each input",
-    )
+    if all(s == inputs[0] for s in inputs):
+        rule = f"every input has the same shape; so has the {what}"
+        given = f"{k} inputs of {show_shape(inputs[0])}"
+    else:
+        rule = (
+            "the shapes broadcast (NumPy's rules): aligned at their last axes, an axis of "
+            "size 1 is repeated to the other's size"
+        )
+        given = " and ".join(show_shape(s) for s in inputs)
+    shape = Section(rule, (Step("output", given, show_shape(out)),), tuple(out))
+    links = Step("connections", times(k, dims_product(out)), n(k * numel(out)), why)
     return Explanation(
         shape,
         no_params(self),
         Section(self.connection_rule, (links,), k * numel(out)),
         no_macs(self),
         per_element_flops(self, k - 1, out),
-        keeps_positions("the sum keeps positions; the field is the union of the inputs' fields"),
+        keeps_positions(
+            f"the {what} keeps positions; the field is the union of the inputs' fields"
+        ),
     )
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from netspec.analysis import Analysis
-from netspec.analysis.receptive import AxisField, Field
+from netspec.analysis.receptive import AxisField, Field, broadcast_field
 from netspec.ops import REGISTRY
 from netspec.ops.arith import axis_names
 from netspec.ops.base import GLOBAL, POINTWISE, UNEVEN, Window
@@ -63,7 +63,15 @@ def field_section(analysis: Analysis, index: int, fields: dict, window: Section)
         return Section(RULE, (step,), None)
     names = axis_names(len(fields[related[0]].axes))
     steps: list[Step] = list(window.steps)
-    field = _union([fields[t] for t in related], names, steps)
+    branches = [fields[t] for t in related]
+    if REGISTRY[node.op].broadcasts:
+        graph, out = analysis.graph, analysis.layers[index].output_shape
+        seen = branches
+        branches = [broadcast_field(fields[t], graph.shape(t), out) for t in related]
+        if any(b.whole and not f.whole for b, f in zip(branches, seen, strict=True)):
+            note = "one position broadcast to every position: it sees what it saw, everywhere"
+            steps.append(Step("broadcast", "", "whole", note))
+    field = _union(branches, names, steps)
     if field is not None:
         field = _apply(field, window.value, analysis.layers[index].input_shapes[0], names, steps)
     return Section(RULE, tuple(steps), field)

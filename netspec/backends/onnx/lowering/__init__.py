@@ -8,10 +8,16 @@ module here.
 
 # one import per op family: importing a family module registers its lowerings
 from netspec.backends.onnx.lowering import (  # noqa: F401
+    activation,
+    border,
     conv,
     elementwise,
+    layout,
+    learned,
     linear,
     merge,
+    norm,
+    parts,
     pool,
     shape,
 )

@@ -1,5 +1,5 @@
-"""ONNX lowerings of the merges (netspec/ops/merge.py): add (a chain of Adds, in
-PyTorch's order) and concat.
+"""ONNX lowerings of the merges (netspec/ops/merge.py): add and mul (chains of Adds and
+Muls, in PyTorch's order; ONNX broadcasts as NumPy does) and concat.
 
 Assumes inputs of the shapes the analysis checked. Guarantees PyTorch's rounding: the
 sum is taken in the order PyTorch takes it.
@@ -12,12 +12,13 @@ from netspec.backends.onnx.lowering.base import lowers
 from netspec.ir import Node
 
 
-@lowers("add")
-def add(em: Emitter, node: Node, xs, ins, out, y) -> None:
-    """A chain of Adds, in PyTorch's order (the same rounding)."""
+@lowers("add", "mul")
+def combine(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    """A chain of Adds or Muls, in PyTorch's order (the same rounding)."""
+    kind = "Add" if node.op == "add" else "Mul"
     total = xs[0]
     for i, x in enumerate(xs[1:], 2):
-        total = em.op("Add", [total, x], y if i == len(xs) else None)
+        total = em.op(kind, [total, x], y if i == len(xs) else None)
     if len(xs) == 1:
         em.op("Identity", xs, y)
 

@@ -8,10 +8,16 @@ its families, and a new family adds its module here.
 
 # one import per op family: importing a family module registers its lowerings
 from netspec.backends.torch.lowering import (  # noqa: F401
+    activation,
+    border,
     conv,
     elementwise,
+    layout,
+    learned,
     linear,
     merge,
+    norm,
+    parts,
     pool,
     shape,
 )
