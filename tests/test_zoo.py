@@ -15,6 +15,7 @@ import pytest
 from netspec.analysis import Analysis
 from netspec.api import check, check_text
 from tests.conftest import SPECS, load_reference
+from tests.modern_zoo import MODERN
 
 FIGURES = load_reference("figures.json")
 ZOO = sorted(p.stem for p in SPECS.glob("*.netspec"))
@@ -107,6 +108,10 @@ TOTALS = {
     "resnet34": (21_797_672, 0, 17_060, None),
     # resnet101: 44,549,160 parameters, 105,448 buffer elements (104 BN).
     "resnet101": (44_549_160, 0, 105_448, None),
+    # Issue 14's table (torchvision 0.28 models with default arguments; buffers include
+    # num_batches_tracked); tools/modern_zoo_figures.py recomputes them where torchvision
+    # loads. regnet_y_400mf: 4,344,144 parameters, 27,205 buffer elements.
+    **{name: (params, 0, buffers, None) for name, (params, buffers, _) in MODERN.items()},
 }
 
 # Conv + linear multiply-adds at batch 1, 224x224, bias excluded (torchvision's "GFLOPS"
@@ -129,6 +134,8 @@ TORCHVISION_MACS = {
     "mobilenet_v2": 300_774_272,  # GFLOPS 0.301
     "densenet121": 2_834_161_664,  # GFLOPS 2.834
     "squeezenet1_1": 349_151_936,  # GFLOPS 0.349
+    # Issue 14's table: torch.utils.flop_counter's count of torchvision's model, halved.
+    **{name: macs for name, (_, _, macs) in MODERN.items()},
 }
 
 
