@@ -1,6 +1,7 @@
 """The `netspec explain` subcommand: a spec's layers, or the convolution calculator.
 
     netspec explain SPEC [LAYER] [--network NAME] [--set NAME=VALUE] [--convention C]
+                    [--summary]
     netspec explain conv --input 5 --kernel 3 --stride 2 --padding 1 [...]
 
 Assumes the first positional is the spec, or the word `conv` (when no file of that name
@@ -8,8 +9,10 @@ is in the working directory) for the calculator (netspec/teach/explain/calculato
 with the options of netspec/teach/question.py. Guarantees `--format text|markdown` for
 both, and exit status 0, 1 for an error in the spec, 2 for misuse (an unknown LAYER,
 calculator options that ask no valid question, or options of one mode given to the
-other). A spec that is not accepted still has the layers before its first error (and
-those its failing statement made) explained, its errors after them, exit status 1.
+other). A LAYER that chooses several layers (a block, a statement) ends with where their
+cost goes (netspec/teach/explain/cost.py); `--summary` prints only that. A spec that is
+not accepted still has the layers before its first error (and those its failing
+statement made) explained, its errors after them, exit status 1.
 """
 
 from __future__ import annotations
@@ -55,6 +58,11 @@ def add_arguments(explain: argparse.ArgumentParser) -> None:
         help="also show this convention's figure (torchinfo, fvcore); macs and FLOPs always",
     )
     explain.add_argument("--format", choices=("text", "markdown"), default="text")
+    explain.add_argument(
+        "--summary",
+        action="store_true",
+        help="for a block or statement, only where its cost goes (not each layer's steps)",
+    )
     group = explain.add_argument_group("calculator (netspec explain conv ...)")
     add_conv_arguments(group)
 
@@ -89,8 +97,8 @@ def _misuse(message: str) -> int:
 
 
 def _calculator(args: argparse.Namespace, overrides: dict) -> int:
-    if args.layer is not None or args.network or overrides:
-        return _misuse("the calculator takes options only, no LAYER, --network or --set")
+    if args.layer is not None or args.network or overrides or args.summary:
+        return _misuse("the calculator takes options only, no LAYER, --network, --set or --summary")
     try:
         question = question_from(args)
     except QuestionError as exc:
@@ -125,11 +133,15 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
             return _misuse(str(exc))
         print_errors(failure, "table", args.spec)
         return fail(f"{exc} (only the layers before its first error are known)", "explain")
-    blocks = [
-        layer_block(e)
-        for analysis, indices in chosen
-        for e in explain_network(analysis, indices, args.convention)
-    ]
+    from netspec.teach.explain.cost import cost_block
+
+    blocks = []
+    for analysis, indices in chosen:
+        summary = cost_block(analysis, indices, args.layer) if args.layer else None
+        if not (args.summary and summary):
+            explained = explain_network(analysis, indices, args.convention)
+            blocks += [layer_block(e) for e in explained]
+        blocks += [summary] if summary else []
     sys.stdout.write(to_markdown(blocks) if args.format == "markdown" else to_text(blocks))
     if failure is None:
         return 0
