@@ -67,6 +67,12 @@ VALUES = [
     ((6, 8), "slice([-1, 1], start=[1, 0], end=[none, -1])", lambda x: x[:, 0:-1, 1:]),
     ((2, 9, 8), "crop([6, 5])", lambda x: x[:, :, 1:7, 1:6]),
     ((2, 4, 6, 5), "crop(3)", lambda x: x[:, :, 0:3, 1:4, 1:4]),
+    # a view that is not contiguous, into an op whose PyTorch function views its input
+    (
+        (8, 6, 5, 4),
+        "transpose(2, 4) lrn(size=3)",
+        lambda x: torch.nn.LocalResponseNorm(3)(x.transpose(2, 4).contiguous()),
+    ),
 ]
 
 

@@ -38,7 +38,8 @@ def bn(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
 def lrn(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
     a = node.attrs
     args = arguments(a["size"], alpha=(a["alpha"], 1e-4), beta=(a["beta"], 0.75), k=(a["k"], 1.0))
-    return Layer(f"nn.LocalResponseNorm({args})")
+    # F.local_response_norm views its input: a permuted or sliced one must be made whole
+    return Layer(f"nn.LocalResponseNorm({args})", call="{module}({args}.contiguous())")
 
 
 _PLAIN = {
