@@ -254,3 +254,30 @@ def test_a_linear_on_channels_last_after_a_permute_is_meant():
     assert not one(net(body)).warnings
     [warning] = one(net("linear(10)")).warnings
     assert warning.code == "W-flatten"
+
+
+# --- broadcasting against PyTorch ---------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+st = pytest.importorskip("hypothesis.strategies")
+_DIM = st.sampled_from([1, 1, 2, 3, "N"])  # N stands for a size no literal has (5)
+
+
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+@hypothesis.given(st.lists(st.lists(_DIM, min_size=1, max_size=4), min_size=2, max_size=3))
+def test_mul_broadcasts_exactly_when_torch_does(shapes):
+    from netspec.ops import REGISTRY, OpError
+
+    concrete = [tuple(5 if d == "N" else d for d in s) for s in shapes]
+    try:
+        expected = tuple(torch.broadcast_shapes(*concrete))
+    except RuntimeError:
+        expected = None
+    try:
+        ours = REGISTRY["mul"].infer({}, tuple(tuple(s) for s in shapes))
+    except OpError as exc:
+        assert expected is None, f"netspec refuses what torch accepts: {exc.message}"
+        assert "cannot broadcast" in exc.message
+        return
+    assert expected is not None, f"netspec accepts {shapes}, torch refuses"
+    assert tuple(5 if d == "N" else d for d in ours) == expected
