@@ -85,7 +85,7 @@ def test_single_module_figures(case):
     assert costs(a, "fvcore").total == case["fvcore_eval"], text
 
 
-# The modules netspec's PyTorch lowering adds (netspec/backends/torch/runtime.py), measured
+# The modules netspec's PyTorch lowering adds (netspec/backends/torch/runtime/), measured
 # on the built modules (netspec.to_torch) with torchinfo 1.8.0 and fvcore 0.1.5 (eval) with
 # batch 2: spec stage, input, torchinfo Mult-Adds, fvcore total.
 C3_TABLE = (

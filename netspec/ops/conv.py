@@ -232,7 +232,7 @@ _CONV_PARAMS = (
 
 def conv_as_run(layer: Figures) -> int:
     """fvcore's count: `macs`, except that a connection table runs dense, every output
-    channel reading every input channel (backends/torch/runtime.py, TableConv)."""
+    channel reading every input channel (backends/torch/runtime/classic.py, TableConv)."""
     if layer.attrs.get("connect") is None:
         return layer.cost.macs
     return known(layer.output_shape) * layer.input_shapes[0][1] * prod(layer.attrs["kernel"])

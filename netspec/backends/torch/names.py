@@ -46,7 +46,10 @@ MODULE_ATTRIBUTES = frozenset(
     """.split()  # noqa: SIM905 (a word list reads better than 90 quoted strings)
 )
 
-_RUNTIME = Path(__file__).with_name("runtime.py")
+_RUNTIME = Path(__file__).with_name("runtime")
+# the runtime's files, in the order a generated file holds them (the merges subclass
+# Scope); netspec/backends/torch/runtime/__init__.py lists the same
+_RUNTIME_FILES = ("containers.py", "classic.py", "modern.py")
 
 
 def unusable(segment: str) -> str | None:
@@ -79,13 +82,17 @@ def name_span(span: Span, name: str) -> Span:
 
 @cache
 def _definitions() -> dict[str, tuple[str, frozenset[str]]]:
-    """Top-level name -> (source text, the other top-level names it uses)."""
-    text = _RUNTIME.read_text(encoding="utf-8")
-    tree = ast.parse(text)
-    defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
-    names = {d.name for d in defs}
+    """Top-level name -> (source text, the other top-level names it uses), over the
+    runtime's files in order."""
+    found = []
+    for file in _RUNTIME_FILES:
+        text = (_RUNTIME / file).read_text(encoding="utf-8")
+        tree = ast.parse(text)
+        defs = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
+        found += [(d, text) for d in defs]
+    names = {d.name for d, _ in found}
     result = {}
-    for d in defs:
+    for d, text in found:
         used = {n.id for n in ast.walk(d) if isinstance(n, ast.Name)} & names - {d.name}
         result[d.name] = (ast.get_source_segment(text, d), frozenset(used))
     return result

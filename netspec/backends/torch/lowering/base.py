@@ -31,7 +31,7 @@ class Layer(NamedTuple):
 
     make: str  # constructor expression, e.g. "nn.Conv2d(1, 6, 5)"
     call: str = "{module}({args})"  # forward's call, with {module} and {args}
-    helpers: tuple[str, ...] = ()  # backends/torch/runtime.py names the expression uses
+    helpers: tuple[str, ...] = ()  # backends/torch/runtime/ names the expression uses
 
 
 Lowering = Callable[[Node, tuple[Shape, ...], Shape], Layer]

@@ -1,11 +1,10 @@
-"""The PyTorch modules that netspec ops need beyond torch.nn.
+"""The modules of the classic networks PyTorch lacks: LeNet-5's squashing function
+(ScaledTanh), trainable subsampling (Subsample), Euclidean RBF units (RBF) and
+connection table (TableConv), the partial convolution of Liu et al. 2018 (PartialConv),
+and average pooling with padding and dilation PyTorch's does not take (AvgPool).
 
-Each class here is copied, source and all, into the models `netspec build` writes, so
-this module imports only torch and uses no netspec code: a generated file stays
-standalone. `to_torch` builds its modules from the same generated source, so what is
-tested is what users get. Every class is rank-generic where its op is (1-d to 3-d
-spatial), keeps parameter names PyTorch users expect (`weight`, `bias`), and registers
-no buffer that the spec does not count.
+Copied, source and all, into the models `netspec build` writes (backends/torch/names.py):
+this file imports only torch and the containers.
 """
 
 from __future__ import annotations
@@ -34,81 +33,6 @@ def window_sum(x, kernel, stride, dilation, out):
     return total
 
 
-class Scope(nn.Module):
-    """A group of layers the spec names: a named statement, a merge branch, repeat copies.
-
-    `Scope(3)` holds three empty scopes named 0, 1, 2 (reached as `scope[1]`); a copy may
-    be replaced by a module or by a learned tensor (netspec `param` in a repeat), whose
-    state_dict key is then the spec's path, `gamma.1`.
-    """
-
-    def __init__(self, copies: int = 0):
-        super().__init__()
-        for i in range(copies):
-            self.add_module(str(i), Scope())
-
-    def __getitem__(self, index: int) -> nn.Module | nn.Parameter:
-        key = str(index)
-        return self._modules[key] if key in self._modules else self._parameters[key]
-
-    def __setitem__(self, index: int, value: nn.Module | nn.Parameter) -> None:
-        key = str(index)
-        if isinstance(value, nn.Parameter):
-            self._modules.pop(key, None)  # the empty scope Scope(copies) made
-            self.register_parameter(key, value)
-        else:
-            self.add_module(key, value)
-
-
-class Add(Scope):
-    """netspec `add`: the elementwise sum of its inputs; holds its branches, if any."""
-
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        total = inputs[0]
-        for x in inputs[1:]:
-            total = total + x
-        return total
-
-
-class Concat(Scope):
-    """netspec `concat`: joins its inputs along `dim`; holds its branches, if any."""
-
-    def __init__(self, copies: int = 0, dim: int = 1):
-        super().__init__(copies)
-        self.dim = dim
-
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        return torch.cat(inputs, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}"
-
-
-class Mul(Scope):
-    """netspec `mul`: the elementwise product of its inputs, broadcast; holds its
-    branches, if any."""
-
-    def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
-        product = inputs[0]
-        for x in inputs[1:]:
-            product = product * x
-        return product
-
-
-class Part(nn.Module):
-    """One output of netspec `chunk` / `split`: `size` entries of `dim` from `start`."""
-
-    def __init__(self, dim: int, start: int, size: int):
-        super().__init__()
-        self.dim, self.start, self.size = dim, start, size
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.narrow(self.dim, self.start, self.size)
-
-    def extra_repr(self) -> str:
-        return f"dim={self.dim}, start={self.start}, size={self.size}"
-
-
 class ScaledTanh(nn.Module):
     """a tanh(s x): LeCun's squashing function f(a) = 1.7159 tanh(2a / 3) by default."""
 
@@ -121,26 +45,6 @@ class ScaledTanh(nn.Module):
 
     def extra_repr(self) -> str:
         return f"a={self.a}, s={self.s}"
-
-
-class DropPath(nn.Module):
-    """Stochastic depth (Huang et al. 2016), torchvision's StochasticDepth(p, "row"):
-    while training, each sample's whole tensor is zeroed with probability p and the others
-    scaled by 1 / (1 - p); the identity at inference (its input returned)."""
-
-    def __init__(self, p: float):
-        super().__init__()
-        self.p = p
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or self.p == 0.0:
-            return x
-        keep = 1.0 - self.p
-        noise = x.new_empty([x.shape[0]] + [1] * (x.ndim - 1)).bernoulli_(keep)
-        return x * noise.div_(keep)
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
 
 
 class Subsample(nn.Module):
@@ -314,114 +218,6 @@ class AvgPool(nn.Module):
             f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}, "
             f"padding={self.padding}, count_include_pad={self.count_include_pad}"
         )
-
-
-class LayerNormAt(nn.LayerNorm):
-    """nn.LayerNorm along one axis `dim` that is not the last: `LayerNormAt(C, dim=1)` is
-    ConvNeXt's LayerNorm2d (torchvision), the channels at each position normalised."""
-
-    def __init__(self, normalized_shape: int, dim: int, **kwargs):
-        super().__init__(normalized_shape, **kwargs)
-        self.dim = dim
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.movedim(self.dim, -1)).movedim(-1, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, dim={self.dim}"
-
-
-class RMSNormAt(nn.RMSNorm):
-    """nn.RMSNorm along one axis `dim` that is not the last (the channels: dim=1)."""
-
-    def __init__(self, normalized_shape: int, dim: int, **kwargs):
-        super().__init__(normalized_shape, **kwargs)
-        self.dim = dim
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.movedim(self.dim, -1)).movedim(-1, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, dim={self.dim}"
-
-
-class Reshape(nn.Module):
-    """netspec `reshape`: a string in `shape` is a symbolic dim, read from the input's
-    dim `symbols[name]` (the batch, usually)."""
-
-    def __init__(self, shape, symbols):
-        super().__init__()
-        self.shape, self.symbols = tuple(shape), dict(symbols)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.reshape(
-            [x.shape[self.symbols[d]] if isinstance(d, str) else d for d in self.shape]
-        )
-
-    def extra_repr(self) -> str:
-        return f"{list(self.shape)}"
-
-
-class Permute(nn.Module):
-    """netspec `permute` (and `transpose`): x.permute(dims), a view."""
-
-    def __init__(self, dims: tuple[int, ...]):
-        super().__init__()
-        self.dims = tuple(dims)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.permute(self.dims)
-
-    def extra_repr(self) -> str:
-        return ", ".join(map(str, self.dims))
-
-
-class Squeeze(nn.Module):
-    """netspec `squeeze` (unsqueeze=False) and `unsqueeze`: one axis of size 1, a view."""
-
-    def __init__(self, dim: int, unsqueeze: bool = False):
-        super().__init__()
-        self.dim, self.unsqueeze = dim, unsqueeze
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x.unsqueeze(self.dim) if self.unsqueeze else x.squeeze(self.dim)
-
-    def extra_repr(self) -> str:
-        return f"{self.dim}, unsqueeze=True" if self.unsqueeze else f"{self.dim}"
-
-
-class Pad(nn.Module):
-    """netspec `pad`: F.pad with `pad` in its order (the last axis first)."""
-
-    def __init__(self, pad: tuple[int, ...], mode: str = "constant", value: float = 0.0):
-        super().__init__()
-        self.pad, self.mode, self.value = tuple(pad), mode, value
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.mode == "constant":
-            return F.pad(x, self.pad, value=self.value)
-        return F.pad(x, self.pad, mode=self.mode)
-
-    def extra_repr(self) -> str:
-        return f"{self.pad}, mode={self.mode!r}, value={self.value}"
-
-
-class Slice(nn.Module):
-    """netspec `slice` and `crop`: x[..., start:end:step] on the axes of `spans`
-    ({dim: (start, end, step)}; end None: to the end), a view."""
-
-    def __init__(self, spans: dict[int, tuple[int, int | None, int]]):
-        super().__init__()
-        self.spans = dict(spans)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        index = [slice(None)] * (max(self.spans) + 1)
-        for dim, (start, end, step) in self.spans.items():
-            index[dim] = slice(start, end, step)
-        return x[tuple(index)]
-
-    def extra_repr(self) -> str:
-        return f"{self.spans}"
 
 
 def _prod(values) -> int:
