@@ -281,3 +281,13 @@ def test_mul_broadcasts_exactly_when_torch_does(shapes):
         return
     assert expected is not None, f"netspec accepts {shapes}, torch refuses"
     assert tuple(5 if d == "N" else d for d in ours) == expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "stage"),
+    [("[N, 1099511627776]", "chunk(1099511627776)"), ("[N, 1099511627776]", "split(1)")],
+)
+def test_a_hostile_count_of_outputs_is_refused_before_listing_them(shape, stage):
+    diag = fails(net(f"a, b = {stage}", shape))  # was a MemoryError
+    assert diag.code == "E-limit" and "1,099,511,627,776 outputs" in diag.message
+    assert diag.span.line == 3

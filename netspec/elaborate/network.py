@@ -103,7 +103,8 @@ def _partial(state: NetworkState, end: Mark | None) -> list[Partial]:
     if stream is None:  # not expected: an input starts the stream
         return []
     stmt = next(s for s in state.net.body if (s.span.line, s.span.column) == clean.where)
-    failed = made[0].statement if made else _first_word(stmt.span)
+    names = ", ".join(n.id for n in getattr(stmt, "names", ()))  # `a, b = chunk(2)`
+    failed = made[0].statement if made else names or _first_word(stmt.span)
     chain = isinstance(stmt, ast.ChainStmt)
     body = stmt.stages[0].span.until(stmt.stages[-1].span) if chain else stmt.span
     row = Statement(failed, stmt.span, clean.nodes, nodes, stream, body)

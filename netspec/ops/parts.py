@@ -18,6 +18,7 @@ facts declared with it: its explanation (netspec/ops/explain/parts.py), diagram
 
 from __future__ import annotations
 
+from netspec.limits import MAX_LAYERS
 from netspec.ops.base import (
     GLOBAL,
     POINTWISE,
@@ -50,8 +51,21 @@ class _Part(Op):
     def sizes(self, a: Attrs, size: int) -> list[int]:
         raise NotImplementedError
 
+    def count(self, a: Attrs, size: int) -> int:
+        """How many outputs, before any list of sizes is made (a hostile count is huge)."""
+        raise NotImplementedError
+
     def parts(self, a: Attrs, inputs: tuple[Shape, ...]) -> int:
-        return len(self.sizes(a, self._size(a, inputs[0])))
+        size = self._size(a, inputs[0])
+        count = self.count(a, size)
+        if count > MAX_LAYERS:  # each output is a layer: refuse before listing them
+            raise OpError(
+                "E-limit",
+                f"{self.name} would make {count:,} outputs, each a layer: more than the "
+                f"{MAX_LAYERS:,} layers a network may have",
+                "cut into fewer parts",
+            )
+        return len(self.sizes(a, size))
 
     def _size(self, a: Attrs, x: Shape) -> int:
         self.check_rank((x,))
@@ -68,9 +82,12 @@ class _Part(Op):
     def start(self, a: Attrs, x: Shape) -> tuple[int, int, int]:
         """The part's axis, first index and size."""
         axis = a["dim"] % len(x)
-        sizes = self.sizes(a, self._size(a, x))
-        part = a.get("part", 0)
-        return axis, sum(sizes[:part]), sizes[part]
+        return (axis, *self.bounds(a, self._size(a, x), a.get("part", 0)))
+
+    def bounds(self, a: Attrs, size: int, part: int) -> tuple[int, int]:
+        """First index and size of output `part` (without listing the others)."""
+        sizes = self.sizes(a, size)
+        return sum(sizes[:part]), sizes[part]
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         x = inputs[0]
@@ -94,6 +111,16 @@ class Chunk(_Part):
     summary = "cuts one axis into equal parts, one output each: `a, b = chunk(2)`"
 
     def sizes(self, a: Attrs, size: int) -> list[int]:
+        return [self._each(a, size)] * a["chunks"]
+
+    def count(self, a: Attrs, size: int) -> int:
+        return a["chunks"]
+
+    def bounds(self, a: Attrs, size: int, part: int) -> tuple[int, int]:
+        each = self._each(a, size)
+        return part * each, each
+
+    def _each(self, a: Attrs, size: int) -> int:
         chunks = a["chunks"]
         if size % chunks:
             raise OpError(
@@ -103,7 +130,7 @@ class Chunk(_Part):
                 f"split({_uneven(size, chunks)})",
                 "chunks",
             )
-        return [size // chunks] * chunks
+        return size // chunks
 
     def describe(self, a: Attrs) -> str:
         return f"chunk {a.get('part', 0) + 1} of {a['chunks']}" + _on(a)
@@ -117,6 +144,16 @@ class Split(_Part):
         Param("dim", "int", 1, doc="the axis cut (channels by default)"),
     )
     summary = "cuts one axis into parts of given sizes, one output each: `a, b = split([8, 24])`"
+
+    def count(self, a: Attrs, size: int) -> int:
+        sizes = a["sizes"]
+        return -(-size // sizes) if isinstance(sizes, int) else len(sizes)
+
+    def bounds(self, a: Attrs, size: int, part: int) -> tuple[int, int]:
+        each = a["sizes"]
+        if isinstance(each, int):  # equal parts, the last smaller
+            return part * each, min(each, size - part * each)
+        return super().bounds(a, size, part)
 
     def sizes(self, a: Attrs, size: int) -> list[int]:
         sizes = a["sizes"]
