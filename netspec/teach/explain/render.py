@@ -29,7 +29,8 @@ class Block:
 def layer_block(e) -> Block:
     """A netspec.teach.explain.network.LayerExplanation as a block."""
     heading = f"{e.network} · {e.path}: {e.description}"
-    shapes = " + ".join(show_shape(s) for s in e.inputs) + " -> " + show_shape(e.output)
+    given = " + ".join(show_shape(s) for s in e.inputs) or "no input"  # a learned tensor
+    shapes = given + " -> " + show_shape(e.output)
     where = f"statement {e.statement}" if e.statement != e.path else ""
     return Block(heading, (shapes + (f"   ({where})" if where else ""),), e.sections)
 
