@@ -17,7 +17,7 @@ is imported by the function that needs it, when it is called.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -97,24 +97,35 @@ def parse(source: Source | str, name: str = "<string>") -> ast.Module:
         return _parse(source)
 
 
+Shapes = Mapping[str, Sequence[int | str]]  # input name -> its shape (--input-shape)
+
+
 def elaborate(
-    module: ast.Module, network: str | None = None, overrides: Mapping[str, object] | None = None
+    module: ast.Module,
+    network: str | None = None,
+    overrides: Mapping[str, object] | None = None,
+    *,
+    input_shapes: Shapes | None = None,
 ) -> list[Graph]:
-    """Elaborate the networks of a parsed module into graph IR."""
+    """Elaborate the networks of a parsed module into graph IR. `input_shapes` gives
+    inputs other shapes than the spec declares: ``{"image": (1, 3, 128, 128)}``."""
     with _no_cycle_collection():
-        return _elaborate(module, network, overrides)
+        return _elaborate(module, network, overrides, input_shapes)
 
 
 def check(
     spec: str | Path | Source,
     network: str | None = None,
     overrides: Mapping[str, object] | None = None,
+    *,
+    input_shapes: Shapes | None = None,
 ) -> list[Analysis]:
     """Load, parse, elaborate and analyse a spec; one Analysis per network."""
     source = spec if isinstance(spec, Source) else load(spec)
     with _no_cycle_collection():
         module = parse(source)
-        return [analyze(graph) for graph in elaborate(module, network, overrides)]
+        graphs = elaborate(module, network, overrides, input_shapes=input_shapes)
+        return [analyze(graph) for graph in graphs]
 
 
 def check_text(
@@ -122,18 +133,22 @@ def check_text(
     network: str | None = None,
     overrides: Mapping[str, object] | None = None,
     name: str = "<string>",
+    *,
+    input_shapes: Shapes | None = None,
 ) -> list[Analysis]:
     """`check` for spec text held in a string."""
-    return check(Source(name, text), network, overrides)
+    return check(Source(name, text), network, overrides, input_shapes=input_shapes)
 
 
 def one_network(
     spec: str | Path | Source,
     network: str | None = None,
     overrides: Mapping[str, object] | None = None,
+    *,
+    input_shapes: Shapes | None = None,
 ) -> Analysis:
     """The analysis of the one network to build: the one named, or the file's only one."""
-    analyses = check(spec, network, overrides)
+    analyses = check(spec, network, overrides, input_shapes=input_shapes)
     if len(analyses) == 1:
         return analyses[0]
     names = ", ".join(a.graph.name for a in analyses)
@@ -163,12 +178,14 @@ def torch_source(
     overrides: Mapping[str, object] | None = None,
     *,
     network_name: str | None = None,
+    input_shapes: Shapes | None = None,
 ) -> str:
     """Standalone PyTorch source for the network (what `netspec build` writes); needs no
     torch to run. `network_name` is the old name of `network`."""
     from netspec.backends.torch.source import torch_source as write
 
-    return write(one_network(spec, _network(network, network_name), overrides).graph)
+    network = _network(network, network_name)
+    return write(one_network(spec, network, overrides, input_shapes=input_shapes).graph)
 
 
 def to_torch(
@@ -178,13 +195,15 @@ def to_torch(
     *,
     seed: int | None = None,
     network_name: str | None = None,
+    input_shapes: Shapes | None = None,
 ) -> Any:
     """The network as a `torch.nn.Module` (needs the torch extra). Submodule names are the
     spec's paths; `seed` makes the initial weights reproducible. `network_name` is the
     old name of `network`."""
     from netspec.backends.torch.to_torch import to_torch as build
 
-    graph = one_network(spec, _network(network, network_name), overrides).graph
+    network = _network(network, network_name)
+    graph = one_network(spec, network, overrides, input_shapes=input_shapes).graph
     return build(graph, seed=seed)
 
 
@@ -208,7 +227,8 @@ def train(
     require_torch()
     config = replace(config or TrainConfig(), **options)
     config.validate()
-    graph = one_network(spec, config.network, dict(config.overrides)).graph
+    shapes = dict(config.input_shapes)
+    graph = one_network(spec, config.network, dict(config.overrides), input_shapes=shapes).graph
     name = spec.name if isinstance(spec, Source) else str(spec)
     return train_graph(graph, data, config, spec=name)
 
@@ -224,6 +244,7 @@ def to_onnx(
     seed: int = 0,
     functions: bool = False,
     network_name: str | None = None,
+    input_shapes: Shapes | None = None,
 ) -> Any:
     """The network as an `onnx.ModelProto` for inference (needs the onnx extra, not
     torch). `weights` is a mapping of state_dict keys to arrays, or the path of a weights
@@ -233,7 +254,7 @@ def to_onnx(
     `network_name` is the old name of `network`."""
     options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
     network = _network(network, network_name)
-    return _onnx_model(spec, network, overrides, weights, options).proto()
+    return _onnx_model(spec, network, overrides, weights, options, input_shapes).proto()
 
 
 def export_onnx(
@@ -250,6 +271,7 @@ def export_onnx(
     network_name: str | None = None,
     external_data: bool = False,
     external_threshold: int | None = None,
+    input_shapes: Shapes | None = None,
 ) -> Path:
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
@@ -261,7 +283,7 @@ def export_onnx(
 
     options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
     network = _network(network, network_name)
-    model = _onnx_model(spec, network, overrides, weights, options)
+    model = _onnx_model(spec, network, overrides, weights, options, input_shapes)
     model.check()
     threshold = EXTERNAL_THRESHOLD if external_threshold is None else external_threshold
     model.write(path, external_data, threshold)
@@ -274,8 +296,10 @@ def _onnx_model(
     overrides: Mapping[str, object] | None,
     weights: object,
     options: dict[str, Any],
+    input_shapes: Shapes | None = None,
 ) -> Any:
     """The `OnnxModel` of one network (netspec/backends/onnx/to_onnx.py)."""
     from netspec.backends.onnx.to_onnx import model_for
 
-    return model_for(one_network(spec, network, overrides).graph, weights, **options)
+    graph = one_network(spec, network, overrides, input_shapes=input_shapes).graph
+    return model_for(graph, weights, **options)

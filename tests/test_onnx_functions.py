@@ -157,7 +157,7 @@ def test_resnet18_shares_its_blocks():
     calls = {n.name: n for n in model.graph.node if n.domain == DOMAIN}
     assert list(calls) == ["layer1", "layer2", "layer3", "layer4"]
     assert [calls[c].op_type for c in calls] == ["stage", "stage_2", "stage_2", "stage_2"]
-    assert calls["layer1"].doc_string == "resnet18.netspec:38: stage(64, 2, stride=1)"
+    assert calls["layer1"].doc_string == "resnet18.netspec:40: stage(64, 2, stride=1)"
     assert kinds["basic"].doc_string == "resnet18.netspec:17: block basic(width, stride=1)"
     inner = {n.name: n.op_type for n in kinds["stage_2"].node}
     assert inner == {"basic1": "basic_2", "basic2": "basic"}

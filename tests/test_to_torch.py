@@ -88,7 +88,7 @@ def test_generated_source_has_a_class_per_network_and_block_and_points_at_lines(
     assert "ResNet18" in classes and "Basic" in classes and "Stage" in classes
     assert "layer1.basic1 = basic(width=64, stride=1)  # line 29" in source
     assert "self.stem.conv = nn.Conv2d(3, 64, 7, stride=2, padding=3, bias=False)" in source
-    assert "# line 37: stem = conv(64, 7, stride=2, padding=3) bn relu maxpool(" in source
+    assert "# line 39: stem = conv(64, 7, stride=2, padding=3) bn relu maxpool(" in source
 
 
 def test_build_needs_no_torch(tmp_path):

@@ -34,7 +34,8 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.backends.torch.source import class_name, torch_source
 
     try:
-        analysis = one_network(load(args.spec), args.network, overrides)
+        spec = load(args.spec)
+        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
         source = torch_source(analysis.graph)
     except CompileError as exc:
         print_errors(exc, "table", args.spec)

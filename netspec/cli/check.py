@@ -123,7 +123,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
 
     try:
         source = load(args.spec)
-        checked = check(source, args.network, overrides)
+        checked = check(source, args.network, overrides, input_shapes=args.input_shapes)
     except CompileError as exc:
         return _not_accepted(args, exc)
     if args.warnings == "hide":

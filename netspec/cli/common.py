@@ -40,6 +40,14 @@ def network_arguments(parser: argparse._ActionsContainer, network_help: str) -> 
         metavar="NAME=VALUE",
         help="override a network parameter (repeatable): --set classes=10",
     )
+    parser.add_argument(
+        "--input-shape",
+        dest="input_shapes",
+        action="append",
+        default=[],
+        metavar="NAME=[DIMS]",
+        help="give an input another shape (repeatable): --input-shape image=[1,3,128,128]",
+    )
 
 
 def spec_arguments(parser: argparse.ArgumentParser) -> None:
@@ -95,6 +103,32 @@ def _tuples(value: object) -> object:
     return tuple(_tuples(v) for v in value) if isinstance(value, list) else value
 
 
+def parse_input_shape(text: str) -> tuple[str, tuple[int | str, ...]]:
+    """`name=[1,3,128,128]`: sizes are positive integers or names (N: symbolic)."""
+    name, sep, value = text.partition("=")
+    value = value.strip()
+    if not sep or not name.isidentifier() or not (value.startswith("[") and value.endswith("]")):
+        raise ValueError(
+            f"--input-shape expects NAME=[DIMS], e.g. image=[1,3,128,128], got '{text}'"
+        )
+    dims: list[int | str] = []
+    for item in (i.strip() for i in value[1:-1].split(",")):
+        if item.isdigit() and len(item) <= 17 and int(item) >= 1:
+            dims.append(int(item))
+        elif item.isidentifier():
+            dims.append(item)
+        else:
+            raise ValueError(
+                f"--input-shape {name}: sizes are positive integers or names, got '{item}'"
+            )
+    return name, tuple(dims)
+
+
+def parse_input_shapes(texts: list[str]) -> dict[str, tuple[int | str, ...]]:
+    """Every `--input-shape` of a command line, later ones winning; ValueError on a bad one."""
+    return dict(parse_input_shape(text) for text in texts)
+
+
 def parse_overrides(texts: list[str]) -> dict[str, object]:
     """Every `--set` of a command line, later ones winning; ValueError on a bad one."""
     return dict(parse_override(text) for text in texts)
@@ -145,14 +179,14 @@ def partial_analyses(exc: CompileError) -> list[tuple[Analysis, str]]:
 
 
 def analyses(
-    spec: str, network: str | None, overrides: dict, fmt: str
+    spec: str, network: str | None, overrides: dict, fmt: str, input_shapes: dict | None = None
 ) -> tuple[Source, list[Analysis]] | None:
     """A spec (file or zoo name) and its analyses, or None after printing its errors."""
     from netspec.api import check, load
 
     try:
         source = load(spec)
-        return source, check(source, network, overrides)
+        return source, check(source, network, overrides, input_shapes=input_shapes)
     except CompileError as exc:
         print_errors(exc, fmt, spec)
         return None

@@ -12,7 +12,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from netspec.cli.common import analyses, console, misuse, parse_overrides, spec_arguments
+from netspec.cli.common import (
+    analyses,
+    console,
+    misuse,
+    parse_input_shapes,
+    parse_overrides,
+    spec_arguments,
+)
 
 DESCRIPTION = (
     "Per-statement and total differences of parameters, cost and "
@@ -33,16 +40,25 @@ def add_arguments(diff: argparse.ArgumentParser) -> None:
             metavar="NAME=VALUE",
             help=f"override a parameter of {side.upper()} only",
         )
+    diff.add_argument(
+        "--input-shape-b",
+        dest="input_shapes_b",
+        action="append",
+        default=[],
+        metavar="NAME=[DIMS]",
+        help="give an input of B another shape (B only; --input-shape is both sides)",
+    )
     diff.add_argument("--format", choices=("table", "json"), default="table")
 
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     try:
         sides = [{**overrides, **parse_overrides(getattr(args, f"overrides_{s}"))} for s in "ab"]
+        shapes_b = {**args.input_shapes, **parse_input_shapes(args.input_shapes_b)}
     except ValueError as exc:
         return misuse(str(exc))
-    a = analyses(args.a, args.network, sides[0], args.format)
-    b = analyses(args.b, args.network, sides[1], args.format)
+    a = analyses(args.a, args.network, sides[0], args.format, args.input_shapes)
+    b = analyses(args.b, args.network, sides[1], args.format, shapes_b)
     if a is None or b is None:
         return 1
     from netspec.report import diff

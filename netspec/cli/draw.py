@@ -114,6 +114,8 @@ def _conv(args: argparse.Namespace, overrides: dict) -> int:
     for name in ("receptive_field", "unit", "depth", "network"):
         if getattr(args, name) is not None:
             return _misuse(f"--{name.replace('_', '-')} is for a spec, not for `draw conv`")
+    if args.input_shapes:
+        return _misuse("--input-shape is for a spec, not for `draw conv` (its size is --input)")
     if overrides:
         return _misuse("--set is for a spec, not for `draw conv`")
     suffix = Path(args.output).suffix.lower()
@@ -175,7 +177,8 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import load, one_network
 
     try:
-        analysis = one_network(load(args.target), args.network, overrides)
+        spec = load(args.target)
+        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
     except CompileError as exc:
         # No picture of a spec that is not accepted: the language contract promises no
         # output files on any error. explain, which writes to stdout, shows those layers.

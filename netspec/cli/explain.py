@@ -97,8 +97,11 @@ def _misuse(message: str) -> int:
 
 
 def _calculator(args: argparse.Namespace, overrides: dict) -> int:
-    if args.layer is not None or args.network or overrides or args.summary:
-        return _misuse("the calculator takes options only, no LAYER, --network, --set or --summary")
+    if args.layer is not None or args.network or overrides or args.summary or args.input_shapes:
+        return _misuse(
+            "the calculator takes options only, no LAYER, --network, --set, --input-shape "
+            "or --summary"
+        )
     try:
         question = question_from(args)
     except QuestionError as exc:
@@ -116,7 +119,7 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
 
     failure = None
     try:
-        analyses = check(load(args.spec), args.network, overrides)
+        analyses = check(load(args.spec), args.network, overrides, input_shapes=args.input_shapes)
     except CompileError as exc:
         # the layers before the first error can still be explained (the exercises ask it)
         failure, analyses = exc, [a for a, _ in partial_analyses(exc)]

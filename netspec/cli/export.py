@@ -67,7 +67,8 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     if problem:
         return misuse(f"argument --opset: {problem}", "export")
     try:
-        analysis = one_network(load(args.spec), args.network, overrides)
+        spec = load(args.spec)
+        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
     except CompileError as exc:
         print_errors(exc, "table", args.spec)
         return 1

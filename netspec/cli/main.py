@@ -23,7 +23,7 @@ import sys
 from types import ModuleType
 from typing import NamedTuple
 
-from netspec.cli.common import misuse, parse_overrides
+from netspec.cli.common import misuse, parse_input_shapes, parse_overrides
 
 
 class Command(NamedTuple):
@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         top.error(f"unrecognized arguments: {' '.join(rest)}")
     try:
         overrides = parse_overrides(getattr(args, "overrides", []))
+        if hasattr(args, "input_shapes"):  # the commands that read a spec
+            args.input_shapes = parse_input_shapes(args.input_shapes)
     except ValueError as exc:
         return misuse(str(exc))
     try:

@@ -81,7 +81,9 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
 
 def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
     if Path(model).suffix.lower() != ".onnx":
-        model = _exported(model, args.weights, args.network, overrides)
+        model = _exported(model, args.weights, args.network, overrides, args.input_shapes)
+    elif args.input_shapes:
+        raise PredictError("--input-shape goes with a spec; an .onnx file has its own shapes")
     elif args.weights:
         raise PredictError("--weights goes with a spec; an .onnx file holds its own weights")
     elif not Path(model).is_file():
@@ -93,7 +95,9 @@ def _session(ort, model: str, args: argparse.Namespace, overrides: dict):
         raise PredictError(f"{model} is not a model onnxruntime can run ({first})") from None
 
 
-def _exported(spec: str, weights: str | None, network: str | None, overrides: dict) -> bytes:
+def _exported(
+    spec: str, weights: str | None, network: str | None, overrides: dict, shapes: dict
+) -> bytes:
     """The spec's network with trained weights as an ONNX model, in memory."""
     from netspec.api import one_network
     from netspec.backends.onnx.to_onnx import model_for
@@ -107,7 +111,7 @@ def _exported(spec: str, weights: str | None, network: str | None, overrides: di
             "(a spec's initial weights predict nothing)"
         )
     try:
-        graph = one_network(spec, network, overrides).graph
+        graph = one_network(spec, network, overrides, input_shapes=shapes).graph
         model = model_for(graph, weights)
     except MemoryError:
         raise PredictError(f"not enough memory for the weights of {spec}") from None

@@ -117,6 +117,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         device=args.device,
         network=args.network,
         overrides=overrides,
+        input_shapes=args.input_shapes,
         checkpoint=args.checkpoint,
         resume=args.resume,
         quiet=args.quiet,

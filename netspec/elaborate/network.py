@@ -14,6 +14,7 @@ the graph, naming the default output.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from netspec.elaborate.evaluate import Scope
 from netspec.elaborate.frame import Abort, Frame
@@ -30,9 +31,15 @@ from netspec.syntax import ast
 from netspec.values import Tensor
 
 
-def build_network(program: Program, net: ast.NetworkDef, parameters: dict[str, object]) -> Graph:
-    """Elaborate the body of `net` with its parameters bound to `parameters`."""
-    state = NetworkState(program, net, parameters)
+def build_network(
+    program: Program,
+    net: ast.NetworkDef,
+    parameters: dict[str, object],
+    given: Mapping[str, object] | None = None,
+) -> Graph:
+    """Elaborate the body of `net` with its parameters bound to `parameters` and the
+    inputs named in `given` of the shapes given."""
+    state = NetworkState(program, net, parameters, given=dict(given or {}))
     scope = Scope(parameters, program.globals)
     frame = Frame(scope, "", None, top=True, reserved=statement_names(net.body))
     statements = Statements(state)

@@ -5,7 +5,8 @@ Assumes a parsed :class:`netspec.syntax.ast.Module`. Guarantees one
 CompileError holding every independent error found (an error poisons only what depends
 on it) and, as its `partial`, each network as far as it got: whole, or up to and
 including the top-level statement of its first error. Network parameters can be
-overridden (``--set classes=10``).
+overridden (``--set classes=10``), and so can inputs' shapes (``--input-shape
+image=[1,3,128,128]``).
 """
 
 from __future__ import annotations
@@ -28,17 +29,22 @@ def elaborate(
     module: ast.Module,
     network: str | None = None,
     overrides: Mapping[str, object] | None = None,
+    input_shapes: Mapping[str, object] | None = None,
 ) -> list[Graph]:
-    """Elaborate every network of the module (or the one named) into graphs."""
+    """Elaborate every network of the module (or the one named) into graphs; an input
+    named in `input_shapes` takes that shape instead of its declared one."""
     with deep_recursion():
         program = resolve(module)
         names = [network] if network is not None else list(program.networks)
         if network is not None and network not in program.networks:
             raise _unknown_network(program, network)
+        given = dict(input_shapes or {})
+        _known_inputs(program, names, given)
         graphs, diags, partial = [], [], []
         for name in names:
             try:
-                graphs.append(_network(program, program.networks[name], overrides or {}))
+                net = program.networks[name]
+                graphs.append(_network(program, net, overrides or {}, given))
                 partial.append(Partial(graphs[-1]))
             except CompileError as exc:
                 diags.extend(exc.diagnostics)
@@ -64,7 +70,33 @@ def _unknown_network(program: Program, network: str) -> CompileError:
     )
 
 
-def _network(program: Program, net: ast.NetworkDef, overrides: Mapping[str, object]) -> Graph:
+def _known_inputs(program: Program, names: list[str], given: Mapping[str, object]) -> None:
+    """--input-shape names an input of a network elaborated here, or E-input."""
+    inputs = {
+        stmt.name: name
+        for name in names
+        for stmt in program.networks[name].body
+        if isinstance(stmt, ast.InputStmt)
+    }
+    for key in given:
+        if key not in inputs:
+            net = program.networks[names[0]]
+            hint = did_you_mean(key, list(inputs)) or "its inputs: " + ", ".join(inputs)
+            raise error(
+                "E-input",
+                f"--input-shape names '{key}', which is no input of {', '.join(names)}",
+                definition_name_span(net.span, net.name),
+                hint,
+                label="the network whose inputs can be given",
+            )
+
+
+def _network(
+    program: Program,
+    net: ast.NetworkDef,
+    overrides: Mapping[str, object],
+    given: Mapping[str, object],
+) -> Graph:
     known = {p.name for p in net.params}
     for key in overrides:
         if key not in known:
@@ -91,7 +123,7 @@ def _network(program: Program, net: ast.NetworkDef, overrides: Mapping[str, obje
                 p.span,
                 f"give it one ({p.name}=...) or pass --set {p.name}=VALUE",
             )
-    return build_network(program, net, values)
+    return build_network(program, net, values, given)
 
 
 def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
 from netspec.elaborate.operators import shown
 from netspec.errors import error
+from netspec.limits import MAX_INT
+from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import Shape, Symbol, Tensor, is_int, show_shape
 
@@ -27,6 +29,51 @@ def shape_literal(scope: Scope, expr: ast.Expr, what: str) -> Shape:
         )
     items = expr.items if isinstance(expr, ast.ListExpr) else (expr,) * len(value)
     return tuple(_dim(what, d, item) for d, item in zip(value, items, strict=True))
+
+
+def given_shape(name: str, declared: Shape, given: object, span: Span) -> Shape:
+    """An input's shape from --input-shape: as many axes as declared, each a positive
+    integer or a name (a symbolic size such as N)."""
+    shown = show_shape(declared)
+    if not isinstance(given, (tuple, list)) or len(given) != len(declared):
+        count = len(given) if isinstance(given, (tuple, list)) else "no"
+        raise error(
+            "E-input",
+            f"--input-shape {name}: {count} sizes given, and the spec declares {shown} "
+            f"({len(declared)} axes)",
+            span,
+            f"give one size per declared axis, the batch axis first: --input-shape {name}=[1, ...]",
+        )
+    dims: list[int | str] = []
+    for d in given:
+        if isinstance(d, str) and d.isidentifier():
+            dims.append(d)
+        elif is_int(d) and 1 <= d <= MAX_INT:
+            dims.append(int(d))
+        else:
+            raise error(
+                "E-input",
+                f"--input-shape {name}: sizes are positive integers or names, got {d!r}",
+                span,
+                f"e.g. --input-shape {name}=[1, 3, 128, 128], or N for a symbolic batch",
+            )
+    return tuple(dims)
+
+
+def symbol_sizes(name: str, declared: Shape, given: Shape, span: Span) -> dict[str, int | Symbol]:
+    """What --input-shape makes of the symbols of the declared shape: a size (N -> 1)
+    or another symbol (N -> B)."""
+    sizes: dict[str, int | Symbol] = {}
+    for d, g in zip(declared, given, strict=True):
+        value = Symbol(g) if isinstance(g, str) else g
+        if isinstance(d, str) and d != g and sizes.setdefault(d, value) != value:
+            raise error(
+                "E-input",
+                f"--input-shape {name}: {d} is declared twice and given two sizes",
+                span,
+                f"give {d} one size",
+            )
+    return sizes
 
 
 def learned_shape(scope: Scope, expr: ast.Expr) -> tuple[int, ...]:
@@ -67,7 +114,7 @@ def _dim(what: str, d: object, item: ast.Expr) -> int | str:
         "E-type",
         f"{what}: dimensions are positive integers or symbols such as N, got {shown(item, d)}",
         item.span,
-        "use // for integer division" if isinstance(d, float) else "e.g. [N, 3, 224, 224]",
+        _fraction_hint(what) if isinstance(d, float) else "e.g. [N, 3, 224, 224]",
     )
 
 
@@ -94,3 +141,12 @@ def check_checkpoint(scope: Scope, expr: ast.Expr, x: Tensor) -> None:
         f"{detail}; fix the layers above or the checkpoint",
         label=f"actual {show_shape(x.shape)}",
     )
+
+
+def _fraction_hint(what: str) -> str:
+    if what == "checkpoint":  # `-> [N, 64, image.h / 4, ...]`: exact on purpose
+        return (
+            "the checkpoint's division is exact: it holds for input sizes it divides "
+            "(--input-shape); use // to round down instead"
+        )
+    return "use // for integer division"

@@ -61,6 +61,7 @@ class NetworkState:
     statements: list[Statement] = field(default_factory=list)  # top-level report rows
     calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
     learned: set[int] = field(default_factory=set)  # tensor ids of `param`s
+    given: dict[str, object] = field(default_factory=dict)  # --input-shape, by input name
     statement: str = ""  # name of the top-level statement being elaborated
     steps: int = 0  # statements and repeat copies elaborated, against MAX_STEPS
     # The partial report of a failing network: the state when the last top-level

@@ -19,7 +19,14 @@ from netspec.elaborate.evaluate import Poisoned, evaluate
 from netspec.elaborate.frame import POISON, Frame, first_line, named_tensor
 from netspec.elaborate.naming import join, stage_paths
 from netspec.elaborate.outputs import learned_tensor, several_outputs
-from netspec.elaborate.shapes import check_checkpoint, learned_init, learned_shape, shape_literal
+from netspec.elaborate.shapes import (
+    check_checkpoint,
+    given_shape,
+    learned_init,
+    learned_shape,
+    shape_literal,
+    symbol_sizes,
+)
 from netspec.elaborate.stages import Stages
 from netspec.elaborate.state import NetworkState
 from netspec.errors import CompileError, error
@@ -141,6 +148,12 @@ class Statements:
             )
         _claim(frame, stmt.name, stmt.span)
         shape = shape_literal(frame.scope, stmt.dims, "input shape")
+        if stmt.name in self.state.given:
+            declared = shape
+            shape = given_shape(stmt.name, shape, self.state.given[stmt.name], stmt.dims.span)
+            # a symbol the spec declared (N) is now the size given: `-> [N, 10]`, a later
+            # `input y: [N, 10]` and `reshape([N, -1])` read it
+            frame.scope.bindings.update(symbol_sizes(stmt.name, declared, shape, stmt.dims.span))
         tensor = self.state.new_tensor(shape, stmt.dims.span, frame)
         self.state.inputs.append((stmt.name, tensor.id))
         frame.scope.bindings[stmt.name] = tensor

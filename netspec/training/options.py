@@ -6,8 +6,8 @@ command line's, except `checkpoint`: the Python API writes no file unless asked,
 command line writes ``{network}.pt`` (``{network}`` is replaced by the network's name).
 
 Assumes only training.errors (no torch). Guarantees that a validated TrainConfig
-holds only choices the loop can run; `network` and `overrides` choose the network in
-``netspec.train`` and are recorded in the checkpoint.
+holds only choices the loop can run; `network`, `overrides` and `input_shapes` choose the
+network in ``netspec.train`` (the first two are recorded in the checkpoint).
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ class TrainConfig:
     device: str = "auto"
     network: str | None = None
     overrides: Mapping[str, object] = field(default_factory=dict)
+    input_shapes: Mapping[str, tuple] = field(default_factory=dict)  # --input-shape
     checkpoint: str | Path | None = None
     resume: str | Path | None = None
     quiet: bool = False
