@@ -24,7 +24,6 @@ has no torchvision model: tests/test_zoo_modern.py checks it against a hand-writ
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.modern_zoo import MODERN, SHAPES  # noqa: E402
+from tools.torchvision_figures import load_torchvision  # noqa: E402
 
 SIDE = {"efficientnet_v2_s": 384}
 
@@ -64,20 +64,6 @@ STATEMENTS = {
         "head": "",
     },
 }
-
-
-def load_torchvision(stub: bool) -> Any:
-    """Import torchvision, with register_fake stubbed while it imports if asked."""
-    import torch
-
-    if not stub:
-        return importlib.import_module("torchvision")
-    real = torch.library.register_fake
-    torch.library.register_fake = lambda *a, **k: lambda f: f  # type: ignore[assignment]
-    try:
-        return importlib.import_module("torchvision")
-    finally:
-        torch.library.register_fake = real
 
 
 def measure(torchvision: Any, name: str) -> tuple[tuple[int, int, int], dict[str, tuple]]:
