@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from netspec.elaborate.evaluate import Poisoned
 from netspec.elaborate.frame import Frame, limit
-from netspec.elaborate.stages import Stages, input_notes, op_span, prefixed
+from netspec.elaborate.stages import Stages, input_notes, output_count
 from netspec.elaborate.state import NetworkState
 from netspec.errors import error
 from netspec.ir import Node, freeze
 from netspec.limits import MAX_LAYERS
-from netspec.ops import REGISTRY, OpError
+from netspec.ops import REGISTRY
 from netspec.syntax import ast
 from netspec.values import Tensor
 
@@ -45,11 +45,7 @@ def several_outputs(
     if x.shape is None:
         raise Poisoned(stage.name)
     attrs, spans = stages.op_args(frame, op, stage, stage.args)
-    try:
-        count = op.parts(op.normalize(dict(attrs), (x.shape,)), (x.shape,))
-    except OpError as exc:
-        message = prefixed(op.name, exc.message)
-        raise error(exc.code, message, op_span(stage, spans, exc), exc.help) from None
+    count = output_count(op, stage, attrs, spans, x.shape)
     if count != len(paths):
         raise error(
             "E-arg",

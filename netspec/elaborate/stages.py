@@ -83,11 +83,7 @@ class Stages:
     def _one_output(self, op: Op, stage: ast.Stage, attrs, spans, x: Tensor) -> None:
         if x.shape is None:
             raise Poisoned(stage.name)
-        try:
-            count = op.parts(op.normalize(dict(attrs), (x.shape,)), (x.shape,))
-        except OpError as exc:
-            message = prefixed(op.name, exc.message)
-            raise error(exc.code, message, op_span(stage, spans, exc), exc.help) from None
+        count = output_count(op, stage, attrs, spans, x.shape)
         if count != 1:
             raise error(
                 "E-arg",
@@ -252,6 +248,16 @@ class Stages:
         if sub.stream is None or sub.stream.shape is None:
             raise Poisoned(path)
         return sub.stream
+
+
+def output_count(op: Op, stage: ast.Stage, attrs, spans, shape) -> int:
+    """How many outputs an op with several (chunk, split) makes on `shape`; its errors
+    positioned as any op's."""
+    try:
+        return op.parts(op.normalize(dict(attrs), (shape,)), (shape,))
+    except OpError as exc:
+        message = prefixed(op.name, exc.message)
+        raise error(exc.code, message, op_span(stage, spans, exc), exc.help) from None
 
 
 def op_span(stage: ast.Stage, spans: dict[str, Span], exc: OpError) -> Span:
