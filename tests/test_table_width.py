@@ -128,3 +128,19 @@ def test_a_warning_under_a_narrow_table_keeps_its_own_layout(capsys, monkeypatch
     source, caret = lines[first + 3], lines[first + 4]
     assert "features = conv(64, 3, stride=2)" in source
     assert caret.index("^") == source.index("conv(64")
+
+
+def test_symbolic_sizes_beyond_the_batch_are_said_to_count_as_one(capsys, monkeypatch):
+    """Issue 15: `[N, 3, H, W]` through size-independent layers reported FLOPs 3 and 12
+    bytes as if they were the network's; the summary now says what they are."""
+    from netspec.api import check_text
+    from netspec.report.figures import figures
+    from netspec.report.table import summary_lines
+
+    [a] = check_text("network S {\n    input x: [N, 3, H, W]\n    relu\n}\n")
+    [note] = [line for line in summary_lines(figures(a)) if "NOTE" in line]
+    assert "H and W count as 1 here" in note and "not formulas of them" in note
+    [b] = check_text("network S {\n    input x: [N, L, 8]\n    relu\n}\n")
+    assert any("L counts as 1 here" in line for line in summary_lines(figures(b)))
+    [c] = check_text("network S {\n    input x: [N, 3, 8, 8]\n    relu\n}\n")
+    assert not any("NOTE" in line for line in summary_lines(figures(c)))

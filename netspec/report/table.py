@@ -231,6 +231,14 @@ def _omitted(fit: Fit, headings: dict[str, str], width: int) -> str:
     )
 
 
+def _sizes_counted_as_one(graph) -> str:
+    """The symbolic sizes of the inputs other than the batch axis (`H, W`), or ''."""
+    names = dict.fromkeys(
+        d for _, t in graph.inputs for d in graph.shape(t)[1:] if isinstance(d, str)
+    )
+    return " and ".join([", ".join(list(names)[:-1]), list(names)[-1]] if len(names) > 1 else names)
+
+
 def summary_lines(f: Figures) -> list[str]:
     """The totals: parameters, connections, cost under its named convention, memory."""
     a, t, m, ct = f.analysis, f.analysis.totals, f.memory, f.costs
@@ -249,6 +257,13 @@ def summary_lines(f: Figures) -> list[str]:
         f"input {inputs}, batch 1 where N is symbolic",
         f"{'':33}({ct.convention.definition})",
     ]
+    symbols = _sizes_counted_as_one(a.graph)
+    if symbols:
+        verb, them = ("count", "them") if " and " in symbols else ("counts", "it")
+        lines.append(
+            f"{'':33}NOTE: {symbols} {verb} as 1 here: these figures are a size-1 input's, "
+            f"not formulas of {them}"
+        )
     if ct.convention.name != "macs":
         lines.append(f"multiply-adds  {_exact_and_readable(t.macs):>18}")
     if ct.convention.name != "flops":
