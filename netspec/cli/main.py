@@ -41,6 +41,7 @@ COMMANDS: dict[str, Command] = {
         "check a spec and report shapes, parameters, costs, receptive fields, memory",
     ),
     "diff": Command("netspec.cli.diff", "compare two specs statement by statement"),
+    "sizes": Command("netspec.cli.sizes", "list the input sizes a network accepts, over a range"),
     "schema": Command("netspec.cli.schema", "print the JSON Schema of the --format json reports"),
     "zoo": Command("netspec.cli.zoo", "list the bundled specs: parameters, multiply-adds, source"),
     "build": Command(
