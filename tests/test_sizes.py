@@ -1,8 +1,9 @@
 """`netspec sizes`: the input sizes a network accepts over a range, each elaborated and
-judged (issue 15, item 3, over a range): AlexNet at its checkpoints, EfficientNet-B0 and
-ResNet-18 with checkpoints in the input's sizes, U-Net pinned, and agreement with PyTorch
-on a network without checkpoints (netspec refuses exactly the sizes torch cannot run; a
-concat, since torch's add would broadcast a 1x1 map where netspec refuses the mismatch).
+judged (issue 15, item 3, over a range): AlexNet at its checkpoints; EfficientNet-B0,
+ResNet-18 and U-Net (multiples of 16) with checkpoints in the input's sizes; agreement
+with PyTorch on a network without checkpoints (netspec refuses exactly the sizes torch
+cannot run; a concat, since torch's add would broadcast a 1x1 map where netspec refuses
+the mismatch).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def test_alexnet_accepts_227_to_230_and_says_why_not_224(capsys):
     [
         ("efficientnet_b0", "accepted: 32-512 step 32 (16 sizes)"),
         ("resnet18", "accepted: 32-512 step 32 (16 sizes)"),
-        ("unet", "accepted: 256 (1 size)"),
+        ("unet", "accepted: 16-512 step 16 (32 sizes)"),
     ],
 )
 def test_zoo_specs(capsys, spec, accepted):
