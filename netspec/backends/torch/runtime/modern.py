@@ -34,33 +34,28 @@ class DropPath(nn.Module):
         return f"p={self.p}"
 
 
-class LayerNormAt(nn.LayerNorm):
+class AlongAxis:
+    """A mixin for a norm of the last axis (nn.LayerNorm, nn.RMSNorm) applied along the
+    axis `dim` instead: moved last, normalised, moved back; weights keep their names."""
+
+    def __init__(self, normalized_shape: int, dim: int, **kwargs):
+        super().__init__(normalized_shape, **kwargs)
+        self.dim = dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(x.movedim(self.dim, -1)).movedim(-1, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, dim={self.dim}"
+
+
+class LayerNormAt(AlongAxis, nn.LayerNorm):
     """nn.LayerNorm along one axis `dim` that is not the last: `LayerNormAt(C, dim=1)` is
     ConvNeXt's LayerNorm2d (torchvision), the channels at each position normalised."""
 
-    def __init__(self, normalized_shape: int, dim: int, **kwargs):
-        super().__init__(normalized_shape, **kwargs)
-        self.dim = dim
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.movedim(self.dim, -1)).movedim(-1, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, dim={self.dim}"
-
-
-class RMSNormAt(nn.RMSNorm):
+class RMSNormAt(AlongAxis, nn.RMSNorm):
     """nn.RMSNorm along one axis `dim` that is not the last (the channels: dim=1)."""
-
-    def __init__(self, normalized_shape: int, dim: int, **kwargs):
-        super().__init__(normalized_shape, **kwargs)
-        self.dim = dim
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(x.movedim(self.dim, -1)).movedim(-1, self.dim)
-
-    def extra_repr(self) -> str:
-        return f"{super().extra_repr()}, dim={self.dim}"
 
 
 class Reshape(nn.Module):
