@@ -48,7 +48,7 @@ def show_value(value: object) -> str:
         return "none"
     if isinstance(value, float):
         # an integral float prints as `64.0`, unless it is huge: 1e300 is not 301 digits
-        return f"{value:.1f}" if value == int(value) and abs(value) < 1e15 else f"{value:.4g}"
+        return f"{value:.1f}" if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, tuple):
@@ -78,6 +78,15 @@ def type_name(value: object) -> str:
     if isinstance(value, Symbol):
         return "a symbolic dimension"
     return type(value).__name__
+
+
+def pinned(value: object) -> object:
+    """A value that decides structure (a repeat count, an index, a list length): a
+    symbolic size (netspec.symbolic.symint) gives its number and records that it must
+    stay that number; anything else is itself. Duck-typed: this module loads nothing
+    symbolic."""
+    pin = getattr(value, "pin", None)
+    return pin() if pin is not None else value
 
 
 def is_int(value: object) -> bool:

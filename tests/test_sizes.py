@@ -1,5 +1,6 @@
-"""`netspec sizes`: the input sizes a network accepts over a range, each elaborated and
-judged (issue 15, item 3, over a range): AlexNet at its checkpoints; EfficientNet-B0,
+"""`netspec sizes --up-to N`: the input sizes a network accepts over a range, each elaborated
+and judged one by one (issue 15, item 3, the brute force; tests/test_accepted.py has the
+exact answer): AlexNet at its checkpoints; EfficientNet-B0,
 ResNet-18 and U-Net (multiples of 16) with checkpoints in the input's sizes; agreement
 with PyTorch on a network without checkpoints (netspec refuses exactly the sizes torch
 cannot run; a concat, since torch's add would broadcast a 1x1 map where netspec refuses
@@ -41,7 +42,7 @@ def test_alexnet_accepts_227_to_230_and_says_why_not_224(capsys):
     ],
 )
 def test_zoo_specs(capsys, spec, accepted):
-    code, out, _ = run(capsys, spec)
+    code, out, _ = run(capsys, spec, "--up-to", "512")
     assert code == 0 and accepted in out
 
 

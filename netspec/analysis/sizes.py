@@ -40,13 +40,14 @@ def sweep(
     sizes: range,
     overrides: Mapping[str, object] | None = None,
     exact: bool = False,
+    checkpoints: bool = True,
 ) -> list[Verdict]:
     """Judge every size of `sizes` for the input's `axes` (the others as declared)."""
     verdicts = []
     for size in sizes:
         shape = tuple(size if i in axes else d for i, d in enumerate(declared))
         try:
-            [graph] = elaborate(module, network, overrides, {input_name: shape})
+            [graph] = elaborate(module, network, overrides, {input_name: shape}, checkpoints)
         except CompileError as exc:
             first = exc.diagnostics[0]
             where = f" at line {first.span.line}" if first.span else ""

@@ -1,14 +1,18 @@
-"""`netspec sizes SPEC`: the input sizes a network accepts, over a range.
+"""`netspec sizes SPEC`: the exact set of input sizes a network accepts.
 
-    netspec sizes SPEC [--input NAME] [--axis H] [--up-to 512] [--near 224] [--exact]
-                       [--network NAME] [--set NAME=VALUE]
+    netspec sizes SPEC [--input NAME] [--axis H] [--near 224] [--exact]
+                       [--ignore-checkpoints] [--up-to N] [--network NAME] [--set NAME=VALUE]
 
 Assumes a spec whose input (the first, or `--input`) has spatial axes. Guarantees the
-accepted sizes of the range written compactly (`227-230`, `32-512 step 32`), the
-smallest, those nearest to `--near`, and the refused sizes grouped by the first problem
-each meets (its code, line and message), from netspec/analysis/sizes.py; exit status 0
-when some size is accepted, 1 when none is or the spec does not check at its declared
-size, 2 for misuse.
+accepted sizes of every size from 1 to 2^53, exactly (netspec/analysis/accepted.py: a
+few symbolic elaborations, each standing for a whole region of sizes), written
+compactly (`227-230`, `32-262144 step 32`) with the smallest, the period and residues,
+the sizes nearest to `--near` and the refused sizes grouped by the first problem each
+meets. `--up-to N` instead elaborates every size from 1 to N one by one (the brute
+force the exact answer is tested against); where the exact analysis cannot finish (a
+network whose structure is computed from its size), that is what it falls back to, and
+it says so. Exit status 0 when some size is accepted, 1 when none is or the spec does
+not check at its declared size, 2 for misuse.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from netspec.cli.common import misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 
 DESCRIPTION = (
-    "List the input sizes the network accepts over a range (every layer positive, every "
-    "merge and checkpoint agreeing; with --exact also no input row left unread): each size "
-    "is elaborated and judged, so the answer is exact over the range."
+    "List the input sizes the network accepts (every layer positive, every merge and "
+    "checkpoint agreeing; with --exact also no input row left unread), exactly, for "
+    "every size: a few symbolic elaborations each stand for a whole region of sizes."
 )
-LIMIT = 4096  # sizes to judge at most: each is a whole elaboration
+LIMIT = 4096  # sizes to judge at most one by one (--up-to): each is a whole elaboration
+FALLBACK = 512  # the range judged one by one when the exact analysis cannot finish
 
 
 def add_arguments(sizes: argparse.ArgumentParser) -> None:
@@ -37,17 +42,26 @@ def add_arguments(sizes: argparse.ArgumentParser) -> None:
         help="vary one spatial axis (H, W, L, D...), the others as declared (default: all, "
         "a square input)",
     )
-    sizes.add_argument("--up-to", type=int, default=512, help="the largest size (default 512)")
+    sizes.add_argument(
+        "--up-to",
+        type=int,
+        help=f"elaborate every size from 1 to this one by one instead (at most {LIMIT})",
+    )
     sizes.add_argument("--near", type=int, help="also name the accepted sizes nearest to this")
     sizes.add_argument(
         "--exact", action="store_true", help="also refuse sizes that leave input rows unread"
+    )
+    sizes.add_argument(
+        "--ignore-checkpoints",
+        action="store_true",
+        help="judge the layers alone, without the -> checkpoints (what the built model runs at)",
     )
 
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     from netspec.api import load, one_network, parse
 
-    if not 1 <= args.up_to <= LIMIT:
+    if args.up_to is not None and not 1 <= args.up_to <= LIMIT:
         return misuse(f"--up-to must be between 1 and {LIMIT:,}", "sizes")
     if args.input_shapes:
         return misuse("--input-shape does not go with sizes: it varies the input itself", "sizes")
@@ -68,12 +82,21 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     axes = _axes(declared, args.axis)
     if isinstance(axes, str):
         return misuse(axes, "sizes")
+    module = parse(source)
+    job = (module, graph.name, name, declared, axes, overrides)
+    if args.up_to is None:
+        from netspec.cli.sizes_exact import exact_report
+
+        text, accepted = exact_report(job, args)
+        if text is not None:
+            sys.stdout.write(text)
+            return 0 if accepted else 1
+        args.up_to = FALLBACK
     from netspec.analysis.sizes import sweep
 
     verdicts = sweep(
-        parse(source), graph.name, name, declared, axes, range(1, args.up_to + 1),
-        overrides, args.exact,
-    )  # fmt: skip
+        *job[:5], range(1, args.up_to + 1), overrides, args.exact, not args.ignore_checkpoints
+    )
     sys.stdout.write(_report(graph.name, name, declared, axes, verdicts, args))
     return 0 if any(not v.reason for v in verdicts) else 1
 
@@ -96,14 +119,10 @@ def _axes(shape, axis: str | None) -> tuple[int, ...] | str:
 
 def _report(network, name, declared, axes, verdicts, args) -> str:
     from netspec.analysis.sizes import progressions
-    from netspec.ops.arith import axis_names
-    from netspec.values import show_shape
+    from netspec.cli.sizes_exact import heading
 
-    names = axis_names(len(declared) - 2)
-    varied = [names[a - 2] for a in axes]
-    shape = show_shape(tuple("s" if i in axes else d for i, d in enumerate(declared)))
-    square = f" ({' = '.join(varied)} = s)" if len(varied) > 1 else f" ({varied[0]} = s)"
-    lines = [f"{network}: input {name} {shape}{square}, s from 1 to {args.up_to}"]
+    head, _ = heading(network, name, declared, axes)
+    lines = [f"{head}, s from 1 to {args.up_to}"]
     accepted = [v.size for v in verdicts if not v.reason]
     if accepted:
         count = f"{len(accepted):,} size" + ("s" if len(accepted) > 1 else "")

@@ -22,7 +22,7 @@ from netspec.elaborate.state import ElaborateBody, NetworkState
 from netspec.errors import error
 from netspec.limits import MAX_LAYERS, MAX_REPEAT
 from netspec.syntax import ast
-from netspec.values import is_int, type_name
+from netspec.values import is_int, pinned, type_name
 
 
 class Control:
@@ -105,7 +105,7 @@ class Control:
 
 def _count(frame: Frame, expr: ast.Expr) -> int:
     """The repeat count: an integer from 0 to MAX_REPEAT."""
-    count = evaluate(expr, frame.scope)
+    count = pinned(evaluate(expr, frame.scope))  # the copies are structure
     if not is_int(count):
         raise error(
             "E-type",

@@ -29,6 +29,7 @@ from netspec.values import (
     Symbol,
     Tensor,
     is_int,
+    pinned,
     shape_attr,
     show_shape,
     type_name,
@@ -150,7 +151,7 @@ def _unary(expr: ast.UnaryOp, scope: Scope) -> object:
 
 def _index(expr: ast.Index, scope: Scope) -> object:
     obj = evaluate(expr.obj, scope)
-    index = evaluate(expr.index, scope)
+    index = pinned(evaluate(expr.index, scope))
     if not isinstance(obj, tuple):
         hint = "read a shape with .shape[i]" if isinstance(obj, Tensor) else "index a list: xs[0]"
         raise error(

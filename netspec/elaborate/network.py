@@ -36,10 +36,12 @@ def build_network(
     net: ast.NetworkDef,
     parameters: dict[str, object],
     given: Mapping[str, object] | None = None,
+    checkpoints: bool = True,
 ) -> Graph:
     """Elaborate the body of `net` with its parameters bound to `parameters` and the
     inputs named in `given` of the shapes given."""
     state = NetworkState(program, net, parameters, given=dict(given or {}))
+    state.checkpoints = checkpoints
     scope = Scope(parameters, program.globals)
     frame = Frame(scope, "", None, top=True, reserved=statement_names(net.body))
     statements = Statements(state)

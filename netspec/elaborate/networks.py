@@ -30,9 +30,11 @@ def elaborate(
     network: str | None = None,
     overrides: Mapping[str, object] | None = None,
     input_shapes: Mapping[str, object] | None = None,
+    checkpoints: bool = True,
 ) -> list[Graph]:
     """Elaborate every network of the module (or the one named) into graphs; an input
-    named in `input_shapes` takes that shape instead of its declared one."""
+    named in `input_shapes` takes that shape instead of its declared one. Without
+    `checkpoints`, the `->` checkpoints are not checked (what the layers alone accept)."""
     with deep_recursion():
         program = resolve(module)
         names = [network] if network is not None else list(program.networks)
@@ -44,7 +46,7 @@ def elaborate(
         for name in names:
             try:
                 net = program.networks[name]
-                graphs.append(_network(program, net, overrides or {}, given))
+                graphs.append(_network(program, net, overrides or {}, given, checkpoints))
                 partial.append(Partial(graphs[-1]))
             except CompileError as exc:
                 diags.extend(exc.diagnostics)
@@ -96,6 +98,7 @@ def _network(
     net: ast.NetworkDef,
     overrides: Mapping[str, object],
     given: Mapping[str, object],
+    checkpoints: bool = True,
 ) -> Graph:
     known = {p.name for p in net.params}
     for key in overrides:
@@ -123,7 +126,7 @@ def _network(
                 p.span,
                 f"give it one ({p.name}=...) or pass --set {p.name}=VALUE",
             )
-    return build_network(program, net, values, given)
+    return build_network(program, net, values, given, checkpoints)
 
 
 def _override(net: ast.NetworkDef, param: ast.Param, value: object) -> object:

@@ -16,7 +16,7 @@ import math
 from netspec.errors import error
 from netspec.limits import MAX_INT, MAX_LIST
 from netspec.syntax import ast
-from netspec.values import Symbol, is_int, show_value, type_name
+from netspec.values import Symbol, is_int, pinned, show_value, type_name
 
 
 def shown(expr: ast.Expr, value: object) -> str:
@@ -125,6 +125,7 @@ def list_op(expr: ast.BinOp, left: tuple, right: object) -> tuple:
             expr.span,
             "write list * n with n >= 0",
         )
+    right = pinned(right)
     size = len(left) + len(right) if expr.op == "+" else len(left) * right
     if size > MAX_LIST:
         raise error(

@@ -49,7 +49,7 @@ def given_shape(name: str, declared: Shape, given: object, span: Span) -> Shape:
         if isinstance(d, str) and d.isidentifier():
             dims.append(d)
         elif is_int(d) and 1 <= d <= MAX_INT:
-            dims.append(int(d))
+            dims.append(d)  # as given: a traced size keeps its formula
         else:
             raise error(
                 "E-input",

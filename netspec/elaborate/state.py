@@ -62,6 +62,7 @@ class NetworkState:
     calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
     learned: set[int] = field(default_factory=set)  # tensor ids of `param`s
     given: dict[str, object] = field(default_factory=dict)  # --input-shape, by input name
+    checkpoints: bool = True  # check the `->` checkpoints (netspec sizes may turn them off)
     statement: str = ""  # name of the top-level statement being elaborated
     steps: int = 0  # statements and repeat copies elaborated, against MAX_STEPS
     # The partial report of a failing network: the state when the last top-level

@@ -115,7 +115,7 @@ class Statements:
             raise CompileError(problems)
         if poisoned is not None:
             raise poisoned
-        if stmt.checkpoint is not None:
+        if stmt.checkpoint is not None and self.state.checkpoints:
             check_checkpoint(frame.scope, stmt.checkpoint, x)
         frame.stream = x
         if stmt.name is not None:

@@ -39,6 +39,7 @@ from netspec.ops.base import (
 )
 from netspec.ops.counting import NOT_COUNTED
 from netspec.ops.explain.merge import explain_add, explain_concat, explain_mul
+from netspec.symbolic import wording
 from netspec.values import Shape, numel, show_shape
 
 
@@ -124,6 +125,7 @@ def _broadcast_pair(op: str, a: Shape, b: Shape) -> Shape:
     return tuple(out)
 
 
+@wording
 def broadcast_help(a: Shape, b: Shape) -> str:
     short, long = (a, b) if len(a) < len(b) else (b, a)
     if len(short) < len(long) and tuple(long[: len(short)]) == tuple(short):
@@ -224,6 +226,7 @@ def _size_fix(a: Shape, b: Shape) -> str:
     return "resize one branch (pool, stride or pad) until the sizes agree"
 
 
+@wording
 def add_help(a: Shape, b: Shape) -> str:
     if len(a) != len(b) or len(a) < 3:
         return "add needs equal shapes; concat joins different channel counts"
@@ -253,6 +256,7 @@ def add_help(a: Shape, b: Shape) -> str:
     return "add needs equal shapes, the batch dimension included"
 
 
+@wording
 def concat_help(a: Shape, b: Shape, dim: int) -> str:
     if len(a) != len(b):
         return f"concat joins tensors of one rank: flatten or reshape the rank-{len(b)} one"

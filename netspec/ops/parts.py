@@ -33,7 +33,7 @@ from netspec.ops.base import (
 )
 from netspec.ops.counting import NOT_COUNTED
 from netspec.ops.explain.parts import explain_part
-from netspec.values import Shape, show_shape
+from netspec.values import Shape, pinned, show_shape
 
 
 class _Part(Op):
@@ -158,6 +158,7 @@ class Split(_Part):
     def sizes(self, a: Attrs, size: int) -> list[int]:
         sizes = a["sizes"]
         if isinstance(sizes, int):  # equal parts of `sizes`, the last smaller (torch.split)
+            size = pinned(size)  # how many parts: structure
             return [min(sizes, size - i) for i in range(0, size, sizes)]
         if sum(sizes) != size:
             raise OpError(
