@@ -27,6 +27,7 @@ from netspec.elaborate.networks import elaborate as _elaborate
 from netspec.errors import CompileError, error
 from netspec.ir import Graph
 from netspec.source import Source
+from netspec.symbolic import SIZES, Sizer
 from netspec.syntax import ast
 from netspec.syntax.parser import parse as _parse
 from netspec.zoo import resolve_spec, zoo_suggestion
@@ -110,7 +111,23 @@ def elaborate(
     """Elaborate the networks of a parsed module into graph IR. `input_shapes` gives
     inputs other shapes than the spec declares: ``{"image": (1, 3, 128, 128)}``."""
     with _no_cycle_collection():
-        return _elaborate(module, network, overrides, input_shapes)
+        named = Sizer(lambda name: name)  # sizes named past the batch axis: [N, 3, H, W]
+        token = SIZES.set(named)
+        try:
+            graphs = _elaborate(module, network, overrides, input_shapes)
+        except CompileError:
+            if not named.seen:
+                raise
+        finally:
+            SIZES.reset(token)
+        if not named.seen:
+            return graphs
+        from netspec.analysis.symbolic import symbolic_graphs
+
+        networks = [network] if network else [
+            i.name for i in module.items if isinstance(i, ast.NetworkDef)
+        ]  # fmt: skip
+        return symbolic_graphs(module, networks, overrides, input_shapes)
 
 
 def check(
@@ -125,7 +142,17 @@ def check(
     with _no_cycle_collection():
         module = parse(source)
         graphs = elaborate(module, network, overrides, input_shapes=input_shapes)
-        return [analyze(graph) for graph in graphs]
+        return [_analyze(graph) for graph in graphs]
+
+
+def _analyze(graph: Graph) -> Analysis:
+    """The analysis; with symbolic sizes, traced, so that the report can say where
+    its formulas hold (netspec/analysis/symbolic.py)."""
+    if graph.sizes is None:
+        return analyze(graph)
+    from netspec.analysis.symbolic import traced_analysis
+
+    return traced_analysis(graph, analyze)
 
 
 def check_text(
@@ -146,10 +173,14 @@ def one_network(
     overrides: Mapping[str, object] | None = None,
     *,
     input_shapes: Shapes | None = None,
+    lowering: bool = False,
 ) -> Analysis:
-    """The analysis of the one network to build: the one named, or the file's only one."""
+    """The analysis of the one network to build: the one named, or the file's only one.
+    With `lowering`, one whose sizes the backends can take (see :func:`_lowerable`)."""
     analyses = check(spec, network, overrides, input_shapes=input_shapes)
     if len(analyses) == 1:
+        if lowering and analyses[0].graph.sizes is not None:
+            return _lowerable(spec, analyses[0], overrides, input_shapes)
         return analyses[0]
     names = ", ".join(a.graph.name for a in analyses)
     raise error(
@@ -158,6 +189,23 @@ def one_network(
         None,
         f"pass --network NAME (in Python: network='{analyses[0].graph.name}')",
     )
+
+
+def _lowerable(spec, analysis: Analysis, overrides, input_shapes) -> Analysis:
+    """A network with symbolic sizes as the backends take it: its names left as symbols
+    where no layer computes with them (a reshape's `T`, read from the input when the model
+    runs); else at the size its formulas were traced at. A built model of convolutions
+    runs at other sizes too; an ONNX model is fixed to it unless --dynamic-sizes."""
+    source = spec if isinstance(spec, Source) else load(spec)
+    module, name = parse(source), analysis.graph.name
+    with _no_cycle_collection():
+        try:
+            [graph] = _elaborate(module, name, overrides, input_shapes)
+        except CompileError:
+            graph = analysis.graph
+            shapes = {n: [getattr(d, "hint", d) for d in graph.shape(t)] for n, t in graph.inputs}
+            [graph] = _elaborate(module, name, overrides, shapes)
+        return analyze(graph)
 
 
 def _network(network: str | None, network_name: str | None) -> str | None:
@@ -185,7 +233,9 @@ def torch_source(
     from netspec.backends.torch.source import torch_source as write
 
     network = _network(network, network_name)
-    return write(one_network(spec, network, overrides, input_shapes=input_shapes).graph)
+    return write(
+        one_network(spec, network, overrides, input_shapes=input_shapes, lowering=True).graph
+    )
 
 
 def to_torch(
@@ -203,7 +253,7 @@ def to_torch(
     from netspec.backends.torch.to_torch import to_torch as build
 
     network = _network(network, network_name)
-    graph = one_network(spec, network, overrides, input_shapes=input_shapes).graph
+    graph = one_network(spec, network, overrides, input_shapes=input_shapes, lowering=True).graph
     return build(graph, seed=seed)
 
 
@@ -228,7 +278,9 @@ def train(
     config = replace(config or TrainConfig(), **options)
     config.validate()
     shapes = dict(config.input_shapes)
-    graph = one_network(spec, config.network, dict(config.overrides), input_shapes=shapes).graph
+    graph = one_network(
+        spec, config.network, dict(config.overrides), input_shapes=shapes, lowering=True
+    ).graph
     name = spec.name if isinstance(spec, Source) else str(spec)
     return train_graph(graph, data, config, spec=name)
 
@@ -245,14 +297,17 @@ def to_onnx(
     functions: bool = False,
     network_name: str | None = None,
     input_shapes: Shapes | None = None,
+    dynamic_sizes: bool = False,
 ) -> Any:
     """The network as an `onnx.ModelProto` for inference (needs the onnx extra, not
     torch). `weights` is a mapping of state_dict keys to arrays, or the path of a weights
     file (netspec checkpoint or state_dict .pt, .npz, .safetensors); without it the
     weights are drawn from a generator seeded with `seed`. `batch` fixes the batch dim.
-    With `functions`, each block call is one node of an ONNX local function.
-    `network_name` is the old name of `network`."""
-    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
+    With `functions`, each block call is one node of an ONNX local function. With
+    `dynamic_sizes`, the input's spatial axes are dim_params (`H`, `W`) and the accepted
+    sizes are in the metadata (docs/onnx.md). `network_name` is the old name of `network`."""
+    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions,
+               "dynamic_sizes": dynamic_sizes}  # fmt: skip
     network = _network(network, network_name)
     return _onnx_model(spec, network, overrides, weights, options, input_shapes).proto()
 
@@ -272,16 +327,19 @@ def export_onnx(
     external_data: bool = False,
     external_threshold: int | None = None,
     input_shapes: Shapes | None = None,
+    dynamic_sizes: bool = False,
 ) -> Path:
     """What `netspec export` does: the model of :func:`to_onnx`, its graph checked by
     `onnx.checker` (full_check), streamed to `path` whole or not at all, without copying
     the weights into protobuf messages first. Returns the path. With `external_data`, or
     when the model would be over `external_threshold` bytes (default: 2 GiB less
     headroom, protobuf's limit), the weights go to the side file `<path>.data` in ONNX's
-    external-data format (docs/onnx.md). `network_name` is the old name of `network`."""
+    external-data format (docs/onnx.md). `dynamic_sizes` as for :func:`to_onnx`.
+    `network_name` is the old name of `network`."""
     from netspec.backends.onnx.write import EXTERNAL_THRESHOLD
 
-    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions}
+    options = {"opset": opset, "batch": batch, "seed": seed, "functions": functions,
+               "dynamic_sizes": dynamic_sizes}  # fmt: skip
     network = _network(network, network_name)
     model = _onnx_model(spec, network, overrides, weights, options, input_shapes)
     model.check()
@@ -298,8 +356,16 @@ def _onnx_model(
     options: dict[str, Any],
     input_shapes: Shapes | None = None,
 ) -> Any:
-    """The `OnnxModel` of one network (netspec/backends/onnx/to_onnx.py)."""
+    """The `OnnxModel` of one network (netspec/backends/onnx/to_onnx.py); with
+    `options["dynamic_sizes"]`, planned by netspec/backends/onnx/dynamic.py."""
+    from netspec.backends.onnx.dynamic import plan
     from netspec.backends.onnx.to_onnx import model_for
 
-    graph = one_network(spec, network, overrides, input_shapes=input_shapes).graph
+    options = dict(options)
+    source = spec if isinstance(spec, Source) else load(spec)
+    graph = one_network(source, network, overrides, input_shapes=input_shapes, lowering=True).graph
+    if options.pop("dynamic_sizes", False):
+        from netspec.report.accepted import describe
+
+        options["dynamic"] = plan(parse(source), graph, overrides, describe)
     return model_for(graph, weights, **options)

@@ -73,6 +73,7 @@ class Graph(NamedTuple):
     span: Span
     calls: tuple[BlockCall, ...] = ()  # in the order the calls finished (inner first)
     warnings: tuple = ()  # Diagnostics found while elaborating (W-indent)
+    sizes: Any = None  # symbolic sizes: a netspec.elaborate.symbolic.SymbolicSizes
 
     def shape(self, tensor: int) -> Shape:
         return self.shapes[tensor]

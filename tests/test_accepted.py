@@ -16,6 +16,7 @@ from netspec.api import check_text, load, one_network, parse
 from netspec.cli.main import main
 from netspec.report.accepted import describe
 from netspec.zoo import zoo_names
+from tests.conftest import ROOT
 
 BRUTE = 1024 if os.environ.get("NETSPEC_SLOW") == "1" else 256
 
@@ -51,7 +52,7 @@ def test_resnet50_at_its_checkpoints_and_without_them(capsys):
 def test_unet_wants_multiples_of_16_and_names_the_merge(capsys):
     code, out = run(capsys, "unet", "--near", "100")
     assert "accepted: 16-92672 step 16 (5,792 sizes)" in out
-    assert "period: 16 (s mod 16 in {0} from 16 to 92687)" in out
+    assert "period: 16 (s mod 16 in {0} from 16 to 92672)" in out
     assert "nearest to 100: 96" in out
     assert (
         "100 is refused: E-shape at line 37: concat on dim 1: shapes [N, 256, 24, 24] and "
@@ -79,6 +80,16 @@ def test_a_structure_computed_from_the_size_falls_back_to_the_range(capsys, tmp_
     captured = capsys.readouterr()
     assert code == 0
     assert "not exact for R" in captured.err and "s from 1 to 512" in captured.out
+
+
+def test_a_spec_refused_at_its_declared_size_is_still_analysed(capsys):
+    code = main(
+        ["sizes", str(ROOT / "examples/exercises/09_unet_size_100.netspec"), "--near", "100"]
+    )
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "SmallUNet is refused at its declared size (E-shape at line 14)" in captured.err
+    assert "accepted: 8-262144 step 8" in captured.out and "nearest to 100: 96, 104" in captured.out
 
 
 def _job(spec: str):

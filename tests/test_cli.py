@@ -50,7 +50,7 @@ def test_json_follows_the_report_contract(capsys):
     assert code == 0
     doc = json.loads(out)
     report = Report.model_validate(doc)
-    assert report.schema_version == 2
+    assert report.schema_version == 3
     [net] = report.networks
     assert net.name == "LeNet5"
     assert net.inputs == {"image": ["N", 1, 32, 32]}

@@ -21,6 +21,9 @@ from netspec.analysis.conventions import costs
 from netspec.api import check_text
 from netspec.errors import CompileError
 from netspec.ops.base import GLOBAL, POINTWISE
+from netspec.report.accepted import describe
+from netspec.report.figures import figures
+from netspec.report.table import summary_lines
 from tests.conftest import ROOT
 
 torch = pytest.importorskip("torch")
@@ -174,8 +177,6 @@ def test_instance_norm_needs_more_than_one_position():
     ("shape", "stage", "code", "pointed"),
     [
         ("[N, 4, 6]", "layer_norm(dim=3)", "E-value", "3"),
-        ("[N, T, 16]", "layer_norm(dim=1)", "E-shape", "1"),  # a symbolic size
-        ("[N, T, 16]", "group_norm(2)", "E-shape", None),  # symbolic channels
         ("[N, 4]", "instance_norm", "E-shape", None),  # rank 3 to 5
         ("[N, 4, 6]", "rms_norm(eps=0)", "E-value", "0"),
     ],
@@ -190,9 +191,24 @@ def test_errors_are_positioned(shape, stage, code, pointed):
 
 def test_symbolic_sizes_outside_the_group_are_fine():
     seq = layer("[N, T, 16]", "layer_norm")
-    assert seq.output_shape == ("N", "T", 16) and seq.counts.trainable == 32
-    assert seq.connections == 16 * 16  # per sample, T counted as 1
-    assert layer("[N, 4, T]", "instance_norm").connections == 4
+    assert [str(d) for d in seq.output_shape] == ["N", "T", "16"] and seq.counts.trainable == 32
+    assert str(seq.connections) == "256 * T"  # per sample: a formula of T
+    assert (
+        str(layer("[N, 4, T]", "instance_norm").connections) == "4 * T^2"
+    )  # T outputs, each reading T
+
+
+def test_a_symbolic_size_inside_the_group_makes_the_parameters_a_formula():
+    """Normalising over T: the parameters depend on the input, and the report says so."""
+    [a] = check_text(spec("[N, T, 16]", "layer_norm(dim=1)"))
+    assert str(a.totals.params) == "2 * T"
+    lines = summary_lines(figures(a))
+    assert any("the parameter count depends on the sizes" in line for line in lines)
+    # group_norm(2) over T channels: the groups divide even T only
+    [b] = check_text(spec("[N, T, 16]", "group_norm(2)"))
+    assert describe(b.graph.sizes.accepted).startswith("2-") and "step 2" in describe(
+        b.graph.sizes.accepted
+    )
 
 
 # --- netspec rejects exactly when PyTorch does ----------------------------------------

@@ -48,7 +48,7 @@ def test_json_error_document_holds_the_partial_report(capsys):
     code, out, err = run(capsys, "check", EXERCISE_2, "--format", "json")
     assert code == 1 and "error[E-checkpoint]" in err
     doc = ErrorReport.model_validate_json(out, strict=True)
-    assert doc.schema_version == 2
+    assert doc.schema_version == 3
     assert [e.code for e in doc.errors] == ["E-checkpoint"]
     [net] = doc.partial.networks
     assert [s.name for s in net.statements] == ["conv1", "pool1", "conv2", "conv3"]

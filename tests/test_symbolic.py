@@ -27,7 +27,7 @@ def conv(i, k, s=1, p=0):
     [
         (lambda x: conv(x, 3, 2, 1), "floor((H - 1) / 2) + 1"),
         (lambda x: conv(conv(x, 7, 2, 3), 3, 2, 1), "floor((H - 1) / 4) + 1"),
-        (lambda x: conv(x, 2, 2), "floor((H - 2) / 2) + 1"),
+        (lambda x: conv(x, 2, 2), "floor(H / 2)"),  # the stride divides the constant
         (lambda x: -(-x // 2), "H - floor(H / 2)"),  # ceil(H / 2)
         (lambda x: (x - 1) * 2 + 2, "2 * H"),
         (
@@ -130,3 +130,14 @@ def test_set_algebra_against_python_sets():
             near = a.nearest(200, 1)[0]
             if near <= 400:
                 assert abs(near - 200) == min(abs(s - 200) for s in sa)
+
+
+def test_a_size_divided_by_a_multiple_of_itself_is_exact_not_pinned():
+    """A reshape's -1: 24 * T elements over 6 * T is 4 at every T, no guard."""
+    t = SymInt(8, Poly.name("T"))
+    with tracing() as trace:
+        assert (24 * t) // (6 * t) == 4 and (24 * t) % (6 * t) == 0
+    assert not trace.pinned and not trace.list()
+    with tracing() as trace:
+        (24 * t) // (5 * t + 1)  # not a multiple: the size is pinned
+    assert trace.pinned

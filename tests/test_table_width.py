@@ -130,17 +130,21 @@ def test_a_warning_under_a_narrow_table_keeps_its_own_layout(capsys, monkeypatch
     assert caret.index("^") == source.index("conv(64")
 
 
-def test_symbolic_sizes_beyond_the_batch_are_said_to_count_as_one(capsys, monkeypatch):
+def test_symbolic_sizes_beyond_the_batch_are_formulas(capsys, monkeypatch):
     """Issue 15: `[N, 3, H, W]` through size-independent layers reported FLOPs 3 and 12
-    bytes as if they were the network's; the summary now says what they are."""
+    bytes as if they were the network's; every figure is now a formula of H and W."""
     from netspec.api import check_text
     from netspec.report.figures import figures
     from netspec.report.table import summary_lines
 
     [a] = check_text("network S {\n    input x: [N, 3, H, W]\n    relu\n}\n")
-    [note] = [line for line in summary_lines(figures(a)) if "NOTE" in line]
-    assert "H and W count as 1 here" in note and "not formulas of them" in note
+    assert str(a.totals.flops) == "3 * H * W"
+    lines = summary_lines(figures(a))
+    [sizes] = [line for line in lines if line.startswith("sizes ")]
+    assert "H, W symbolic: every figure is a formula of them" in sizes
+    assert "exact for H = W = s with s in 1-605395; numbers are at H = W = 224" in sizes
+    assert any(line.startswith("FLOPs          3 * H * W (= 150,528") for line in lines)
     [b] = check_text("network S {\n    input x: [N, L, 8]\n    relu\n}\n")
-    assert any("L counts as 1 here" in line for line in summary_lines(figures(b)))
+    assert str(b.totals.flops) == "8 * L"
     [c] = check_text("network S {\n    input x: [N, 3, 8, 8]\n    relu\n}\n")
-    assert not any("NOTE" in line for line in summary_lines(figures(c)))
+    assert not any(line.startswith("sizes ") for line in summary_lines(figures(c)))

@@ -18,7 +18,7 @@ with itself beyond what can be solved exactly (then `why` says which).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from netspec.elaborate.networks import elaborate
@@ -62,6 +62,19 @@ def accepted_sizes(
     """The sizes s for which the input with `axes` set to s (the others as declared) is
     accepted; `name` names s in the formulas. With `exact`, a size that leaves input
     rows unread (W-floor) is refused too."""
+
+    def judge(size: int) -> Region:
+        shape = tuple(
+            SymInt(size, Poly.name(name)) if i in axes else d for i, d in enumerate(declared)
+        )
+        given = {input_name: shape}
+        return traced_region(module, network, overrides, given, name, exact, checkpoints)
+
+    return explore(judge, max_paths)
+
+
+def explore(judge: Callable[[int], Region], max_paths: int | None = None) -> Answer:
+    """Regions from `judge` (the region of a size, traced) until they cover every size."""
     covered, accepted, regions = SizeSet(), SizeSet(), []
     max_paths = max_paths or MAX_PATHS
     size: int | None = 1
@@ -69,31 +82,27 @@ def accepted_sizes(
         if len(regions) >= max_paths:
             why = f"more than {max_paths} elaborations: the network's structure depends on the size"
             return Answer(accepted, regions, False, why)
-        shape = tuple(
-            SymInt(size, Poly.name(name)) if i in axes else d for i, d in enumerate(declared)
-        )
         try:
-            region = _region(
-                module, network, input_name, shape, name, overrides, exact, checkpoints
-            )
+            region = judge(size)
         except Unsupported as exc:
             return Answer(accepted, regions, False, str(exc))
-        sizes = region.sizes
-        if size not in sizes:  # the guards must hold where they were taken
+        if size not in region.sizes:  # the guards must hold where they were taken
             raise AssertionError(f"size {size} is outside its own region")
         regions.append(region._replace(size=size))
-        covered = covered | sizes
+        covered = covered | region.sizes
         if not region.reason:
-            accepted = accepted | sizes
+            accepted = accepted | region.sizes
         size = (SizeSet.all() - covered).smallest()
     return Answer(accepted, regions, True, "")
 
 
-def _region(module, network, input_name, shape, name, overrides, exact, checkpoints) -> Region:
+def traced_region(module, network, overrides, given, name, exact=False, checkpoints=True) -> Region:
+    """Elaborate once with the traced sizes of `given` (or of SIZES, set by the caller):
+    the sizes (named `name` in the guards) that take the same path, and its verdict."""
     reason = message = ""
     with tracing() as trace:
         try:
-            [graph] = elaborate(module, network, overrides, {input_name: shape}, checkpoints)
+            [graph] = elaborate(module, network, overrides, given, checkpoints)
         except CompileError as exc:
             first = exc.diagnostics[0]
             where = f" at line {first.span.line}" if first.span else ""

@@ -35,7 +35,9 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
 
     try:
         spec = load(args.spec)
-        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
+        analysis = one_network(
+            spec, args.network, overrides, input_shapes=args.input_shapes, lowering=True
+        )
         source = torch_source(analysis.graph)
     except CompileError as exc:
         print_errors(exc, "table", args.spec)

@@ -178,7 +178,9 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
 
     try:
         spec = load(args.target)
-        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
+        analysis = one_network(
+            spec, args.network, overrides, input_shapes=args.input_shapes, lowering=True
+        )
     except CompileError as exc:
         # No picture of a spec that is not accepted: the language contract promises no
         # output files on any error. explain, which writes to stdout, shows those layers.

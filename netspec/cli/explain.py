@@ -114,6 +114,51 @@ def _calculator(args: argparse.Namespace, overrides: dict) -> int:
     return 0
 
 
+def _at_hint(args: argparse.Namespace, overrides: dict, analysis):
+    """A network with symbolic sizes is explained with numbers at the size its formulas
+    were traced at (each formula is shown beside them); any other as it is."""
+    sizes = analysis.graph.sizes
+    if sizes is None:
+        return analysis
+    from netspec.api import check, load
+
+    graph = analysis.graph
+    shapes = {
+        name: [getattr(d, "hint", d) for d in graph.shape(t)] for name, t in graph.inputs
+    }  # the named sizes at the hint, N kept
+    [numeric] = check(load(args.spec), graph.name, overrides, input_shapes=shapes)
+    return numeric
+
+
+LONGEST_FORMULA = 240  # characters of a formula shown whole
+
+
+def formula_block(analysis, index: int):
+    """The formulas of one layer's figures in the input's symbolic sizes."""
+    from netspec.teach.explain.render import Block
+    from netspec.values import show_shape
+
+    layer, sizes = analysis.layers[index], analysis.graph.sizes
+    every = " = ".join(sizes.names)
+
+    def shown(figure: object) -> str:
+        text = str(figure)
+        if len(text) <= LONGEST_FORMULA:
+            return text
+        return f"a formula of {len(figure.expr.terms)} terms (check --format json writes it)"
+
+    lines = (
+        f"output shape   {show_shape(layer.output_shape)}",
+        f"parameters     {shown(layer.counts.params)}",
+        f"connections    {shown(layer.connections)}",
+        f"multiply-adds  {shown(layer.cost.macs)}",
+        f"FLOPs          {shown(layer.cost.flops)}",
+        f"(the numbers above are at {every} = {sizes.hint}; these formulas hold wherever the "
+        "network decides as there: netspec check shows where)",
+    )
+    return Block(f"{layer.path} in {', '.join(sizes.names)}", lines, ())
+
+
 def _spec(args: argparse.Namespace, overrides: dict) -> int:
     from netspec.api import check, load
 
@@ -140,10 +185,14 @@ def _spec(args: argparse.Namespace, overrides: dict) -> int:
 
     blocks = []
     for analysis, indices in chosen:
+        symbolic, analysis = analysis, _at_hint(args, overrides, analysis)
         summary = cost_block(analysis, indices, args.layer) if args.layer else None
         if not (args.summary and summary):
             explained = explain_network(analysis, indices, args.convention)
-            blocks += [layer_block(e) for e in explained]
+            for i, e in zip(indices, explained, strict=True):
+                blocks.append(layer_block(e))
+                if symbolic is not analysis:
+                    blocks.append(formula_block(symbolic, i))
         blocks += [summary] if summary else []
     sys.stdout.write(to_markdown(blocks) if args.format == "markdown" else to_text(blocks))
     if failure is None:

@@ -5,9 +5,11 @@ onnx.helper, with trained weights from `--weights` (netspec/backends/onnx/weight
 a seeded initialisation. Guarantees a model that passes `onnx.checker` (full_check),
 streamed to the file whole or not at all (netspec/backends/onnx/write.py), its weights
 in a side file `FILE.data` (ONNX external data) with `--external-data` or when the model
-would pass protobuf's 2 GiB, and exit status 0 when written, 1 for an error in the spec
-or in the weights, a model too large for the memory, or a file that cannot be written,
-2 for misuse of the command line.
+would pass protobuf's 2 GiB, with `--dynamic-sizes` the input's spatial axes as
+dim_params and the accepted sizes in its metadata (netspec/backends/onnx/dynamic.py),
+and exit status 0 when written, 1 for an error in the spec or in the weights (or a layer
+whose lowering is fixed to one input size, with --dynamic-sizes), a model too large for
+the memory, or a file that cannot be written, 2 for misuse of the command line.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def add_arguments(export: argparse.ArgumentParser) -> None:
         "inside, its weights bound at the call; calls alike share one function)",
     )
     export.add_argument(
+        "--dynamic-sizes",
+        action="store_true",
+        help="the input's spatial axes as dim_params (H, W), the sizes the network accepts "
+        "in the model's metadata (netspec.accepted_sizes), checked by netspec predict",
+    )
+    export.add_argument(
         "--external-data",
         action="store_true",
         help="the weights in a side file FILE.data (ONNX external data; automatic for a "
@@ -68,12 +76,14 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         return misuse(f"argument --opset: {problem}", "export")
     try:
         spec = load(args.spec)
-        analysis = one_network(spec, args.network, overrides, input_shapes=args.input_shapes)
+        analysis = one_network(
+            spec, args.network, overrides, input_shapes=args.input_shapes, lowering=True
+        )
     except CompileError as exc:
         print_errors(exc, "table", args.spec)
         return 1
     try:
-        model = _model(args, analysis.graph)
+        model = _model(args, analysis.graph, spec, overrides)
     except CompileError as exc:
         if all(d.span is None for d in exc.diagnostics):  # the weights do not fit the spec
             return fail("; ".join(_sentence(d) for d in exc.diagnostics))
@@ -105,14 +115,21 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     return 0
 
 
-def _model(args: argparse.Namespace, graph):
+def _model(args: argparse.Namespace, graph, spec, overrides: dict):
     from netspec.backends.onnx.to_onnx import model_for
     from netspec.backends.onnx.weights import WeightsError
 
+    dynamic = None
+    if args.dynamic_sizes:  # the accepted sizes and the samples the lowering is checked at
+        from netspec.api import parse
+        from netspec.backends.onnx.dynamic import plan
+        from netspec.report.accepted import describe
+
+        dynamic = plan(parse(spec), graph, overrides, describe)
     try:
         model = model_for(
             graph, args.weights or None, opset=args.opset, batch=args.batch, seed=args.seed,
-            functions=args.functions,
+            functions=args.functions, dynamic=dynamic,
         )  # fmt: skip
     except WeightsError as exc:
         raise ValueError(str(exc)) from None

@@ -10,9 +10,13 @@ preprocessing it was trained with (metadata ``netspec.preprocess.*``, see
 netspec.training.preprocess): predict applies it -- arrays times the loader's scale,
 arrays and images fitted to the input by the model's --fit, then standardised -- and
 says so in a note on stderr. Without it, an image is resized (bilinear) to the input's
-height and width and arrays are used as they are. The batch rule (preprocess.as_batch):
-an array of the input's rank is a batch, one of rank one less a single sample; others
-are adapted by the model's --fit, or refused with both shapes named. Guarantees the top
+height and width (kept at its own size where the model's are dim_params, as
+`netspec export --dynamic-sizes` writes them) and arrays are used as they are. An input
+whose size along an axis is outside the sizes the model accepts (metadata
+``netspec.accepted_sizes``) is refused before onnxruntime runs, the sizes named. The
+batch rule (preprocess.as_batch): an array of the input's rank is a batch, one of rank
+one less a single sample; others are adapted by the model's --fit, or refused with both
+shapes named. Guarantees the top
 classes of every sample: softmax probabilities of the outputs, or, for a network whose
 output is LeNet-5's RBF distances (metadata `netspec.scores` = `negated`), of their
 negatives divided by `netspec.score_divisor`, as training scores them; exit status 0,
@@ -69,6 +73,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         spec, props = session.get_inputs()[0], _metadata(session)
         pre = Preprocessing.from_metadata(props)
         x = _prepared(np, Path(args.input), spec.shape, pre)
+        _check_sizes(props, x.shape)
         (scores,) = session.run([session.get_outputs()[0].name], {spec.name: x})[:1]
         labels = _labels(args.labels)
     except PredictError as exc:
@@ -111,7 +116,7 @@ def _exported(
             "(a spec's initial weights predict nothing)"
         )
     try:
-        graph = one_network(spec, network, overrides, input_shapes=shapes).graph
+        graph = one_network(spec, network, overrides, input_shapes=shapes, lowering=True).graph
         model = model_for(graph, weights)
     except MemoryError:
         raise PredictError(f"not enough memory for the weights of {spec}") from None
@@ -197,9 +202,11 @@ def _image(np, path: Path, shape: list, native: bool = False):
         from PIL import Image
     except ImportError:
         raise PredictError("reading images needs Pillow (pip install pillow)") from None
-    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[1:]):
+    if len(shape) != 4 or not isinstance(shape[1], int):
         raise PredictError(f"an image needs a model input [N, C, H, W], not {shape}")
     channels, height, width = shape[1:]
+    # a model with dynamic sizes (H, W named) takes the image at its own size
+    native = native or not (isinstance(height, int) and isinstance(width, int))
     try:
         with Image.open(path) as image:
             image = image.convert("L" if channels == 1 else "RGB")
@@ -209,6 +216,36 @@ def _image(np, path: Path, shape: list, native: bool = False):
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise PredictError(f"{path} is not a readable image ({first})") from None
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+
+
+def _check_sizes(props: dict, shape: tuple) -> None:
+    """Refuse an input whose size along an axis is outside the sizes the model accepts
+    (`netspec.accepted_sizes`, written by `netspec export --dynamic-sizes`): onnxruntime
+    would fail deep inside, or run and answer nonsense."""
+    import json
+
+    try:
+        sizes = json.loads(props.get("netspec.accepted_sizes", "{}"))
+        axes, pieces = sizes.get("axes", []), sizes.get("pieces", {})
+    except (ValueError, AttributeError):
+        return  # not netspec's metadata: onnxruntime checks what the model declares
+    for i, axis in enumerate(axes):
+        if 2 + i >= len(shape) or axis not in pieces:
+            continue
+        s = shape[2 + i]
+        if _accepts(pieces[axis], s) is False:
+            raise PredictError(
+                f"the model accepts {axis} in {sizes.get(axis, 'none')}; the input has {axis} = {s}"
+            )
+
+
+def _accepts(pieces: list, s: int) -> bool | None:
+    """Whether s is in one of the pieces [lo, hi, period, [residues]]; None for pieces
+    that are not of that form (then onnxruntime is left to judge)."""
+    try:
+        return any(lo <= s <= hi and s % period in residues for lo, hi, period, residues in pieces)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
 
 
 def _labels(path: str | None) -> list[str] | None:

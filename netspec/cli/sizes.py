@@ -67,11 +67,19 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         return misuse("--input-shape does not go with sizes: it varies the input itself", "sizes")
     try:
         source = load(args.spec)
-        analysis = one_network(source, args.network, overrides)
+        graph = one_network(source, args.network, overrides).graph
     except CompileError as exc:
-        print_errors(exc, "table", args.spec)
-        return 1
-    graph = analysis.graph
+        graph = _declared(exc, args.network)
+        if graph is None:
+            print_errors(exc, "table", args.spec)
+            return 1
+        # refused at its declared size: which sizes would do is the question then
+        first = exc.diagnostics[0]
+        print(
+            f"netspec sizes: {graph.name} is refused at its declared size ({first.code} at line "
+            f"{first.span.line if first.span else '?'}); the sizes it accepts:",
+            file=sys.stderr,
+        )
     name = args.input_name or graph.inputs[0][0]
     inputs = dict(graph.inputs)
     if name not in inputs:
@@ -99,6 +107,14 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     )
     sys.stdout.write(_report(graph.name, name, declared, axes, verdicts, args))
     return 0 if any(not v.reason for v in verdicts) else 1
+
+
+def _declared(exc: CompileError, network: str | None):
+    """The partial graph of the one network that failed, when its input elaborated."""
+    graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
+    if len(graphs) != 1 or not graphs[0].inputs:
+        return None
+    return graphs[0]
 
 
 def _axes(shape, axis: str | None) -> tuple[int, ...] | str:

@@ -62,7 +62,11 @@ def _accepted_lines(accepted: SizeSet, near: int | None) -> list[str]:
     if found is not None:
         period, residues, piece = found
         rs = ", ".join(map(str, residues))
-        lines.append(f"period: {period} (s mod {period} in {{{rs}}} from {piece.lo} to {piece.hi})")
+        first, last = piece.lo, piece.hi
+        if last - first >= period:  # the stretch's first and last members
+            first = next(s for s in range(first, first + period) if piece.has(s))
+            last = next(s for s in range(last, last - period, -1) if piece.has(s))
+        lines.append(f"period: {period} (s mod {period} in {{{rs}}} from {first} to {last})")
         others = SizeSet(tuple(p for p in accepted.pieces if p is not piece))
         if not others.is_empty():
             lines.append(f"exceptions: {describe(others)}")

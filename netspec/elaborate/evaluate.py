@@ -23,6 +23,7 @@ from netspec.elaborate.operators import (
 )
 from netspec.errors import error
 from netspec.suggest import did_you_mean
+from netspec.symbolic import SIZES
 from netspec.syntax import ast
 from netspec.values import (
     SHAPE_ATTRS,
@@ -95,6 +96,9 @@ def _name(expr: ast.Name, scope: Scope, symbols: bool) -> object:
         value = scope.lookup(expr.id)
     except KeyError:
         if symbols and _SYMBOL_NAME.match(expr.id):
+            sized = SIZES.get()  # a size the inputs named, traced: its value
+            if sized is not None and not isinstance(sized.seen.get(expr.id, ""), str):
+                return sized.seen[expr.id]
             return Symbol(expr.id)
         raise error(
             "E-name", f"undefined name '{expr.id}'", expr.span, _name_hint(expr.id, scope)

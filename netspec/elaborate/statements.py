@@ -32,7 +32,9 @@ from netspec.elaborate.state import NetworkState
 from netspec.errors import CompileError, error
 from netspec.ir import Statement
 from netspec.source import Span
+from netspec.symbolic import SIZES
 from netspec.syntax import ast
+from netspec.values import Shape
 
 
 class Statements:
@@ -154,6 +156,7 @@ class Statements:
             # a symbol the spec declared (N) is now the size given: `-> [N, 10]`, a later
             # `input y: [N, 10]` and `reshape([N, -1])` read it
             frame.scope.bindings.update(symbol_sizes(stmt.name, declared, shape, stmt.dims.span))
+        shape = _sized(frame, shape)
         tensor = self.state.new_tensor(shape, stmt.dims.span, frame)
         self.state.inputs.append((stmt.name, tensor.id))
         frame.scope.bindings[stmt.name] = tensor
@@ -242,3 +245,19 @@ def _body(stmt: ast.Stmt) -> Span:
     if isinstance(stmt, ast.ChainStmt):
         return stmt.stages[0].span.until(stmt.stages[-1].span)
     return stmt.span
+
+
+def _sized(frame: Frame, shape: Shape) -> Shape:
+    """The named sizes past the batch axis as netspec.elaborate.symbolic wants them while
+    it elaborates (a traced size, bound to its name so `-> [N, 64, H, W]` reads it)."""
+    sized = SIZES.get()
+    if sized is None:
+        return shape
+    dims = []
+    for i, d in enumerate(shape):
+        if i >= 1 and isinstance(d, str):
+            d = sized(d)
+            if not isinstance(d, str):
+                frame.scope.bindings[shape[i]] = d
+        dims.append(d)
+    return tuple(dims)

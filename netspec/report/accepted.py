@@ -18,15 +18,7 @@ def describe(sizes: SizeSet) -> str:
 
 def count(sizes: SizeSet) -> int | None:
     """How many sizes the set has; None when it reaches the largest size."""
-    total = 0
-    for p in sizes.pieces:
-        if p.hi >= TOP:
-            return None
-        full, rest = divmod(p.hi - p.lo + 1, p.period)
-        total += full * len(p.residues) + sum(
-            1 for s in range(p.hi - rest + 1, p.hi + 1) if s % p.period in p.residues
-        )
-    return total
+    return sizes.count()
 
 
 def pattern(sizes: SizeSet) -> tuple[int, tuple[int, ...], Piece] | None:

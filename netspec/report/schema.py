@@ -26,7 +26,10 @@ from netspec.report.json_report import SCHEMA_VERSION
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
-Dim = int | str  # a size, or the name of a symbolic dimension ("N")
+Dim = int | str  # a size, the name of a symbolic dimension ("N"), or a formula of them
+# A figure: a number, or (schema 3) a formula of the input's symbolic sizes, written as
+# `2 * floor((H - 1) / 2) + 1`: integers, names, + - *, ^ for powers, floor(x / m).
+Count = int | str
 Shape = list[Dim]
 Convention = Literal[tuple(CONVENTIONS)]  # type: ignore[valid-type]
 Dtype = Literal[tuple(DTYPE_BYTES)]  # type: ignore[valid-type]
@@ -64,38 +67,38 @@ class ReceptiveField(_Strict):
 
 
 class PerOptimizer(_Strict):
-    sgd: int = Field(description="SGD with momentum")
-    adam: int
+    sgd: Count = Field(description="SGD with momentum")
+    adam: Count
 
 
 class Totals(_Strict):
     """The network's figures, per sample unless the input gives a batch size."""
 
-    params: int = Field(description="elements of every parameter tensor, trainable or fixed")
-    trainable_params: int = Field(description="those a training run updates")
-    fixed_params: int
-    buffers: int = Field(description="saved state that is not a parameter (running stats)")
-    connections: int = Field(description="fan-in per output unit, a bias as one, summed")
-    param_bytes_fp32: int
-    macs: int
-    flops: int
+    params: Count = Field(description="elements of every parameter tensor, trainable or fixed")
+    trainable_params: Count = Field(description="those a training run updates")
+    fixed_params: Count
+    buffers: Count = Field(description="saved state that is not a parameter (running stats)")
+    connections: Count = Field(description="fan-in per output unit, a bias as one, summed")
+    param_bytes_fp32: Count
+    macs: Count
+    flops: Count
     convention: Convention = Field(description="how `cost` counts")
     convention_definition: str
-    cost: int = Field(description="the total under `convention`, of the counted layers")
+    cost: Count = Field(description="the total under `convention`, of the counted layers")
     cost_complete: bool = Field(description="false when some layers have no formula")
     uncounted: list[str] = Field(description="paths of the layers without a formula")
     input_shapes: dict[str, Shape]
     receptive_field_input: str | None = Field(description="the input fields are measured in")
     dtype: Dtype = Field(description="element type of the memory figures")
     batch: int = Field(description="samples per batch of the memory figures")
-    param_bytes: int
-    buffer_bytes: int
-    input_bytes: int
-    activation_bytes: int
-    peak_activation_bytes: int
+    param_bytes: Count
+    buffer_bytes: Count
+    input_bytes: Count
+    activation_bytes: Count
+    peak_activation_bytes: Count
     peak_layer: str | None
     training_bytes_estimate: PerOptimizer
-    gradient_bytes: int
+    gradient_bytes: Count
     optimizer_state_bytes: PerOptimizer
 
 
@@ -108,15 +111,15 @@ class Statement(_Strict):
         "a block call with its arguments by name, '-' where it made no layer"
     )
     output_shape: Shape
-    params: int
-    trainable_params: int
-    fixed_params: int
-    buffers: int
-    connections: int
-    macs: int
-    flops: int
-    cost: int | None = Field(description="null when a layer has no formula")
-    activation_bytes: int
+    params: Count
+    trainable_params: Count
+    fixed_params: Count
+    buffers: Count
+    connections: Count
+    macs: Count
+    flops: Count
+    cost: Count | None = Field(description="null when a layer has no formula")
+    activation_bytes: Count
 
 
 class Layer(_Strict):
@@ -128,16 +131,33 @@ class Layer(_Strict):
     description: str
     input_shapes: list[Shape]
     output_shape: Shape
-    params: int
-    trainable_params: int
-    fixed_params: int
-    buffers: int
-    connections: int
-    macs: int
-    flops: int
-    cost: int | None = Field(description="null: no formula under the convention")
+    params: Count
+    trainable_params: Count
+    fixed_params: Count
+    buffers: Count
+    connections: Count
+    macs: Count
+    flops: Count
+    cost: Count | None = Field(description="null: no formula under the convention")
     receptive_field: ReceptiveField | None
-    activation_bytes: int
+    activation_bytes: Count
+
+
+class SymbolicSizes(_Strict):
+    """The input's sizes named past the batch axis ([N, 3, H, W]): every size and figure
+    of the network is then a formula of them (schema 3)."""
+
+    names: list[str]
+    traced_at: int = Field(description="every name's value where the formulas were traced")
+    accepted: str | None = Field(
+        description="the sizes s accepted with every name = s, as `netspec sizes` writes "
+        "them (`32-262144 step 32`); null where not found exactly"
+    )
+    formulas_hold: str | None = Field(
+        description="the sizes s (every name = s) on which every formula holds: where the "
+        "network and its analysis decide as at traced_at; null where not found exactly"
+    )
+    pinned: bool = Field(description="some size was fixed at traced_at (a formula was lost)")
 
 
 class Network(_Strict):
@@ -149,6 +169,7 @@ class Network(_Strict):
     statements: list[Statement]
     layers: list[Layer]
     warnings: list[PlacedDiagnostic | Diagnostic]
+    sizes: SymbolicSizes | None = Field(description="null: every size is a number")
 
 
 class Report(_Strict):
@@ -198,22 +219,22 @@ class CheckOutput(RootModel[Report | ErrorReport]):
 class DiffFigures(_Strict):
     """One side of a statement or of the totals."""
 
-    params: int
-    trainable_params: int
-    buffers: int
-    connections: int
-    cost: int | None = Field(description="null when a layer has no formula")
+    params: Count
+    trainable_params: Count
+    buffers: Count
+    connections: Count
+    cost: Count | None = Field(description="null when a layer has no formula")
     activations: int = Field(description="activation elements")
 
 
 class Delta(_Strict):
     """B - A; null where a side lacks the figure."""
 
-    params: int | None
-    trainable_params: int | None
-    buffers: int | None
-    connections: int | None
-    cost: int | None
+    params: Count | None
+    trainable_params: Count | None
+    buffers: Count | None
+    connections: Count | None
+    cost: Count | None
     activations: int | None
 
 

@@ -249,15 +249,17 @@ def summary_lines(f: Figures) -> list[str]:
         cost += f"  INCOMPLETE: no formula for {len(ct.uncounted)} layers ({shown})"
     batch = f" x batch {m.batch}" if m.batch != 1 else ""
     lines = [
-        f"parameters     {t.params:>18,}   trainable {t.trainable_params:,}, "
-        f"fixed {t.fixed_params:,}",
+        f"parameters     {_count(t.params):>18}   trainable "
+        f"{t.trainable_params:,}, fixed {t.fixed_params:,}",
         f"buffers        {t.buffers:>18,}",
-        f"connections    {t.connections:>18,}",
+        f"connections    {_count(t.connections):>18}",
         f"{ct.convention.title:<14} {cost:>18}   convention '{ct.convention.name}', "
         f"input {inputs}, batch 1 where N is symbolic",
         f"{'':33}({ct.convention.definition})",
     ]
-    symbols = _sizes_counted_as_one(a.graph)
+    symbols = "" if a.graph.sizes else _sizes_counted_as_one(a.graph)
+    if a.graph.sizes:
+        lines.append(_symbolic_line(a.graph.sizes, t.params))
     if symbols:
         verb, them = ("count", "them") if " and " in symbols else ("counts", "it")
         lines.append(
@@ -279,9 +281,40 @@ def summary_lines(f: Figures) -> list[str]:
     return lines
 
 
+def _count(n: int) -> str:
+    """A count as the summary writes it: exact, or a formula with its value."""
+    return f"{n:,}" if getattr(n, "hint", None) is None else _exact_and_readable(n)
+
+
 def _exact_and_readable(n: int) -> str:
     exact = f"{n:,}"
+    hint = getattr(n, "hint", None)  # a formula of the symbolic sizes (a SymInt)
+    if hint is not None:
+        if len(exact) > LONGEST_FORMULA:
+            exact = f"a formula of {len(n.expr.terms)} terms (--format json writes it)"
+        return f"{exact} (= {hint:,} at the size shown)"
     return exact if si(n) == exact else f"{exact} ({si(n)})"
+
+
+LONGEST_FORMULA = 160  # characters of a total's formula the summary shows
+
+
+def _symbolic_line(sizes, params: int) -> str:
+    """What symbolic sizes mean for the figures above and below."""
+    from netspec.report.accepted import describe
+
+    names = ", ".join(sizes.names)
+    every = " = ".join(sizes.names)
+    accepted = describe(sizes.accepted) if sizes.complete else "not found exactly"
+    holds = describe(sizes.region) if sizes.region is not None else "not found exactly"
+    fixed = "; some sizes were fixed at the size shown" if sizes.pinned else ""
+    if getattr(params, "hint", None) is not None:
+        fixed += "; the parameter count depends on the sizes: a model fits one size only"
+    return (
+        f"sizes          {names} symbolic: every figure is a formula of them, exact for "
+        f"{every} = s with s in {holds}{fixed}; numbers are at {every} = {sizes.hint}; "
+        f"accepted: s in {accepted} (netspec sizes)"
+    )
 
 
 def top_lines(f: Figures, k: int) -> list[str]:

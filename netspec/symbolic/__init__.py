@@ -12,6 +12,25 @@ from typing import Any, TypeVar
 
 TRACE: ContextVar[Any] = ContextVar("netspec_trace", default=None)  # the active Trace
 
+
+class Sizer:
+    """What an input's named sizes (`H` in [N, 3, H, W], past the batch axis) become in
+    one elaboration: `make(name)`, once per name, so that every input and every shape
+    written with the name (a block's `reshape([N, T, -1])`) reads the same value."""
+
+    def __init__(self, make: Callable[[str], Any]):
+        self.make = make
+        self.seen: dict[str, Any] = {}
+
+    def __call__(self, name: str) -> Any:
+        if name not in self.seen:
+            self.seen[name] = self.make(name)
+        return self.seen[name]
+
+
+# None keeps the names as symbols; netspec.api and netspec.analysis.symbolic set a Sizer.
+SIZES: ContextVar[Sizer | None] = ContextVar("netspec_sizes", default=None)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 

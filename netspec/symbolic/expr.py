@@ -92,12 +92,29 @@ class Poly:
         outside: dict[Mono, int] = {}
         inside: dict[Mono, int] = {}
         for mono, c in self.terms:
-            q = 0 if mono == () else c // m  # the constant stays: floor((H - 11) / 4)
+            # the constant stays, floor((H - 11) / 4), unless m divides it
+            q = (c // m if c % m == 0 else 0) if mono == () else c // m
             outside[mono], inside[mono] = q, c - q * m
         rest = Poly._of(inside)
         if rest.is_const():  # a constant in (-m, 0] floors to 0 or -1
             return Poly._of(outside) + Poly.const(rest.constant() // m)
         return Poly._of(outside) + _floor_of(rest, m)
+
+    def exact_div(self, other: Poly) -> Poly | None:
+        """self / other when other is one term (c * monomial) dividing every term of
+        self exactly (a reshape's 24 * T / (6 * T) = 4); else None."""
+        if len(other.terms) != 1:
+            return None
+        [(mono, c)] = other.terms
+        powers = dict(mono)
+        out: dict[Mono, int] = {}
+        for m, k in self.terms:
+            have = dict(m)
+            if k % c or any(have.get(a, 0) < p for a, p in powers.items()):
+                return None
+            rest = {a: p - powers.get(a, 0) for a, p in have.items() if p - powers.get(a, 0)}
+            out[tuple(sorted(rest.items(), key=lambda ap: _key(ap[0])))] = k // c
+        return Poly._of(out)
 
     # --- reading -------------------------------------------------------------------
     def is_const(self) -> bool:

@@ -23,6 +23,7 @@ from netspec.limits import MAX_INT
 from netspec.symbolic.expr import Poly
 
 TOP = MAX_INT  # the largest size: above any a spec can write
+MAX_PERIOD = 4096  # a longer period (many strides of 3, 5, 7 ...) is not analysed
 
 
 class Unsupported(Exception):
@@ -67,6 +68,17 @@ class SizeSet:
     def __hash__(self) -> int:
         return hash(self.pieces)
 
+    def count(self) -> int | None:
+        """How many sizes the set has; None when it reaches the largest size."""
+        total = 0
+        for p in self.pieces:
+            if p.hi >= TOP:
+                return None
+            full, rest = divmod(p.hi - p.lo + 1, p.period)
+            total += full * len(p.residues)
+            total += sum(1 for s in range(p.hi - rest + 1, p.hi + 1) if s % p.period in p.residues)
+        return total
+
     def is_empty(self) -> bool:
         return not self.pieces
 
@@ -104,7 +116,7 @@ def _combine(a: SizeSet, b: SizeSet, keep) -> SizeSet:
     pieces: list[Piece] = []
     for lo, nxt in zip(cuts, cuts[1:], strict=False):
         pa, pb = _covering(a, lo), _covering(b, lo)
-        period = lcm(pa.period if pa else 1, pb.period if pb else 1)
+        period = _period(lcm(pa.period if pa else 1, pb.period if pb else 1))
         residues = frozenset(
             r
             for r in range(period)
@@ -114,6 +126,12 @@ def _combine(a: SizeSet, b: SizeSet, keep) -> SizeSet:
         )
         pieces.extend(_normal(Piece(lo, nxt - 1, period, residues)))
     return SizeSet(_merged(pieces))
+
+
+def _period(period: int) -> int:
+    if period > MAX_PERIOD:
+        raise Unsupported(f"a period of {period:,} sizes, more than {MAX_PERIOD:,}")
+    return period
 
 
 def _covering(s: SizeSet, x: int) -> Piece | None:
@@ -180,26 +198,36 @@ def _follows(part: Piece, rule: Piece) -> bool:
 # --- one guard ---------------------------------------------------------------------------
 
 
-def guard_set(expr: Poly, rel: str, holds: bool, name: str) -> SizeSet:
-    """The sizes s (1..TOP) at which `expr(s) rel 0` is `holds`."""
-    others = expr.names() - {name}
+def guard_set(expr: Poly, rel: str, holds: bool, name: str | frozenset[str]) -> SizeSet:
+    """The sizes s (1..TOP) at which `expr(s) rel 0` is `holds`; several names are all
+    set to s (a square input's H = W = s)."""
+    names = frozenset({name}) if isinstance(name, str) else name
+    others = expr.names() - names
     if others:
         raise Unsupported(
-            f"the condition {expr} {rel} 0 couples {name} with {', '.join(sorted(others))}"
+            f"the condition {expr} {rel} 0 couples {', '.join(sorted(names))} with "
+            f"{', '.join(sorted(others))}"
         )
-    period = expr.period()
-    pieces: list[Piece] = []
+    period = _period(expr.period())
+    runs: list[tuple[int, int, int]] = []  # (lo, hi, residue): sizes of one class
     for r in range(period):
         first = 0 if r >= 1 else 1  # sizes start at 1
         taken = _class_solutions(expr, rel, name, r, period, first)
         for t_lo, t_hi in taken if holds else _gaps(taken, first):
             lo, hi = r + period * t_lo, TOP if t_hi is None else min(TOP, r + period * t_hi)
             if lo <= hi:
-                pieces.extend(_normal(Piece(lo, hi, period, frozenset({r}))))
-    result = SizeSet()
-    for p in pieces:
-        result = result | SizeSet((p,))
-    return result
+                runs.append((lo, hi, r))
+    return _from_runs(runs, period)
+
+
+def _from_runs(runs: list[tuple[int, int, int]], period: int) -> SizeSet:
+    """The union of runs {lo..hi, s = r mod period}, piece by piece between their ends."""
+    cuts = sorted({c for lo, hi, _ in runs for c in (lo, hi + 1)})
+    pieces: list[Piece] = []
+    for lo, nxt in zip(cuts, cuts[1:], strict=False):
+        residues = frozenset(r for a, b, r in runs if a <= lo <= b)
+        pieces.extend(_normal(Piece(lo, nxt - 1, period, residues)))
+    return SizeSet(_merged(pieces))
 
 
 def _gaps(taken: list[tuple[int, int | None]], first: int) -> list[tuple[int, int | None]]:
@@ -218,7 +246,8 @@ def _gaps(taken: list[tuple[int, int | None]], first: int) -> list[tuple[int, in
 def _class_solutions(expr, rel, name, r, period, first) -> list[tuple[int, int | None]]:
     """The t >= first (sorted intervals, None = no end) where expr(r + period t) rel 0."""
     degree = max(expr.degree(), 0)
-    values = [expr.at({name: r + period * (first + k)}) for k in range(degree + 1)]
+    names = frozenset({name}) if isinstance(name, str) else name
+    values = [expr.at(dict.fromkeys(names, r + period * (first + k))) for k in range(degree + 1)]
     coeffs = _trimmed(_newton_to_power(values, first))
     if len(coeffs) <= 2:
         return _linear(coeffs[0], coeffs[1] if len(coeffs) == 2 else Fraction(0), rel, first)

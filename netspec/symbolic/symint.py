@@ -38,6 +38,7 @@ class Trace:
 
     def __init__(self) -> None:
         self.guards: dict[tuple[Poly, str], bool] = {}
+        self.pinned = False  # some size was fixed at its value (its formula was lost)
 
     def record(self, expr: Poly, rel: str, holds: bool) -> None:
         if expr.is_const():
@@ -100,6 +101,9 @@ class SymInt(int):
 
     def pin(self) -> int:
         """The plain value, recording that the formula equals it."""
+        trace = TRACE.get()
+        if trace is not None:
+            trace.pinned = True
         _record(self.expr - Poly.const(self.hint), "==", True)
         return self.hint
 
@@ -130,16 +134,25 @@ class SymInt(int):
 
     def __floordiv__(self, other):
         if isinstance(other, SymInt):
+            quotient = self.expr.exact_div(other.expr)  # 24 * T // (6 * T): exactly 4
+            if quotient is not None:
+                return symbolic(self.hint // other.hint, quotient)
             other = other.pin()  # a size divided by a size: not a formula of ours
         if isinstance(other, bool) or not isinstance(other, int) or other == 0:
             return self.pin() // other
         return symbolic(self.hint // other, self.expr.floordiv(int(other)))
 
     def __rfloordiv__(self, other):
+        if isinstance(other, int) and not isinstance(other, bool):
+            quotient = Poly.const(int(other)).exact_div(self.expr)
+            if quotient is not None:
+                return symbolic(int(other) // self.hint, quotient)
         return other // self.pin()
 
     def __mod__(self, other):
         if isinstance(other, SymInt):
+            if self.expr.exact_div(other.expr) is not None:
+                return 0  # a multiple of it at every size
             other = other.pin()
         if isinstance(other, bool) or not isinstance(other, int) or other == 0:
             return self.pin() % other
@@ -172,6 +185,8 @@ class SymInt(int):
     # --- decisions are guards -------------------------------------------------------
     def _compare(self, other, rel: str, swap: bool, negate: bool = False):
         rhs = _lift(other)
+        if rhs is None and not isinstance(other, float):
+            return NotImplemented  # None, a string, a tuple: not a number to compare with
         if rhs is None:
             return _float_compare(self.pin(), other, rel, swap, negate)
         left, right = (rhs, self.expr) if swap else (self.expr, rhs)
@@ -252,14 +267,18 @@ class SymInt(int):
     def bit_length(self) -> int:
         return self.pin().bit_length()
 
-    # --- shown as the number; the formula is asked for by name ------------------------
+    # --- shown as its formula (`floor((H - 11) / 4) + 1`): every report shows formulas --
     def __repr__(self) -> str:
-        return int.__repr__(self)
+        return str(self.expr)
 
     __str__ = __repr__
 
     def __format__(self, spec: str) -> str:
-        return format(self.hint, spec)
+        text = str(self.expr)
+        try:  # `{:>12,}` for a number: the alignment applies, the digit grouping cannot
+            return format(text, spec.replace(",", "").replace("_", "").rstrip("dn"))
+        except ValueError:
+            return text
 
     def __reduce__(self):
         return (int, (self.hint,))

@@ -8,7 +8,10 @@ state_dict key (`C1.conv.weight`), so trained weights map 1:1. Each node's doc_s
 names the spec line it comes from.
 
 Parameters come from `weights` (state_dict key -> numpy array) when given, else from a
-seeded numpy initialisation with PyTorch's shapes (not PyTorch's values). Initializers
+seeded numpy initialisation with PyTorch's shapes (not PyTorch's values); with
+`draw=False` they are zero-strided stand-ins of their shapes, for a lowering that is
+only compared (dynamic.py). `dynamic` asks the lowerings for their size-independent
+forms (`netspec export --dynamic-sizes`). Initializers
 stay numpy arrays (float32 parameters, C-contiguous; given weights are not copied when
 they already are): turning 100 MB of weights into protobuf messages is most of an
 export's time, so :mod:`netspec.backends.onnx.write` streams them into the file instead.
@@ -41,8 +44,19 @@ def _file_name(path: str) -> str:
 class Emitter:
     """Collects the nodes and initializers of one ONNX graph."""
 
-    def __init__(self, weights: Mapping[str, Any] | None, seed: int, opset: int):
+    def __init__(
+        self,
+        weights: Mapping[str, Any] | None,
+        seed: int,
+        opset: int,
+        *,
+        dynamic: bool = False,
+        draw: bool = True,
+    ):
         self.weights = weights
+        # lowerings pick their size-independent form (dynamic.py compares the rest)
+        self.dynamic = dynamic
+        self.draw = draw  # False: parameters are zero-strided stand-ins (only shapes compared)
         self.rng = np.random.default_rng(seed)
         self.opset = opset
         self.nodes: list[onnx.NodeProto] = []
@@ -116,12 +130,15 @@ class Emitter:
     ) -> str:
         """The parameter or buffer `key` (a state_dict key) as an initializer named `key`;
         "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound; a number fills it."""
+        self.used.add(key)
+        self.params.add(key)
+        if not self.draw:  # no memory: a sample's lowering is compared by shapes only
+            self.initializers.append((key, np.broadcast_to(np.float32(0), shape)))
+            return key
         if self.weights is not None:
             array = self._given(key, shape)
         else:
             array = self._initial(shape, init, fan_in)
-        self.used.add(key)
-        self.params.add(key)
         self.initializers.append((key, np.asarray(array, dtype=np.float32, order="C")))
         return key
 

@@ -13,7 +13,11 @@ netspec checkpoint's weights, the preprocessing it was trained with,
 ``netspec.preprocess.scale|fit|mean|std``, which `netspec predict` applies).
 
 With `functions=True` each block call is one node of a model-local function (domain
-`netspec.blocks`, standard operators inside; functions.py).
+`netspec.blocks`, standard operators inside; functions.py). With `dynamic` (a
+dynamic.Plan, `netspec export --dynamic-sizes`) the input's spatial axes are dim_params
+(`H`, `W`), the outputs' where they vary with them, the lowering is checked to be the same
+at sample sizes (E-lower naming the layer otherwise), and metadata_props carry
+`netspec.accepted_sizes` (dynamic.py).
 
 :func:`build` keeps the initializers as numpy arrays (:class:`OnnxModel`), which
 `netspec export` checks and streams to the file; :func:`to_onnx` gives the ModelProto.
@@ -30,6 +34,8 @@ from onnx import TensorProto, helper
 
 from netspec._version import __version__
 from netspec.analysis.fingerprint import architecture_hash
+from netspec.backends.onnx import dynamic as dynamic_sizes
+from netspec.backends.onnx.dynamic import Plan
 from netspec.backends.onnx.emit import Emitter
 from netspec.backends.onnx.functions import with_functions
 from netspec.backends.onnx.lowering import LOWERINGS
@@ -38,6 +44,7 @@ from netspec.backends.onnx.write import OnnxModel
 from netspec.errors import error
 from netspec.ir import Graph
 from netspec.ops import REGISTRY, Op
+from netspec.symbolic.plain import plain
 from netspec.values import Shape
 
 MIN_OPSET = 13  # Unsqueeze, Squeeze and ReduceSum take their axes as inputs from 13
@@ -51,12 +58,16 @@ def to_onnx(
     batch: int | None = None,
     seed: int = 0,
     functions: bool = False,
+    dynamic: Plan | None = None,
 ) -> onnx.ModelProto:
     """The network as an ONNX model. `weights` maps state_dict keys to arrays (as
     `to_torch(...).state_dict()` has them); without it, parameters are drawn from a
     numpy generator seeded with `seed`. `batch` fixes the batch dim `N`. With
-    `functions`, each block call is a node of a model-local function (functions.py)."""
-    return build(graph, weights, opset=opset, batch=batch, seed=seed, functions=functions).proto()
+    `functions`, each block call is a node of a model-local function (functions.py).
+    With `dynamic` (dynamic.plan), the input's spatial sizes are dim_params."""
+    return build(
+        graph, weights, opset=opset, batch=batch, seed=seed, functions=functions, dynamic=dynamic
+    ).proto()
 
 
 def build(
@@ -68,14 +79,38 @@ def build(
     seed: int = 0,
     functions: bool = False,
     metadata: Mapping[str, str] | None = None,
+    dynamic: Plan | None = None,
 ) -> OnnxModel:
     """As :func:`to_onnx`, with the initializers left as numpy arrays; `metadata` adds
     metadata_props (the preprocessing a checkpoint was trained with)."""
+    graph = plain(graph)
     problem = opset_problem(opset)
     if problem:
         raise error("E-lower", f"opset {opset} is not supported: {problem}", None)
-    em = Emitter(weights, seed, opset)
+    em = Emitter(weights, seed, opset, dynamic=dynamic is not None)
     names = tensor_names(graph)
+    _lower(em, graph, names, batch)
+    _check_unused(em, graph)
+    if dynamic is not None:
+        _same_at_every_sample(em, graph, dynamic, opset, batch)
+    outputs = _outputs(em, graph, names, batch, dynamic)
+    inputs = [value_info(n, _input_shape(graph, t, batch, dynamic)) for n, t in graph.inputs]
+    body = helper.make_graph(em.nodes, graph.name, inputs, outputs)
+    model = helper.make_model(
+        body, producer_name="netspec", producer_version=__version__,
+        opset_imports=[helper.make_opsetid("", opset)],
+    )  # fmt: skip
+    model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
+    sizes = dynamic_sizes.metadata(dynamic) if dynamic is not None else {}
+    helper.set_model_props(model, {**_metadata(graph), **sizes, **(metadata or {})})
+    initializers = em.initializers
+    if functions:
+        model, initializers = with_functions(model, graph, em, names)
+    return OnnxModel(model, initializers, frozenset(em.params))
+
+
+def _lower(em: Emitter, graph: Graph, names: dict[int, str], batch: int | None) -> None:
+    """Every layer's nodes and constants, in order, into `em`."""
     em.used.update(names.values())
     for node in graph.nodes:
         lowering = LOWERINGS.get(node.op)
@@ -86,20 +121,21 @@ def build(
         ins = tuple(fix(graph.shape(t), batch) for t in node.inputs)
         lowering(em, node, xs, ins, fix(graph.output_shape(node), batch), names[node.output])
     em.node = None
-    _check_unused(em, graph)
-    outputs = _outputs(em, graph, names, batch)
-    inputs = [value_info(n, fix(graph.shape(t), batch)) for n, t in graph.inputs]
-    body = helper.make_graph(em.nodes, graph.name, inputs, outputs)
-    model = helper.make_model(
-        body, producer_name="netspec", producer_version=__version__,
-        opset_imports=[helper.make_opsetid("", opset)],
-    )  # fmt: skip
-    model.doc_string = f"{graph.name}, from {Path(graph.span.source.name).name}"
-    helper.set_model_props(model, {**_metadata(graph), **(metadata or {})})
-    initializers = em.initializers
-    if functions:
-        model, initializers = with_functions(model, graph, em, names)
-    return OnnxModel(model, initializers, frozenset(em.params))
+
+
+def _same_at_every_sample(em: Emitter, graph: Graph, p: Plan, opset: int, batch) -> None:
+    """Lower every sample (shapes only) and refuse a layer whose lowering differs."""
+    _, declared = dynamic_sizes.the_input(graph)
+    at = dict(zip(p.axes, declared[2:], strict=True))
+    for sample in p.samples:
+        other = Emitter(None, 0, opset, dynamic=True, draw=False)
+        _lower(other, sample.graph, tensor_names(sample.graph), batch)
+        dynamic_sizes.same_lowering(em, other, sample, at)
+
+
+def _input_shape(graph: Graph, tensor: int, batch: int | None, p: Plan | None) -> Shape:
+    shape = fix(graph.shape(tensor), batch)
+    return shape if p is None else tuple(dynamic_sizes.input_shape(p, shape))
 
 
 def model_for(
@@ -110,6 +146,7 @@ def model_for(
     batch: int | None = None,
     seed: int = 0,
     functions: bool = False,
+    dynamic: Plan | None = None,
 ) -> OnnxModel:
     """The model of :func:`build`, `weights` given as arrays by state_dict key or as the
     path of a weights file (netspec checkpoint or state_dict .pt, .npz, .safetensors).
@@ -119,8 +156,9 @@ def model_for(
     if isinstance(weights, str | Path):
         weights, metadata = read_weights_and_metadata(weights, graph)
     return build(
-        graph, weights, opset=opset, batch=batch, seed=seed, functions=functions, metadata=metadata
-    )
+        graph, weights, opset=opset, batch=batch, seed=seed, functions=functions,
+        metadata=metadata, dynamic=dynamic,
+    )  # fmt: skip
 
 
 def opset_problem(opset: int) -> str:
@@ -164,14 +202,21 @@ def tensor_names(graph: Graph) -> dict[int, str]:
     return names
 
 
-def _outputs(em: Emitter, graph: Graph, names: dict[int, str], batch) -> list:
+def _outputs(em: Emitter, graph: Graph, names: dict[int, str], batch, p: Plan | None) -> list:
     """The outputs' value infos; an Identity where an output's tensor has another name
-    (a network input, or a tensor that is two outputs)."""
+    (a network input, or a tensor that is two outputs). With `p`, the dims that vary
+    with the input's size are dim_params (dynamic.output_shape)."""
     result = []
-    for name, t in graph.outputs:
+    for i, (name, t) in enumerate(graph.outputs):
         if names[t] != name:
             em.op("Identity", [names[t]], name)
-        result.append(value_info(name, fix(graph.shape(t), batch)))
+        shape = fix(graph.shape(t), batch)
+        if p is not None:
+            graphs = [graph, *(s.graph for s in p.samples)]
+            shapes = [fix(g.shape(g.outputs[i][1]), batch) for g in graphs]
+            inputs = [g.shape(g.inputs[0][1]) for g in graphs]
+            shape = tuple(dynamic_sizes.output_shape(p, name, shapes, inputs))
+        result.append(value_info(name, shape))
     return result
 
 

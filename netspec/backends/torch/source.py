@@ -43,12 +43,13 @@ from netspec.backends.torch.names import RUNTIME_NAMES, name_span, runtime_sourc
 from netspec.errors import error
 from netspec.ir import BlockCall, Graph, Node
 from netspec.ops import REGISTRY
+from netspec.symbolic.plain import plain
 from netspec.values import show_shape
 
 
 def torch_source(graph: Graph) -> str:
     """The generated Python file for `graph`."""
-    return _Writer(graph).write()
+    return _Writer(plain(graph)).write()
 
 
 def class_name(source: str) -> str:

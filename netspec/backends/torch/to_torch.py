@@ -21,6 +21,7 @@ from netspec.analysis.fingerprint import architecture_hash
 from netspec.backends.torch.source import torch_source
 from netspec.errors import error
 from netspec.ir import Graph
+from netspec.symbolic.plain import plain
 from netspec.units import size
 
 
@@ -28,6 +29,7 @@ def to_torch(graph: Graph, seed: int | None = None) -> torch.nn.Module:
     """The network as an `nn.Module`; `seed` makes the initial weights reproducible
     without touching the global random state. A network whose float32 weights would not
     fit in the memory available is refused (E-limit) before anything is allocated."""
+    graph = plain(graph)
     _check_memory(graph)
     module = _load(graph)
     network = getattr(module, module.__all__[0])

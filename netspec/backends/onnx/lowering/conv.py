@@ -1,6 +1,7 @@
 """ONNX lowerings of the convolutions (netspec/ops/conv.py): Conv (a connection table's
 compact kernels scattered into a dense weight), ConvTranspose (PyTorch's crop written
-out where onnxruntime refuses its output_padding) and partial_conv (conv of the masked
+out where onnxruntime refuses its output_padding; counted from the end for
+`Emitter.dynamic`) and partial_conv (conv of the masked
 input, rescaled by the mask's coverage).
 
 Assumes normalised attributes and the analysis's shapes. Guarantees parameters named by
@@ -77,6 +78,8 @@ def conv_transpose(em: Emitter, node: Node, xs, ins, out, y) -> None:
     z = em.op("Pad", [z, em.ints("pads", [0] * (rank + 2) + list(extra))])
     starts = [before for before, _ in a["padding"]]
     ends = [before + size for before, size in zip(starts, out[2:], strict=True)]
+    if em.dynamic:  # counted from the end: the same numbers at every input size
+        ends = [-after if after else 2**62 for _, after in a["padding"]]
     axes = list(range(2, rank))
     z = em.op("Slice", [z, em.ints("starts", starts), em.ints("ends", ends), em.ints("axes", axes)])
     if b:

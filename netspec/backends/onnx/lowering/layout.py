@@ -3,8 +3,8 @@
 permute and transpose are Transpose; squeeze and unsqueeze Squeeze and Unsqueeze (axes
 an input, as from opset 13 on); channel_shuffle ShuffleNet's Reshape [N, g, C/g, *S],
 Transpose, Reshape [N, C, *S], or a Gather of the shuffled channel order where a dim
-after the batch is symbolic (Reshape's 0 copies a dim only in place, and the group axis
-shifts the spatial dims).
+after the batch is symbolic or the sizes are dynamic (Reshape's 0 copies a dim only in
+place, and the group axis shifts the spatial dims).
 
 Assumes the analysis's shapes and the normalised attributes. Guarantees every output dim
 known to ONNX shape inference, and PyTorch's values.
@@ -32,7 +32,7 @@ def squeeze(em: Emitter, node: Node, xs, ins, out, y) -> None:
 def channel_shuffle(em: Emitter, node: Node, xs, ins, out, y) -> None:
     x, g = ins[0], node.attrs["groups"]
     c = x[1]
-    if any(isinstance(d, str) for d in x[1:]):
+    if em.dynamic or any(isinstance(d, str) for d in x[1:]):
         order = [j * (c // g) + i for i in range(c // g) for j in range(g)]
         em.op("Gather", [xs[0], em.ints("order", order)], y, axis=1)
         return

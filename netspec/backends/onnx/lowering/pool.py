@@ -9,7 +9,10 @@ with a ones kernel (the window sums) and a division by PyTorch's divisors, compu
 with numpy as backends.torch.runtime.AvgPool computes them.
 
 Assumes normalised attributes and the analysis's shapes. Guarantees PyTorch's outputs,
-adaptive windows included (refused, E-lower, beyond MAX_SLICES slices).
+adaptive windows included (refused, E-lower, beyond MAX_SLICES slices); for
+`Emitter.dynamic`, an adaptive pool to 1 is GlobalAveragePool / GlobalMaxPool, whatever
+the input's size (the other adaptive pools and ceil-mode overhangs stay fixed to it, which
+dynamic.py refuses).
 """
 
 from __future__ import annotations
@@ -125,6 +128,9 @@ def adaptive_pool(em: Emitter, node: Node, xs, ins, out, y) -> None:
     one Slice and Reduce per output position."""
     spatial, sizes = ins[0][2:], out[2:]
     avg = "avg" in node.op
+    if em.dynamic and set(sizes) == {1}:  # a kernel of the input's size would pin it
+        em.op("GlobalAveragePool" if avg else "GlobalMaxPool", xs, y)
+        return
     if all(i % o == 0 for i, o in zip(spatial, sizes, strict=True)):
         k = [i // o for i, o in zip(spatial, sizes, strict=True)]
         em.op("AveragePool" if avg else "MaxPool", xs, y, kernel_shape=k, strides=k)

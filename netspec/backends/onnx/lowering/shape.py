@@ -11,8 +11,12 @@ but its shape inference loses the symbolic batch and rounds floor(i x scale) in
 float32 (20 x 1.3 gives 25); Gathers keep every dim exact, and no coordinate rounding
 can differ from PyTorch's.
 
+For `Emitter.dynamic` (`netspec export --dynamic-sizes`), a nearest upsample by powers of
+two is one Resize (asymmetric, floor: floor(j / 2^k), PyTorch's index at every size);
+the other modes keep their Gathers, fixed to the input's size, which dynamic.py refuses.
+
 Assumes the analysis's shapes, symbolic dims kept in place (E-lower otherwise).
-Guarantees every output dim known to ONNX shape inference.
+Guarantees every output dim known to ONNX shape inference (except a dynamic Resize's).
 """
 
 from __future__ import annotations
@@ -46,12 +50,25 @@ A = -0.75  # PyTorch's bicubic coefficient
 @lowers("upsample")
 def upsample(em: Emitter, node: Node, xs, ins, out, y) -> None:
     a, x = node.attrs, xs[0]
+    if em.dynamic and _doubling(a):
+        scales = em.const("scales", [1.0, 1.0, *(float(s) for s in a["scale"])])
+        em.op("Resize", [x, "", scales], y, mode="nearest",
+              coordinate_transformation_mode="asymmetric", nearest_mode="floor")  # fmt: skip
+        return
     axes = [ax for ax in range(2, len(out)) if _moves(a, len(out) - 2, ins[0][ax], out[ax], ax)]
     for n, axis in enumerate(axes):
         taps = _taps(a["mode"], ins[0][axis], out[axis], a["scale"][axis - 2])
         x = _along(em, x, axis, len(out), taps, y if n == len(axes) - 1 else None)
     if not axes:
         em.op("Identity", [x], y)
+
+
+def _doubling(a) -> bool:
+    """Nearest by powers of two: floor(j / 2^k) is PyTorch's source index at every size
+    (1 / 2^k is exact in float32), so ONNX's Resize computes it."""
+    return a["mode"] == "nearest" and all(
+        float(s).is_integer() and int(s) > 0 and int(s) & (int(s) - 1) == 0 for s in a["scale"]
+    )
 
 
 def _moves(a, spatial: int, i: int, o: int, axis: int) -> bool:
