@@ -26,6 +26,8 @@ EXPECTED = {
     "06_typos": ("E-arg", 6, "conv has no parameter 'paddin'"),
     "07_flatten_size": ("E-shape", 13, "2704 elements vs 400"),
     "08_dilation": ("E-checkpoint", 8, "gives [N, 8, 10, 10]"),
+    "09_unet_size_100": ("E-shape", 14, "[N, 32, 24, 24] and [N, 32, 25, 25]"),
+    "10_strides_drop_rows": ("W-floor", 10, "last 1 input row and column (index 127) unused"),
 }
 
 
