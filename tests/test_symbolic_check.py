@@ -99,3 +99,15 @@ def test_explain_shows_the_formulas_beside_the_numbers(capsys):
     assert "floor((224 + 2·3 - 1·(7-1) - 1)/2) + 1 = floor(223/2) + 1 = 112" in out
     assert "stem.conv in H, W" in out
     assert "output shape   [N, 64, floor((H - 1) / 2) + 1, floor((W - 1) / 2) + 1]" in out
+
+
+def test_a_reshape_couples_the_sizes_and_the_report_says_so():
+    text = (
+        "network J {\n    input x: [N, 4, H, W]\n    conv(8, 3, stride=2, padding=1) relu\n"
+        "    reshape([N, 288]) linear(10)\n}\n"
+    )
+    [a] = check_text(text)
+    sizes = a.graph.sizes
+    assert describe(sizes.accepted) == "11-12"  # 8 * 6 * 6 = 288: H = W = 11 or 12
+    [joint] = sizes.joint
+    assert joint.endswith("- 280 = 0") and "floor((H - 1) / 2) * floor((W - 1) / 2)" in joint

@@ -39,6 +39,7 @@ class SymbolicSizes(NamedTuple):
     complete: bool  # whether `accepted` is exact for every size (else up to a range)
     pinned: bool = False  # some size was fixed at the hint (a figure lost its formula)
     region: SizeSet | None = None  # the s (every name = s) where the formulas all hold
+    joint: tuple[str, ...] = ()  # equalities that couple several names: `H * W - 36 = 0`
 
 
 def traced_analysis(graph: Graph, analyze: Callable[[Graph], Any]) -> Any:
@@ -103,7 +104,17 @@ def _network(module, network, overrides, input_shapes, checkpoints) -> Graph:
     with sized(lambda name: SymInt(hint, Poly.name(name))), tracing() as trace:
         [graph] = elaborate(module, network, overrides, input_shapes, checkpoints)  # may raise
     sizes = SymbolicSizes(tuple(names), hint, answer.accepted, answer.complete, trace.pinned)
-    return graph._replace(sizes=sizes._replace(region=_region(trace, sizes, SizeSet.all())))
+    joint = tuple(  # equalities: a reshape's element count, a checkpoint's product
+        _condition(g) for g in trace.list() if len(g.expr.names()) > 1 and g.rel == "=="
+    )
+    region = _region(trace, sizes, SizeSet.all())
+    return graph._replace(sizes=sizes._replace(region=region, joint=joint))
+
+
+def _condition(guard) -> str:
+    """A guard as the condition it sets: `256 * ... = 9216`, `H - W < 0` is false ..."""
+    rel = {"==": ("=", "!="), "<": ("<", ">="), "<=": ("<=", ">")}[guard.rel]
+    return f"{guard.expr} {rel[0] if guard.holds else rel[1]} 0"
 
 
 def _hint(regions: list[Region]) -> int:

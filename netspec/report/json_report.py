@@ -202,4 +202,5 @@ def sizes_json(sizes) -> dict | None:
         "accepted": describe(sizes.accepted) if sizes.complete else None,
         "formulas_hold": describe(sizes.region) if sizes.region is not None else None,
         "pinned": sizes.pinned,
+        "joint_conditions": list(sizes.joint),
     }

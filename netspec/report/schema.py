@@ -158,6 +158,10 @@ class SymbolicSizes(_Strict):
         "network and its analysis decide as at traced_at; null where not found exactly"
     )
     pinned: bool = Field(description="some size was fixed at traced_at (a formula was lost)")
+    joint_conditions: list[str] = Field(
+        description="equalities that couple several names (a reshape of H * W elements), "
+        "each `formula = 0` or `formula != 0`"
+    )
 
 
 class Network(_Strict):

@@ -310,6 +310,8 @@ def _symbolic_line(sizes, params: int) -> str:
     fixed = "; some sizes were fixed at the size shown" if sizes.pinned else ""
     if getattr(params, "hint", None) is not None:
         fixed += "; the parameter count depends on the sizes: a model fits one size only"
+    if sizes.joint:
+        fixed += f"; the network couples them: {'; '.join(sizes.joint[:3])}"
     return (
         f"sizes          {names} symbolic: every figure is a formula of them, exact for "
         f"{every} = s with s in {holds}{fixed}; numbers are at {every} = {sizes.hint}; "
