@@ -40,24 +40,26 @@ def main() -> None:
     print(f"{'spec':>16} {'exact':>8} {'regions':>8} {'1..' + str(args.up_to):>9} {'ratio':>6}"
           f" {'symbolic':>9} {'numeric':>8}")  # fmt: skip
     for spec in SPECS:
-        source = load(spec)
-        graph = one_network(source).graph
-        name, tensor = graph.inputs[0]
-        declared = graph.shape(tensor)
-        module, axes = parse(source), tuple(range(2, len(declared)))
-        answer = accepted_sizes(module, graph.name, name, declared, axes, "s")
-        exact = best(
-            lambda: accepted_sizes(module, graph.name, name, declared, axes, "s"), args.repeat
-        )
-        brute = best(
-            lambda: sweep(module, graph.name, name, declared, axes, range(1, args.up_to + 1)),
-            args.repeat,
-        )
-        named = {name: ["N", declared[1], *(f"S{i}" for i in range(len(declared) - 2))]}
-        symbolic = best(lambda: check(spec, input_shapes=named), args.repeat)
-        numeric = best(lambda: check(spec), args.repeat)
-        print(f"{spec:>16} {exact:8.3f} {len(answer.regions):>8} {brute:9.3f} "
-              f"{brute / exact:6.1f} {symbolic:9.3f} {numeric:8.3f}")  # fmt: skip
+        print(row(spec, args.repeat, args.up_to))
+
+
+def row(spec: str, repeat: int, up_to: int) -> str:
+    """One spec's line: exact, its regions, brute force, their ratio, symbolic, numeric."""
+    source = load(spec)
+    graph = one_network(source).graph
+    name, tensor = graph.inputs[0]
+    declared = graph.shape(tensor)
+    module, axes = parse(source), tuple(range(2, len(declared)))
+    answer = accepted_sizes(module, graph.name, name, declared, axes, "s")
+    exact = best(lambda: accepted_sizes(module, graph.name, name, declared, axes, "s"), repeat)
+    brute = best(
+        lambda: sweep(module, graph.name, name, declared, axes, range(1, up_to + 1)), repeat
+    )
+    named = {name: ["N", declared[1], *(f"S{i}" for i in range(len(declared) - 2))]}
+    symbolic = best(lambda: check(spec, input_shapes=named), repeat)
+    numeric = best(lambda: check(spec), repeat)
+    return (f"{spec:>16} {exact:8.3f} {len(answer.regions):>8} {brute:9.3f} "
+            f"{brute / exact:6.1f} {symbolic:9.3f} {numeric:8.3f}")  # fmt: skip
 
 
 if __name__ == "__main__":
