@@ -13,23 +13,17 @@ records a run.
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Callable
+import sys
+from pathlib import Path
 
 from netspec.analysis.accepted import accepted_sizes
 from netspec.analysis.sizes import sweep
 from netspec.api import check, load, one_network, parse
 
+sys.path.insert(0, str(Path(__file__).parent))
+from scaling import best  # noqa: E402
+
 SPECS = ("alexnet", "resnet18", "resnet50", "unet", "efficientnet_b0", "densenet121")
-
-
-def best(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
