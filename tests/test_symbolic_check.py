@@ -12,6 +12,7 @@ import pytest
 
 from netspec.api import check, check_text
 from netspec.cli.main import main
+from netspec.errors import CompileError
 from netspec.report.accepted import describe
 from netspec.report.schema import Report
 from netspec.symbolic.symint import formula
@@ -111,3 +112,12 @@ def test_a_reshape_couples_the_sizes_and_the_report_says_so():
     assert describe(sizes.accepted) == "11-12"  # 8 * 6 * 6 = 288: H = W = 11 or 12
     [joint] = sizes.joint
     assert joint.endswith("- 280 = 0") and "floor((H - 1) / 2) * floor((W - 1) / 2)" in joint
+
+
+def test_no_accepted_size_is_refused_in_numbers_and_says_why():
+    text = "network B {\n    input x: [N, 3, H, W]\n    conv(8, 3) relu   -> [N, 8, 5, 7]\n}\n"
+    with pytest.raises(CompileError) as info:
+        check_text(text)
+    [d] = info.value.diagnostics
+    assert d.code == "E-checkpoint" and "gives [N, 8, 1, 1]" in d.message  # at s = 3
+    assert "no H = W = s is accepted (every size" in d.notes[-1]

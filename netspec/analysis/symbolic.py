@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from netspec.analysis.accepted import Region, explore, traced_region
 from netspec.elaborate.networks import elaborate
+from netspec.errors import CompileError
 from netspec.ir import Graph
 from netspec.symbolic import SIZES, Sizer
 from netspec.symbolic.expr import Poly
@@ -101,6 +102,8 @@ def _network(module, network, overrides, input_shapes, checkpoints) -> Graph:
         [graph] = elaborate(module, network, overrides, input_shapes, checkpoints)
         return graph
     hint = _hint(answer.regions)
+    if answer.accepted.is_empty():
+        _refuse(module, network, overrides, input_shapes, checkpoints, names, hint, answer)
     with sized(lambda name: SymInt(hint, Poly.name(name))), tracing() as trace:
         [graph] = elaborate(module, network, overrides, input_shapes, checkpoints)  # may raise
     sizes = SymbolicSizes(tuple(names), hint, answer.accepted, answer.complete, trace.pinned)
@@ -117,11 +120,30 @@ def _condition(guard) -> str:
     return f"{guard.expr} {rel[0] if guard.holds else rel[1]} 0"
 
 
+def _refuse(module, network, overrides, input_shapes, checkpoints, names, size, answer) -> None:
+    """No size is accepted: the errors at `size`, in numbers, each saying so."""
+    every = " = ".join(names)
+    searched = "every size" if answer.complete else "the sizes searched"
+    note = (
+        f"{', '.join(names)} are symbolic, and no {every} = s is accepted ({searched}; "
+        f"`netspec sizes` lists why each is refused): shown at s = {size}, the refused size "
+        "whose reason covers the most sizes"
+    )
+    try:
+        with sized(lambda name: size):
+            elaborate(module, network, overrides, input_shapes, checkpoints)
+    except CompileError as exc:
+        diags = [d._replace(notes=(*d.notes, note)) for d in exc.diagnostics]
+        raise CompileError(diags, exc.partial) from None
+
+
 def _hint(regions: list[Region]) -> int:
     """The accepted size nearest TYPICAL in the accepted region with the most sizes;
-    when none is accepted, the first size refused (its elaboration raises the errors)."""
+    when none is accepted, the smallest size of the refused region with the most sizes
+    (below the limits: a size so large that a tensor passes them says least)."""
     accepted = [r for r in regions if not r.reason]
     if not accepted:
-        return regions[0].size
+        refused = [r for r in regions if not r.reason.startswith("E-limit")] or regions
+        return max(refused, key=lambda r: (r.sizes.count() is None, r.sizes.count() or 0)).size
     largest = max(accepted, key=lambda r: (r.sizes.count() is None, r.sizes.count() or 0))
     return largest.sizes.nearest(TYPICAL, 1)[0]
