@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from netspec.symbolic import sets
+from netspec.symbolic import polynomial, sets
 from netspec.symbolic.expr import Poly
 from netspec.symbolic.sets import SizeSet, guard_set
 from netspec.symbolic.symint import SymInt, tracing
@@ -101,8 +101,8 @@ def test_polynomial_solving_against_brute_force():
         rel = rng.choice(["<", "<=", "=="])
         lo = rng.randint(0, 5)
         hi = lo + rng.randint(0, 60)
-        got = [t for a, b in sets._solve(coeffs, rel, lo, hi) for t in range(a, b + 1)]
-        want = [t for t in range(lo, hi + 1) if sets._holds(sets._value(coeffs, t), rel)]
+        got = [t for a, b in polynomial.solve(coeffs, rel, lo, hi) for t in range(a, b + 1)]
+        want = [t for t in range(lo, hi + 1) if polynomial.holds(polynomial.value(coeffs, t), rel)]
         assert got == want, (coeffs, rel, lo, hi)
 
 

@@ -15,12 +15,12 @@ to evaluate, or the formula has other names.
 
 from __future__ import annotations
 
-from fractions import Fraction
-from math import comb, factorial, lcm
+from math import lcm
 from typing import NamedTuple
 
 from netspec.limits import MAX_INT
 from netspec.symbolic.expr import Poly
+from netspec.symbolic.polynomial import where
 
 TOP = MAX_INT  # the largest size: above any a spec can write
 MAX_PERIOD = 4096  # a longer period (many strides of 3, 5, 7 ...) is not analysed
@@ -244,148 +244,9 @@ def _gaps(taken: list[tuple[int, int | None]], first: int) -> list[tuple[int, in
 
 
 def _class_solutions(expr, rel, name, r, period, first) -> list[tuple[int, int | None]]:
-    """The t >= first (sorted intervals, None = no end) where expr(r + period t) rel 0."""
+    """The t >= first (sorted intervals, None = no end) where expr(r + period t) rel 0:
+    a polynomial in t, known by its values at degree + 1 points."""
     degree = max(expr.degree(), 0)
     names = frozenset({name}) if isinstance(name, str) else name
     values = [expr.at(dict.fromkeys(names, r + period * (first + k))) for k in range(degree + 1)]
-    coeffs = _trimmed(_newton_to_power(values, first))
-    if len(coeffs) <= 2:
-        return _linear(coeffs[0], coeffs[1] if len(coeffs) == 2 else Fraction(0), rel, first)
-    # no real root lies beyond Cauchy's bound: past it the sign is the leading term's
-    last = max(first, int(1 + max(abs(c / coeffs[-1]) for c in coeffs[:-1])) + 1)
-    found = _solve(coeffs, rel, first, last)
-    if _holds(coeffs[-1], rel):
-        found.append((last + 1, None))
-    return _joined(found)
-
-
-def _trimmed(coeffs: list[Fraction]) -> list[Fraction]:
-    while len(coeffs) > 1 and coeffs[-1] == 0:
-        coeffs = coeffs[:-1]
-    return coeffs
-
-
-def _value(coeffs: list[Fraction], t: int) -> Fraction:
-    v = Fraction(0)
-    for c in reversed(coeffs):
-        v = v * t + c
-    return v
-
-
-def _solve(coeffs: list[Fraction], rel: str, lo: int, hi: int) -> list[tuple[int, int | None]]:
-    """The integers t in lo..hi where the polynomial rel 0, as sorted intervals: split
-    lo..hi where the forward difference p(t+1) - p(t) changes sign (found the same way,
-    one degree lower), then search each monotone run by bisection."""
-    coeffs = _trimmed(coeffs)
-    if lo > hi:
-        return []
-    if len(coeffs) <= 2:
-        found = _linear(coeffs[0], coeffs[1] if len(coeffs) == 2 else Fraction(0), rel, lo)
-        return [(a, hi if b is None else min(b, hi)) for a, b in found if a <= hi]
-    falling = _solve(_difference(coeffs), "<", lo, hi - 1)
-    cuts = sorted({lo, hi, *(c for a, b in falling for c in (a, b + 1) if lo <= c <= hi)})
-    found: list[tuple[int, int | None]] = []
-    for u, v in zip(cuts, cuts[1:], strict=False) if len(cuts) > 1 else [(lo, hi)]:
-        down = any(a <= u <= b for a, b in falling)
-        found.extend(_monotone(coeffs, rel, u, v, down))
-    return _union(found)
-
-
-def _monotone(coeffs, rel, u: int, v: int, down: bool) -> list[tuple[int, int]]:
-    """Where p rel 0 on u..v, p monotone there (falling when `down`)."""
-    at = (lambda t: _value(coeffs, u + v - t)) if down else (lambda t: _value(coeffs, t))
-    start = _first(lambda t: at(t) >= 0, u, v)  # rising: p < 0 before, p >= 0 from here
-    above = _first(lambda t: at(t) > 0, u, v)
-    keep = {"<": (u, start - 1), "<=": (u, above - 1), "==": (start, above - 1)}[rel]
-    a, b = keep
-    if a > b:
-        return []
-    return [(u + v - b, u + v - a)] if down else [(a, b)]
-
-
-def _first(pred, u: int, v: int) -> int:
-    """The first t in u..v where a monotone pred is true (v + 1 if none)."""
-    lo, hi = u, v + 1
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if pred(mid):
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def _difference(coeffs: list[Fraction]) -> list[Fraction]:
-    """Coefficients of p(t + 1) - p(t)."""
-    out = [Fraction(0)] * len(coeffs)
-    for i, c in enumerate(coeffs):
-        for j in range(i):
-            out[j] += c * comb(i, j)
-    return _trimmed(out[:-1] or [Fraction(0)])
-
-
-def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
-    out: list[tuple[int, int | None]] = []
-    for lo, hi in sorted(intervals):
-        if out and out[-1][1] >= lo - 1:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _holds(v, rel: str) -> bool:
-    return v == 0 if rel == "==" else (v < 0 if rel == "<" else v <= 0)
-
-
-def _linear(c0: Fraction, c1: Fraction, rel: str, first: int) -> list[tuple[int, int | None]]:
-    """t >= first with c0 + c1 t rel 0."""
-    if c1 == 0:
-        return [(first, None)] if _holds(c0, rel) else []
-    root = -c0 / c1
-    if rel == "==":
-        t = int(root)
-        return [(t, t)] if root.denominator == 1 and t >= first else []
-    # c0 + c1 t < 0 (or <= 0): below the root when c1 > 0, above it when c1 < 0
-    strict = rel == "<"
-    if c1 > 0:
-        last = _ceil(root) - 1 if strict else _floor(root)
-        return [(first, last)] if last >= first else []
-    start = _floor(root) + 1 if strict else _ceil(root)
-    return [(max(first, start), None)]
-
-
-def _floor(x: Fraction) -> int:
-    return x.numerator // x.denominator
-
-
-def _ceil(x: Fraction) -> int:
-    return -((-x.numerator) // x.denominator)
-
-
-def _joined(intervals: list[tuple[int, int | None]]) -> list[tuple[int, int | None]]:
-    out: list[tuple[int, int | None]] = []
-    for lo, hi in intervals:
-        if out and out[-1][1] is not None and out[-1][1] + 1 == lo:
-            out[-1] = (out[-1][0], hi)
-        else:
-            out.append((lo, hi))
-    return out
-
-
-def _newton_to_power(values: list[int], first: int) -> list[Fraction]:
-    """Coefficients in t of the polynomial through (first + k, values[k])."""
-    diffs, row = [], [Fraction(v) for v in values]
-    while row:
-        diffs.append(row[0])
-        row = [b - a for a, b in zip(row, row[1:], strict=False)]
-    coeffs = [Fraction(0)] * len(values)
-    for k, d in enumerate(diffs):  # d * C(t - first, k), expanded
-        basis = [Fraction(1)]
-        for j in range(k):  # multiply by (t - first - j)
-            basis = [Fraction(0), *basis]
-            for i in range(len(basis) - 1):
-                basis[i] -= (first + j) * basis[i + 1]
-        for i, b in enumerate(basis):
-            coeffs[i] += d * b / factorial(k)
-    return coeffs
+    return where(values, rel, first)
