@@ -165,3 +165,17 @@ def test_resnet50_without_checkpoints_runs_in_pytorch_where_accepted():
         assert size in answer.accepted
         with torch.no_grad():
             assert model(torch.zeros(1, 3, size, size)).shape == (1, 1000)
+
+
+def test_a_named_size_is_the_one_varied(capsys, tmp_path):
+    """[N, L, 64]: the sequence length L is varied, not the features; a spec's named
+    H with --axis W keeps H at the size its formulas were traced at."""
+    spec = tmp_path / "seq.netspec"
+    spec.write_text("network Seq {\n    input x: [N, L, 64]\n    linear(128) gelu linear(64)\n}\n")
+    code, out = run(capsys, str(spec))
+    assert code == 0 and "input x [N, s, 64] (L = s)" in out and "smallest: 1" in out
+    spec.write_text(
+        "network Sym {\n    input x: [N, 3, H, W]\n    conv(8, 3, stride=2, padding=1)\n}\n"
+    )
+    code, out = run(capsys, str(spec), "--axis", "W")
+    assert code == 0 and "input x [N, 3, 224, s] (W = s)" in out

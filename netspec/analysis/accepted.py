@@ -63,6 +63,8 @@ def accepted_sizes(
     accepted; `name` names s in the formulas. With `exact`, a size that leaves input
     rows unread (W-floor) is refused too."""
 
+    declared = tuple(getattr(d, "hint", d) for d in declared)  # a traced size: its number
+
     def judge(size: int) -> Region:
         shape = tuple(
             SymInt(size, Poly.name(name)) if i in axes else d for i, d in enumerate(declared)

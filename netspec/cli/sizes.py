@@ -90,6 +90,8 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     axes = _axes(declared, args.axis)
     if isinstance(axes, str):
         return misuse(axes, "sizes")
+    args.axis_labels = _named_axes(declared)  # named axes are shown by their names
+    declared = tuple(getattr(d, "hint", d) for d in declared)  # the others at their numbers
     module = parse(source)
     job = (module, graph.name, name, declared, axes, overrides)
     if args.up_to is None:
@@ -109,6 +111,16 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     return 0 if any(not v.reason for v in verdicts) else 1
 
 
+def _named_axes(shape) -> dict[str, int]:
+    """The axes past the batch whose size the spec names (traced: an int with a formula
+    that is just the name)."""
+    return {
+        str(d.expr): i
+        for i, d in enumerate(shape)
+        if i >= 1 and getattr(d, "expr", None) is not None and str(d.expr).isidentifier()
+    }
+
+
 def _declared(exc: CompileError, network: str | None):
     """The partial graph of the one network that failed, when its input elaborated."""
     graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
@@ -118,10 +130,14 @@ def _declared(exc: CompileError, network: str | None):
 
 
 def _axes(shape, axis: str | None) -> tuple[int, ...] | str:
-    """The spatial axes to vary, or why `--axis` names none."""
+    """The axes to vary: those the spec names (`[N, L, 512]`: L), else the spatial ones
+    (the one `--axis` names), or why `--axis` names none."""
     from netspec.ops.arith import axis_names
     from netspec.values import show_shape
 
+    named = _named_axes(shape)
+    if named and (axis is None or axis in named):
+        return tuple(named.values()) if axis is None else (named[axis],)
     spatial = len(shape) - 2
     if spatial < 1:
         return f"the input {show_shape(shape)} has no spatial axis to vary"
@@ -137,7 +153,7 @@ def _report(network, name, declared, axes, verdicts, args) -> str:
     from netspec.analysis.sizes import progressions
     from netspec.cli.sizes_exact import heading
 
-    head, _ = heading(network, name, declared, axes)
+    head, _ = heading(network, name, declared, axes, args.axis_labels)
     lines = [f"{head}, s from 1 to {args.up_to}"]
     accepted = [v.size for v in verdicts if not v.reason]
     if accepted:

@@ -20,10 +20,12 @@ from netspec.symbolic.sets import SizeSet
 from netspec.values import show_shape
 
 
-def heading(network: str, name: str, declared, axes) -> tuple[str, str]:
-    """`input image [N, 3, s, s] (H = W = s)` and the name of s in the formulas."""
+def heading(network: str, name: str, declared, axes, labels=None) -> tuple[str, str]:
+    """`input image [N, 3, s, s] (H = W = s)` and the name of s in the formulas; axes
+    the spec names (`labels`: name -> axis) go by their names."""
+    named = {i: n for n, i in (labels or {}).items()}
     names = axis_names(len(declared) - 2)
-    varied = [names[a - 2] for a in axes]
+    varied = [named.get(a) or names[a - 2] for a in axes]
     shape = show_shape(tuple("s" if i in axes else d for i, d in enumerate(declared)))
     square = f" ({' = '.join(varied)} = s)" if len(varied) > 1 else f" ({varied[0]} = s)"
     return f"{network}: input {name} {shape}{square}", varied[0] if len(varied) == 1 else "s"
@@ -31,7 +33,7 @@ def heading(network: str, name: str, declared, axes) -> tuple[str, str]:
 
 def exact_report(job: tuple, args: argparse.Namespace) -> tuple[str | None, bool]:
     module, network, name, declared, axes, overrides = job
-    head, symbol = heading(network, name, declared, axes)
+    head, symbol = heading(network, name, declared, axes, args.axis_labels)
     answer = accepted_sizes(
         module, network, name, declared, axes, symbol, overrides, args.exact,
         not args.ignore_checkpoints,
