@@ -158,3 +158,11 @@ def test_predict_refuses_a_size_outside_the_set(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "the model accepts H in 32-306783360 step 32; the input has H = 225" in err
     assert "Traceback" not in err
+
+
+def test_named_sizes_are_dynamic_already():
+    """[N, L, 64]: L is a dim_param without the flag; the flag would vary the features."""
+    seq = "network Seq {\n    input x: [N, L, 64]\n    linear(128) gelu linear(64)\n}\n"
+    assert dims(netspec.to_onnx(Source("seq.netspec", seq)).graph.input[0]) == ["N", "L", 64]
+    with pytest.raises(CompileError, match=r"names its sizes \(L\): they are dynamic already"):
+        netspec.to_onnx(Source("seq.netspec", seq), dynamic_sizes=True)

@@ -108,7 +108,16 @@ def the_input(graph: Graph) -> tuple[str, Shape]:
         )
     name, tensor = graph.inputs[0]
     shape = graph.shape(tensor)
-    if len(shape) < 3 or any(isinstance(d, str) for d in shape[2:]):
+    named = [d for d in shape[1:] if isinstance(d, str)]
+    if named:  # [N, L, 512]: L is a dim_param already, and 512 is no size to vary
+        raise error(
+            "E-lower",
+            f"--dynamic-sizes: the input {name} {show_shape(shape)} names its sizes "
+            f"({', '.join(named)}): they are dynamic already",
+            None,
+            "export without --dynamic-sizes: the named sizes are dim_params",
+        )
+    if len(shape) < 3:
         raise error(
             "E-lower",
             f"--dynamic-sizes: the input {name} {show_shape(shape)} has no concrete spatial axis "
