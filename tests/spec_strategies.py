@@ -506,7 +506,7 @@ class Writer:
         kinds += ["layout"] * (3 if ctx.depth == 0 else 2)
         if ctx.depth < 2:
             kinds += ["add", "add", "concat", "concat", "block", "block", "block"]
-            kinds += ["mul"]
+            kinds += ["mul", "matmul"]
         if any(self.mergeable(s, shape) for s in ctx.scope.values()):
             kinds += ["named_merge"] * 3
         for _ in range(10):
@@ -1076,6 +1076,30 @@ class Writer:
         return [
             f"mul {{ {first} | {gate} }}" if self.coin(50) else f"mul {{ {gate} | {first} }}"
         ], shape
+
+    def op_matmul(self, shape, ctx: Ctx):
+        """The product of two branches over the last two axes: [.., m, k] @ [.., k, n].
+        Not on sequences or [N, F]: the inner axis would be T or the batch, which the
+        oracles' per-sample scaling does not take (a product sums over it)."""
+        if len(shape) < 3 or is_seq(shape):
+            return None
+        *batch, m, k = shape
+        x = self.pick(([], ["identity"], [self.pick(ACTIVATIONS)]))  # [.., m, k]
+        variant = self.pick(("square", "gram", "linear", "broadcast"))
+        if variant == "square":  # x @ xᵀ: [.., m, k] @ [.., k, m]
+            branches, out = (x, ["transpose(-1, -2)"]), (*batch, m, m)
+        elif variant == "gram":  # xᵀ @ x: [.., k, m] @ [.., m, k]
+            branches, out = (["transpose(-1, -2)"], x), (*batch, k, k)
+        elif variant == "linear":  # x @ (xᵀ W): [.., m, k] @ [.., k, n]
+            n = self.int(1, self.cap(shape))
+            branches, out = (x, [f"transpose(-1, -2) linear({n})"]), (*batch, m, n)
+        else:  # C channels against one, broadcast: [N, C, .., m, k] @ [N, 1, .., k, m]
+            n = 1 if len(shape) == 3 else m  # on [N, C, L] the one channel is the n axis
+            branches, out = (x, ["conv(1, 1) transpose(-1, -2)"]), (*batch, m, n)
+        if not self.fits(out):
+            return None
+        lines = ["matmul {", *indent(branches[0]), "  |", *indent(branches[1]), "}"]
+        return "\n".join(lines), out
 
     def op_named_merge(self, shape, ctx: Ctx):
         names = [n for n, s in ctx.scope.items() if self.mergeable(s, shape)]

@@ -41,6 +41,15 @@ def _dims(shape: tuple) -> str:
 
 
 CASES = [
+    # --- matmul (attention's scores: a tensor by its own transpose) ---------------------
+    Case(
+        "matmul-scores",
+        ("N", 2, 5, 4),
+        "matmul { | transpose(-1, -2) }",
+        ("N", 2, 5, 5),
+        params=0,
+        connections=2 * 4 * (2 * 5 * 5),  # a row and a column of k = 4 per output unit
+    ),
     # --- conv -------------------------------------------------------------------------
     Case(
         "conv2d",

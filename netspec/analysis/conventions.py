@@ -3,8 +3,9 @@
 Model-summary tools disagree because each picks its own convention silently. netspec
 names the one it prints and can reproduce the others':
 
-- `macs` (default): multiply-adds of convolutions, transposed convolutions and linear
-  layers, bias excluded, batch 1 unless the input fixes it: torchvision's "GFLOPS".
+- `macs` (default): multiply-adds of convolutions, transposed convolutions, linear
+  layers and matrix products (attention's QKᵀ and AV), bias excluded, batch 1 unless
+  the input fixes it: torchvision's "GFLOPS".
 - `flops`: every floating-point operation, each op's formula in docs/costs.md.
 - `torchinfo`: torchinfo 1.8's "Mult-Adds" (module parameters times output positions).
 - `fvcore`: fvcore 0.1.5's FlopCountAnalysis of the model in eval mode (multiply-adds
@@ -54,8 +55,8 @@ CONVENTIONS = {
         Convention(
             "macs",
             "multiply-adds",
-            "multiply-adds of conv, transposed conv and linear layers, bias excluded "
-            "(torchvision's GFLOPS)",
+            "multiply-adds of conv, transposed conv, linear and matmul layers, bias "
+            "excluded (torchvision's GFLOPS)",
             _macs,
         ),
         Convention(

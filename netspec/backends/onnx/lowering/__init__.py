@@ -15,6 +15,7 @@ from netspec.backends.onnx.lowering import (  # noqa: F401
     layout,
     learned,
     linear,
+    matmul,
     merge,
     norm,
     parts,

@@ -15,6 +15,7 @@ from netspec.backends.torch.lowering import (  # noqa: F401
     layout,
     learned,
     linear,
+    matmul,
     merge,
     norm,
     parts,

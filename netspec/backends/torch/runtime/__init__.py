@@ -20,7 +20,7 @@ from netspec.backends.torch.runtime.classic import (
     TableConv,
     window_sum,
 )
-from netspec.backends.torch.runtime.containers import Add, Concat, Mul, Part, Scope
+from netspec.backends.torch.runtime.containers import Add, Concat, Matmul, Mul, Part, Scope
 from netspec.backends.torch.runtime.modern import (
     DropPath,
     LayerNormAt,
@@ -33,7 +33,7 @@ from netspec.backends.torch.runtime.modern import (
 )
 
 __all__ = [
-    "RBF", "Add", "AvgPool", "Concat", "DropPath", "LayerNormAt", "Mul", "Pad", "PartialConv",
-    "Part", "Permute", "RMSNormAt", "Reshape", "ScaledTanh", "Scope", "Slice", "Squeeze",
-    "Subsample", "TableConv", "window_sum",
+    "RBF", "Add", "AvgPool", "Concat", "DropPath", "LayerNormAt", "Matmul", "Mul", "Pad",
+    "PartialConv", "Part", "Permute", "RMSNormAt", "Reshape", "ScaledTanh", "Scope", "Slice",
+    "Squeeze", "Subsample", "TableConv", "window_sum",
 ]  # fmt: skip

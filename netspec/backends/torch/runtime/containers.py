@@ -1,6 +1,6 @@
 """The containers of a generated model: Scope (a named statement, a branch, repeat copies;
-learned tensors too), the merges Add, Mul and Concat that hold their branches, and Part,
-one output of chunk or split.
+learned tensors too), the merges Add, Mul, Concat and Matmul that hold their branches, and
+Part, one output of chunk or split.
 
 Copied, source and all, into the models `netspec build` writes (backends/torch/names.py):
 this file imports only torch, and the classes here come first in a generated file, since
@@ -72,6 +72,14 @@ class Mul(Scope):
         for x in inputs[1:]:
             product = product * x
         return product
+
+
+class Matmul(Scope):
+    """netspec `matmul`: the matrix product of its two inputs (torch.matmul: the last two
+    axes are the matrices, the batch axes broadcast); holds its branches, if any."""
+
+    def forward(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return torch.matmul(a, b)
 
 
 class Part(nn.Module):
