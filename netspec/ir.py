@@ -73,7 +73,11 @@ class Graph(NamedTuple):
     span: Span
     calls: tuple[BlockCall, ...] = ()  # in the order the calls finished (inner first)
     warnings: tuple = ()  # Diagnostics found while elaborating (W-indent)
-    sizes: Any = None  # symbolic sizes: a netspec.elaborate.symbolic.SymbolicSizes
+    sizes: Any = None  # symbolic sizes: a netspec.analysis.symbolic.SymbolicSizes
+    dtypes: Mapping[int, str] = MappingProxyType({})  # tensor id -> int64 / bool (else float32)
+
+    def dtype(self, tensor: int) -> str:
+        return self.dtypes.get(tensor, "float32")
 
     def shape(self, tensor: int) -> Shape:
         return self.shapes[tensor]

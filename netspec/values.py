@@ -40,6 +40,12 @@ def show_shape(shape: Shape | None) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
+def typed_shape(graph, tensor: int) -> str:
+    """A tensor's shape, with its dtype where it is not float32: `[N, 35] int64`."""
+    dtype = graph.dtype(tensor)
+    return show_shape(graph.shape(tensor)) + ("" if dtype == "float32" else f" {dtype}")
+
+
 def show_value(value: object) -> str:
     """A value as the user would write it."""
     if isinstance(value, bool):

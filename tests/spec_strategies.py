@@ -278,6 +278,12 @@ class Writer:
             shape = (batch, c, *(self.int(4, 32) for _ in range(rank - 2)))
         inputs = [f"input x: {lit_shape(shape)}"]
         scope = {"x": shape}
+        embedded = is_seq(shape) and shape[2] % 3 != 0
+        # token ids into vectors (unless the features are a multiple of 3): decided from
+        # draws already made, so that every later draw of the writer stays as it was
+        if embedded:  # `x` is then the embedding's statement
+            inputs = [f"input ids: {lit_shape(shape[:2])} int64"]
+            inputs.append(f"x = embedding({shape[2] + 3}, {shape[2]})")
         if rank >= 3 and not is_seq(shape) and self.coin(30):
             mask = (batch, self.pick((1, c)), *shape[2:])
             inputs.append(f"input mask: {lit_shape(mask)}")
@@ -498,6 +504,8 @@ class Writer:
         else:
             kinds += ["conv"] * 5 + ["conv_transpose"] * 2 + ["maxpool", "avgpool"] * 2
             kinds += ["subsample", "global", "adaptive", "lrn", "upsample", "upsample"]
+            if rank == 3:  # attention on [N, L, D] takes one upsample's slot: the list's
+                kinds[-2] = "attention"  # length, and so every other draw, stays as it was
             kinds += ["partial_conv"] * 3
             if not ctx.keep_rank:
                 kinds += ["flatten", "reshape"]
@@ -1100,6 +1108,19 @@ class Writer:
             return None
         lines = ["matmul {", *indent(branches[0]), "  |", *indent(branches[1]), "}"]
         return "\n".join(lines), out
+
+    def op_attention(self, shape, ctx: Ctx):
+        """Self-attention on [N, L, D], D divisible by heads and heads by kv_heads. Not on
+        sequences: its products sum over L, which the oracles' per-sample scaling does not
+        take (as matmul's)."""
+        if len(shape) != 3 or is_seq(shape):
+            return None
+        heads = self.pick(divisors(shape[-1]))
+        kv = self.pick((None, None, self.pick(divisors(heads))))
+        causal = self.pick((None, None, "true", "false"))
+        dropout = self.pick((None, None, 0.1))
+        return call("attention", heads, bias=self.bias(ctx), causal=causal, kv_heads=kv,
+                    dropout=dropout), shape  # fmt: skip
 
     def op_named_merge(self, shape, ctx: Ctx):
         names = [n for n, s in ctx.scope.items() if self.mergeable(s, shape)]

@@ -138,7 +138,7 @@ def run(graph, device: str = "cpu"):
     parameters = dict(model.named_parameters())
     for path in learned:
         shapes[path].append(tuple(parameters[path].shape))
-    inputs = [example(graph.shape(t), device) for _, t in graph.inputs]
+    inputs = [example(graph.shape(t), device, graph.dtype(t)) for _, t in graph.inputs]
     with torch.no_grad(), counter:
         result = model(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
@@ -168,7 +168,9 @@ def run(graph, device: str = "cpu"):
     return figures, [tuple(o.shape) for o in outputs], totals
 
 
-def example(shape, device: str):
+def example(shape, device: str, dtype: str = "float32"):
+    if dtype == "int64":  # token ids: 0 and 1 are in every vocabulary
+        return torch.randint(0, 2, concrete(shape), device=device)
     if device == "meta":
         return torch.empty(concrete(shape), device="meta")
     # positive values: a partial_conv mask covers its windows; nothing else cares

@@ -48,6 +48,9 @@ def feeds(graph, batch: int) -> dict[str, np.ndarray]:
     result = {}
     for name, t in graph.inputs:
         shape = [(batch if d == "N" else 3) if isinstance(d, str) else d for d in graph.shape(t)]
+        if graph.dtype(t) == "int64":  # token ids: 0 and 1 are in every vocabulary
+            result[name] = rng.integers(0, 2, shape).astype(np.int64)
+            continue
         result[name] = (rng.random(shape) + 0.1).astype(np.float32)  # a mask covers
     return result
 

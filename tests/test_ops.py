@@ -34,6 +34,7 @@ class Case:
     pre: str = ""  # lines between `input x` and `y = ...`
     attrs: dict = field(default_factory=dict)  # normalised attributes of y's own layer
     torch: Any = None  # nn -> module, for the torch cross-check
+    dtype: str = ""  # the input's dtype when it is not float32 (token ids: int64)
 
 
 def _dims(shape: tuple) -> str:
@@ -41,6 +42,33 @@ def _dims(shape: tuple) -> str:
 
 
 CASES = [
+    # --- attention (multi-head self-attention with its projections) --------------------
+    Case(
+        "attention-mha",
+        ("N", 6, 16),
+        "attention(4)",
+        ("N", 6, 16),
+        params=4 * 16 * 16 + 4 * 16,  # 1,088: nn.MultiheadAttention(16, 4)'s
+        connections=(16 + 1) * 6 * 64 + 4 * 6 * 6 * 16 + 4 * 6 * 6 * 6,  # 9,696
+    ),
+    Case(
+        "attention-gqa-causal",
+        ("N", 6, 16),
+        "attention(4, causal=true, kv_heads=2, bias=false)",
+        ("N", 6, 16),
+        params=2 * 16 * 16 + 2 * 16 * 8,  # 768: k and v have 16·2/4 = 8 outputs
+        connections=16 * 6 * (32 + 16) + 4 * 6 * 6 * 16 + 4 * 6 * 6 * 6,  # 7,776
+    ),
+    # --- embedding (token ids to vectors: Zaremba et al.'s medium LSTM LM's input) -------
+    Case(
+        "embedding-lm",
+        ("N", 35),
+        "embedding(10000, 650)",
+        ("N", 35, 650),
+        params=10_000 * 650,
+        connections=35 * 650,  # one weight read per output unit
+        dtype="int64",
+    ),
     # --- matmul (attention's scores: a tensor by its own transpose) ---------------------
     Case(
         "matmul-scores",
@@ -798,7 +826,8 @@ CASES = [
 
 def spec_for(case: Case) -> str:
     pre = f"    {case.pre}\n" if case.pre else ""
-    return f"network T {{\n    input x: [{_dims(case.shape)}]\n{pre}    y = {case.op}\n}}\n"
+    dtype = f" {case.dtype}" if case.dtype else ""
+    return f"network T {{\n    input x: [{_dims(case.shape)}]{dtype}\n{pre}    y = {case.op}\n}}\n"
 
 
 def run(case: Case):

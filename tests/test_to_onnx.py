@@ -93,6 +93,9 @@ def feeds(graph, batch: int) -> dict[str, np.ndarray]:
     result = {}
     for name, t in graph.inputs:
         shape = [(batch if d == "N" else 3) if isinstance(d, str) else d for d in graph.shape(t)]
+        if graph.dtype(t) == "int64":  # token ids: 0 and 1 are in every vocabulary
+            result[name] = rng.integers(0, 2, shape).astype(np.int64)
+            continue
         # positive values: a partial_conv mask covers its windows
         result[name] = (rng.random(shape) + 0.1).astype(np.float32)
     return result
@@ -159,7 +162,8 @@ def agree(graph, shapes: bool = True, opset: int = 21) -> float:
 def run_torch(module, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
     dtype = next(iter(module.state_dict().values()), torch.zeros(())).dtype
     with torch.no_grad():
-        result = module(*(torch.from_numpy(x).to(dtype) for x in inputs.values()))
+        tensors = (torch.from_numpy(x) for x in inputs.values())  # token ids stay int64
+        result = module(*(t if t.dtype == torch.int64 else t.to(dtype) for t in tensors))
     return [r.numpy() for r in (result if isinstance(result, tuple) else (result,))]
 
 

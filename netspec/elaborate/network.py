@@ -86,6 +86,7 @@ def _graph(state: NetworkState, frame: Frame) -> Graph:
         state.net.span,
         tuple(state.calls),
         tuple(_layout_warnings(state)),
+        dtypes=freeze(state.dtypes),
     )
 
 
@@ -127,6 +128,7 @@ def _partial(state: NetworkState, end: Mark | None) -> list[Partial]:
         (*state.statements[: clean.statements], row),
         state.net.span,
         tuple(calls),
+        dtypes=freeze(state.dtypes),
     )
     return [Partial(graph, failed)]
 

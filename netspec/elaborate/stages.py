@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from netspec.elaborate.binding import MISSING, Formal, bind
 from netspec.elaborate.blocks import BlockCalls
+from netspec.elaborate.dtypes import check_dtypes
 from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
 from netspec.elaborate.frame import Frame, limit, named_tensor
 from netspec.elaborate.naming import statement_names
@@ -154,6 +155,7 @@ class Stages:
         """Infer the output shape and append the layer; op errors carry the input shapes."""
         if any(t.shape is None for t in inputs):
             raise Poisoned(stage.name)
+        check_dtypes(op, stage, inputs, self.state.dtypes)
         shapes = tuple(t.shape for t in inputs)
         try:
             if op.broadcasts == "learned" and not self.state.learned.intersection(

@@ -61,6 +61,7 @@ class NetworkState:
     statements: list[Statement] = field(default_factory=list)  # top-level report rows
     calls: list[BlockCall] = field(default_factory=list)  # in the order they finished
     learned: set[int] = field(default_factory=set)  # tensor ids of `param`s
+    dtypes: dict[int, str] = field(default_factory=dict)  # tensor id -> int64 / bool
     given: dict[str, object] = field(default_factory=dict)  # --input-shape, by input name
     checkpoints: bool = True  # check the `->` checkpoints (netspec sizes may turn them off)
     statement: str = ""  # name of the top-level statement being elaborated

@@ -15,6 +15,7 @@ top-level statement that leaves a stream becomes a report row. Limits abort at o
 from __future__ import annotations
 
 from netspec.elaborate.control import Control
+from netspec.elaborate.dtypes import input_dtype
 from netspec.elaborate.evaluate import Poisoned, evaluate
 from netspec.elaborate.frame import POISON, Frame, first_line, named_tensor
 from netspec.elaborate.naming import join, stage_paths
@@ -157,7 +158,10 @@ class Statements:
             # `input y: [N, 10]` and `reshape([N, -1])` read it
             frame.scope.bindings.update(symbol_sizes(stmt.name, declared, shape, stmt.dims.span))
         shape = _sized(frame, shape)
+        dtype = input_dtype(stmt)
         tensor = self.state.new_tensor(shape, stmt.dims.span, frame)
+        if dtype != "float32":
+            self.state.dtypes[tensor.id] = dtype
         self.state.inputs.append((stmt.name, tensor.id))
         frame.scope.bindings[stmt.name] = tensor
         if frame.stream is None:

@@ -5,15 +5,17 @@ Assumes nothing beyond the standard library and netspec's value types. Guarantee
 about the op: its parameters, shape, parameter, connection, cost and receptive-field
 rules, its explanation (ops/explain/<family>.py), its diagram family and its torchinfo
 and fvcore counting rules. One file per op family (conv, pool, linear, elementwise,
-activation, norm, merge, matmul, shape, layout, border); a new family adds its import
-here.
+activation, attention, norm, merge, matmul, shape, layout, border); a new family adds
+its import here.
 """
 
 from netspec.ops import (  # noqa: F401
     activation,
+    attention,
     border,
     conv,
     elementwise,
+    embedding,
     layout,
     learned,
     linear,

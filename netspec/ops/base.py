@@ -191,6 +191,9 @@ class Op:
     # Makes several outputs (chunk, split): `a, b = op(...)` elaborates one layer per
     # output, its attrs' "part" the output's index, and `parts` says how many there are.
     several: ClassVar[bool] = False
+    # The dtypes besides float32 it reads (embedding: int64 token ids); any other op
+    # given token ids or a mask is E-type (netspec.elaborate.stages).
+    reads_dtypes: ClassVar[tuple[str, ...]] = ()
     stage: ClassVar[bool] = True  # False: only a statement makes it (`param name: [dims]`)
     # Reorders the axes (permute, transpose): after it the spec says what each axis is,
     # so a linear on a rank-4 map there is meant (channels last), not W-flatten.
@@ -304,6 +307,9 @@ REGISTRY: dict[str, Op] = {}
 # Names from other frameworks and papers -> the netspec op. Looked up lower-case, without
 # '_' and without a 1d/2d/3d suffix (so Conv2d, conv_2d and conv3d all find `conv`).
 ALIASES = {
+    "multiheadattention": "attention",
+    "selfattention": "attention",
+    "mha": "attention",
     "convolution": "conv",
     "convtranspose": "conv_transpose",
     "deconv": "conv_transpose",

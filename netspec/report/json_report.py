@@ -26,7 +26,8 @@ from netspec.values import Shape
 # 2: the error document gained `partial`, the report of a failing spec up to its error;
 #    statements gained `description`, what the table's op column says.
 # 3: a size or a figure may be a string, a formula of the input's symbolic sizes
-#    (`floor((H - 1) / 2) + 1`); a network with symbolic sizes has `sizes`.
+#    (`floor((H - 1) / 2) + 1`); a network with symbolic sizes has `sizes`; every network
+#    has `input_dtypes` (float32, int64 token ids, bool masks).
 SCHEMA_VERSION = 3
 
 
@@ -116,6 +117,7 @@ def network_json(analysis: Analysis, options: Options = DEFAULT) -> dict:
         "layers": [layer_json(f, i) for i in range(len(analysis.layers))],
         "warnings": [w.to_json() for w in analysis.warnings],
         "sizes": sizes_json(graph.sizes),
+        "input_dtypes": {name: graph.dtype(i) for name, i in graph.inputs},
     }
 
 

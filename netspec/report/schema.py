@@ -174,6 +174,9 @@ class Network(_Strict):
     layers: list[Layer]
     warnings: list[PlacedDiagnostic | Diagnostic]
     sizes: SymbolicSizes | None = Field(description="null: every size is a number")
+    input_dtypes: dict[str, Literal["float32", "int64", "bool"]] = Field(
+        description="each input's element type: float32, int64 (token ids) or bool (a mask)"
+    )
 
 
 class Report(_Strict):

@@ -20,7 +20,7 @@ from netspec.report.describe import group_description, statement_description
 from netspec.report.figures import Figures
 from netspec.report.fit import Fit, choose, fold_lines, wrap_op
 from netspec.units import per_axis, si, size
-from netspec.values import Shape, show_shape
+from netspec.values import Shape, show_shape, typed_shape
 
 
 class Row(NamedTuple):
@@ -205,7 +205,7 @@ def _grid(f: Figures, fit: Fit, headings: dict[str, str]):
 
     graph = f.analysis.graph
     params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
-    inputs = ", ".join(f"{n}: {show_shape(graph.shape(i))}" for n, i in graph.inputs)
+    inputs = ", ".join(f"{n}: {typed_shape(graph, i)}" for n, i in graph.inputs)
     title = f"{f.analysis.name}" + (f"({params})" if params else "") + f"  input {inputs}"
     # A table narrower than its title would wrap the title inside a shape.
     width = f.options.width
@@ -242,7 +242,7 @@ def _sizes_counted_as_one(graph) -> str:
 def summary_lines(f: Figures) -> list[str]:
     """The totals: parameters, connections, cost under its named convention, memory."""
     a, t, m, ct = f.analysis, f.analysis.totals, f.memory, f.costs
-    inputs = ", ".join(f"{n} {show_shape(a.graph.shape(i))}" for n, i in a.graph.inputs)
+    inputs = ", ".join(f"{n} {typed_shape(a.graph, i)}" for n, i in a.graph.inputs)
     cost = _exact_and_readable(ct.total)
     if not ct.complete:
         shown = ", ".join(ct.uncounted[:3]) + (" ..." if len(ct.uncounted) > 3 else "")

@@ -14,7 +14,7 @@ import io
 from netspec.analysis import Analysis
 from netspec.analysis.receptive import Field
 from netspec.report.figures import DEFAULT, Figures, Options, figures
-from netspec.values import show_shape
+from netspec.values import show_shape, typed_shape
 
 LAYER_COLUMNS = (
     "network",
@@ -110,7 +110,7 @@ def _markdown_totals(f: Figures) -> str:
 
     t, m, ct = f.analysis.totals, f.memory, f.costs
     graph = f.analysis.graph
-    inputs = ", ".join(f"{n} {show_shape(graph.shape(i))}" for n, i in graph.inputs)
+    inputs = ", ".join(f"{n} {typed_shape(graph, i)}" for n, i in graph.inputs)
     complete = "" if ct.complete else f" (incomplete: no formula for {len(ct.uncounted)} layers)"
     return (
         f"Total: {t.params:,} parameters ({t.trainable_params:,} trainable, "

@@ -116,6 +116,8 @@ class InputStmt(NamedTuple):
     name: str
     dims: Expr
     span: Span
+    dtype: str | None = None  # `input ids: [N, L] int64`; None: float32
+    dtype_span: Span | None = None
 
 
 class LetStmt(NamedTuple):

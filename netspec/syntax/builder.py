@@ -69,7 +69,14 @@ class _Builder:
 
     # --- statements ----------------------------------------------------------------
     def input_stmt(self, meta, c):
-        return ast.InputStmt(str(c[1]), c[2], self._span(meta))
+        dtype = c[3] if len(c) > 3 else None
+        return ast.InputStmt(
+            str(c[1]),
+            c[2],
+            self._span(meta),
+            str(dtype) if dtype is not None else None,
+            self._tok(dtype) if dtype is not None else None,
+        )
 
     def let_stmt(self, meta, c):
         return ast.LetStmt(str(c[0]), c[1], self._span(meta))

@@ -94,7 +94,10 @@ def build(
     if dynamic is not None:
         _same_at_every_sample(em, graph, dynamic, opset, batch)
     outputs = _outputs(em, graph, names, batch, dynamic)
-    inputs = [value_info(n, _input_shape(graph, t, batch, dynamic)) for n, t in graph.inputs]
+    inputs = [
+        value_info(n, _input_shape(graph, t, batch, dynamic), graph.dtype(t))
+        for n, t in graph.inputs
+    ]
     body = helper.make_graph(em.nodes, graph.name, inputs, outputs)
     model = helper.make_model(
         body, producer_name="netspec", producer_version=__version__,
@@ -227,8 +230,11 @@ def fix(shape: Shape, batch: int | None) -> Shape:
     return tuple(batch if d == "N" else d for d in shape)
 
 
-def value_info(name: str, shape: Shape) -> onnx.ValueInfoProto:
-    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
+ELEMENT_TYPES = {"float32": TensorProto.FLOAT, "int64": TensorProto.INT64, "bool": TensorProto.BOOL}
+
+
+def value_info(name: str, shape: Shape, dtype: str = "float32") -> onnx.ValueInfoProto:
+    return helper.make_tensor_value_info(name, ELEMENT_TYPES[dtype], list(shape))
 
 
 def _metadata(graph: Graph) -> dict[str, str]:

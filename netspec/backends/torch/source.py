@@ -234,7 +234,7 @@ class _Writer:
 
     def _main(self, name: str) -> str:
         g = self.graph
-        args = ", ".join(f"torch.randn({_example(g.shape(t))})" for _, t in g.inputs)
+        args = ", ".join(_example_input(g, t) for _, t in g.inputs)
         return (
             'if __name__ == "__main__":  # a quick look: python this_file.py\n'
             f"    model = {name}().eval()\n"
@@ -360,3 +360,14 @@ def _file(name: str) -> str:
 
 def _example(shape) -> str:
     return ", ".join(str(d) if isinstance(d, int) else "2" for d in shape)
+
+
+def _example_input(graph: Graph, tensor: int) -> str:
+    """A random input for the file's quick look: token ids are 0 (every vocabulary has
+    it), a mask is all true, anything else is drawn from N(0, 1)."""
+    shape, dtype = _example(graph.shape(tensor)), graph.dtype(tensor)
+    if dtype == "int64":
+        return f"torch.zeros({shape}, dtype=torch.long)"
+    if dtype == "bool":
+        return f"torch.ones({shape}, dtype=torch.bool)"
+    return f"torch.randn({shape})"

@@ -9,9 +9,11 @@ module here.
 # one import per op family: importing a family module registers its lowerings
 from netspec.backends.onnx.lowering import (  # noqa: F401
     activation,
+    attention,
     border,
     conv,
     elementwise,
+    embedding,
     layout,
     learned,
     linear,

@@ -9,9 +9,11 @@ its families, and a new family adds its module here.
 # one import per op family: importing a family module registers its lowerings
 from netspec.backends.torch.lowering import (  # noqa: F401
     activation,
+    attention,
     border,
     conv,
     elementwise,
+    embedding,
     layout,
     learned,
     linear,

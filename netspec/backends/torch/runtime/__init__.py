@@ -1,6 +1,6 @@
 """The PyTorch modules that netspec ops need beyond torch.nn, in three files: the
 containers (containers.py), the classic networks' modules (classic.py) and issue 14's
-(modern.py).
+(modern.py, with attention's SelfAttention).
 
 Each class is copied, source and all, into the models `netspec build` writes
 (backends/torch/names.py reads these files, in the order it lists), so the files import
@@ -28,12 +28,13 @@ from netspec.backends.torch.runtime.modern import (
     Permute,
     Reshape,
     RMSNormAt,
+    SelfAttention,
     Slice,
     Squeeze,
 )
 
 __all__ = [
     "RBF", "Add", "AvgPool", "Concat", "DropPath", "LayerNormAt", "Matmul", "Mul", "Pad",
-    "PartialConv", "Part", "Permute", "RMSNormAt", "Reshape", "ScaledTanh", "Scope", "Slice",
-    "Squeeze", "Subsample", "TableConv", "window_sum",
+    "PartialConv", "Part", "Permute", "RMSNormAt", "Reshape", "ScaledTanh", "Scope",
+    "SelfAttention", "Slice", "Squeeze", "Subsample", "TableConv", "window_sum",
 ]  # fmt: skip

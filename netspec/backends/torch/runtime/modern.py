@@ -1,7 +1,8 @@
 """The modules issue 14's ops need beyond torch.nn: stochastic depth (DropPath, as
 torchvision's StochasticDepth in row mode), layer and RMS normalisation along an axis
-that is not the last (LayerNormAt, RMSNormAt), and one-line modules for the layout ops
-(Reshape, Permute, Squeeze, Pad, Slice), so that each is a module with its spec path.
+that is not the last (LayerNormAt, RMSNormAt), one-line modules for the layout ops
+(Reshape, Permute, Squeeze, Pad, Slice), so that each is a module with its spec path,
+and multi-head self-attention with its four projections (SelfAttention).
 
 Copied, source and all, into the models `netspec build` writes (backends/torch/names.py):
 this file imports only torch.
@@ -135,3 +136,46 @@ class Slice(nn.Module):
 
     def extra_repr(self) -> str:
         return f"{self.spans}"
+
+
+class SelfAttention(nn.Module):
+    """netspec `attention`: nn.MultiheadAttention(d, heads, batch_first=True)'s function
+    on [N, L, d], with its projections as four nn.Linear named q, k, v and out (k and v
+    with d x kv_heads / heads outputs: grouped-query attention, query head i reading
+    key/value head i // (heads / kv_heads)); dropout on the weights while training only.
+
+    The products are written out (matmul, softmax) rather than calling
+    F.scaled_dot_product_attention: on the CPU its fused kernel is invisible to
+    torch.utils.flop_counter, which then counts the projections only, while the
+    matmuls are counted as netspec counts them (2 x heads x L x L x width)."""
+
+    def __init__(self, d: int, heads: int, kv_heads: int | None = None, bias: bool = True,
+                 causal: bool = False, dropout: float = 0.0):  # fmt: skip
+        super().__init__()
+        self.heads, self.kv_heads = heads, kv_heads or heads
+        self.causal, self.dropout = causal, dropout
+        kv = d * self.kv_heads // heads
+        self.q, self.k = nn.Linear(d, d, bias=bias), nn.Linear(d, kv, bias=bias)
+        self.v, self.out = nn.Linear(d, kv, bias=bias), nn.Linear(d, d, bias=bias)
+
+    def split(self, y: torch.Tensor, group: int) -> torch.Tensor:
+        """[N, L, kv_heads x group x width] -> [N, kv_heads, group, L, width]: a key/value
+        head's group of query heads on an axis of its own, broadcast against one k or v."""
+        return y.unflatten(-1, (self.kv_heads, group, -1)).permute(0, 2, 3, 1, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q = self.split(self.q(x), self.heads // self.kv_heads)
+        k, v = self.split(self.k(x), 1), self.split(self.v(x), 1)
+        scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
+        if self.causal:  # a key after its query: masked out
+            length = x.shape[1]
+            later = torch.ones(length, length, dtype=torch.bool, device=x.device).triu(1)
+            scores = scores.masked_fill(later, float("-inf"))
+        weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
+        return self.out((weights @ v).permute(0, 3, 1, 2, 4).flatten(2))
+
+    def extra_repr(self) -> str:
+        return (
+            f"heads={self.heads}, kv_heads={self.kv_heads}, causal={self.causal}, "
+            f"dropout={self.dropout}"
+        )
