@@ -24,6 +24,12 @@ MODERN = {
     "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992),
 }
 
+# Issue 16's transformers, from torchvision 0.28 too (vit_b_16(weights=None)); their
+# multiply-adds include attention's products QKᵀ and AV, as torchvision's GFLOPS do.
+TRANSFORMERS = {
+    "vit_b_16": (86_567_656, 0, 17_563_828_224),
+}
+
 SHAPES = {
     "convnext_tiny": [
         ("stem", ("N", 96, 56, 56)),

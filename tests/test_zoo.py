@@ -15,7 +15,7 @@ import pytest
 from netspec.analysis import Analysis
 from netspec.api import check, check_text
 from tests.conftest import SPECS, load_reference
-from tests.modern_zoo import MODERN
+from tests.modern_zoo import MODERN, TRANSFORMERS
 
 FIGURES = load_reference("figures.json")
 ZOO = sorted(p.stem for p in SPECS.glob("*.netspec"))
@@ -112,6 +112,7 @@ TOTALS = {
     # num_batches_tracked); tools/modern_zoo_figures.py recomputes them where torchvision
     # loads. regnet_y_400mf: 4,344,144 parameters, 27,205 buffer elements.
     **{name: (params, 0, buffers, None) for name, (params, buffers, _) in MODERN.items()},
+    **{n: (params, 0, buffers, None) for n, (params, buffers, _) in TRANSFORMERS.items()},
 }
 
 # Conv + linear multiply-adds at batch 1, 224x224, bias excluded (torchvision's "GFLOPS"
@@ -136,6 +137,7 @@ TORCHVISION_MACS = {
     "squeezenet1_1": 349_151_936,  # GFLOPS 0.349
     # Issue 14's table: torch.utils.flop_counter's count of torchvision's model, halved.
     **{name: macs for name, (_, _, macs) in MODERN.items()},
+    **{name: macs for name, (_, _, macs) in TRANSFORMERS.items()},
 }
 
 

@@ -148,7 +148,10 @@ class Concat(Op):
     merge = True
     params = (Param("dim", "int", 1),)
     min_rank = 1
-    summary = "joins tensors along dim (channels by default); other dims must match"
+    summary = (
+        "joins tensors along dim (channels by default); other dims must match, but a batch "
+        "of 1 (a learned class token [1, 1, D]) is repeated to the others' batch"
+    )
     connection_rule = "none (wiring)"
     cost = per_element(0)
     flops_rule = "0 (a copy)"
@@ -166,9 +169,16 @@ class Concat(Op):
             "dim", dim, first, f"choose a dim from 0 to {len(first) - 1}; channels are dim 1"
         )
         total = 0
+        batch = next((s[0] for s in inputs if s[0] != 1), first[0]) if dim != 0 else first[0]
         for shape in inputs:
-            if len(shape) != len(first) or any(
-                x != y for i, (x, y) in enumerate(zip(shape, first, strict=False)) if i != dim
+            if (
+                len(shape) != len(first)
+                or any(
+                    x != y
+                    for i, (x, y) in enumerate(zip(shape, first, strict=False))
+                    if i != dim and not (i == 0 and 1 in (x, y) and dim != 0)
+                )
+                or (dim != 0 and shape[0] not in (1, batch))
             ):
                 raise OpError(
                     "E-shape",
@@ -183,7 +193,8 @@ class Concat(Op):
                     "symbolic dims such as N cannot be joined; concat on another dim",
                 )
             total += shape[dim]
-        return (*first[:dim], total, *first[dim + 1 :])
+        out = (*first[:dim], total, *first[dim + 1 :])
+        return (batch, *out[1:]) if dim != 0 else out
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return 0

@@ -65,8 +65,11 @@ def explain_concat(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanatio
     sizes = [s[dim] for s in inputs]
     what = "channels" if dim == 1 else f"dim {dim}"
     shape = (*inputs[0][:dim], sum(sizes), *inputs[0][dim + 1 :])
+    agree = "the other dims agree"
+    if dim != 0 and any(s[0] != out[0] for s in inputs):  # a class token's batch of 1
+        shape, agree = (out[0], *shape[1:]), "the other dims agree; a batch of 1 is repeated"
     steps = (
-        Step(what, " + ".join(map(str, sizes)), n(sum(sizes)), "the other dims agree"),
+        Step(what, " + ".join(map(str, sizes)), n(sum(sizes)), agree),
         Step("output", "", show_shape(shape)),
     )
     spatial = len(out) >= 3 and dim >= 2

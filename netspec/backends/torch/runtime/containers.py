@@ -57,6 +57,9 @@ class Concat(Scope):
         self.dim = dim
 
     def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+        if self.dim % inputs[0].dim() != 0:  # a batch of 1 (a class token) joins them all
+            batch = max(t.shape[0] for t in inputs)
+            inputs = tuple(t.expand(batch, *t.shape[1:]) for t in inputs)
         return torch.cat(inputs, self.dim)
 
     def extra_repr(self) -> str:
