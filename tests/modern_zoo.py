@@ -24,10 +24,13 @@ MODERN = {
     "shufflenet_v2_x1_0": (2_278_604, 16_236, 144_907_992),
 }
 
-# Issue 16's transformers, from torchvision 0.28 too (vit_b_16(weights=None)); their
-# multiply-adds include attention's products QKᵀ and AV, as torchvision's GFLOPS do.
+# Issue 16's transformers (its reference table): ViT-B/16 from torchvision 0.28
+# (vit_b_16(weights=None)), BERT-base from Hugging Face's BertModel with its default
+# BertConfig and the pooler, 128 tokens. Their multiply-adds include attention's
+# products QKᵀ and AV, as torchvision's GFLOPS do.
 TRANSFORMERS = {
     "vit_b_16": (86_567_656, 0, 17_563_828_224),
+    "bert_base": (109_482_240, 0, 11_174_215_680),
 }
 
 SHAPES = {

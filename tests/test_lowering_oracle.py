@@ -139,7 +139,11 @@ def run(graph, device: str = "cpu"):
     for path in learned:
         shapes[path].append(tuple(parameters[path].shape))
     inputs = [example(graph.shape(t), device, graph.dtype(t)) for _, t in graph.inputs]
-    with torch.no_grad(), counter:
+    # on meta, with autograd on: the flop counter's module tracker cannot hook a view of
+    # a learned tensor made under no_grad (BERT's position table, sliced), and meta
+    # tensors cost nothing to track
+    grad = torch.enable_grad() if device == "meta" else torch.no_grad()
+    with grad, counter:
         result = model(*inputs)
     outputs = result if isinstance(result, tuple) else (result,)
 

@@ -1,5 +1,6 @@
-"""Issue 16's zoo: ViT-B/16 written with attention, a class token and a position
-embedding, its figures exact against torchvision's (tests/modern_zoo.py TRANSFORMERS):
+"""Issue 16's zoo: ViT-B/16 (attention, a class token, a position embedding) and
+BERT-base (token inputs, embeddings, post-norm layers, the pooler), their figures exact
+against the issue's references (tests/modern_zoo.py TRANSFORMERS):
 parameters, and multiply-adds split as the issue states them (patch convolution, linear
 layers, attention products); the built PyTorch module's counts and output.
 """
@@ -49,3 +50,16 @@ def test_vit_builds_in_pytorch_with_its_counts():
     with torch.no_grad():
         out = module(torch.zeros(2, 3, 224, 224))
     assert tuple(out.shape) == (2, 1000)
+
+
+def test_bert_builds_in_pytorch_with_its_two_outputs():
+    torch = pytest.importorskip("torch")
+    from netspec.backends.torch.to_torch import to_torch
+
+    [a] = check("bert_base")
+    module = to_torch(a.graph, seed=0).eval()
+    assert sum(p.numel() for p in module.parameters()) == 109_482_240
+    ids = torch.randint(0, 30522, (2, 128))
+    with torch.no_grad():
+        sequence, pooled = module(ids, torch.zeros(2, 128, dtype=torch.long))
+    assert tuple(sequence.shape) == (2, 128, 768) and tuple(pooled.shape) == (2, 768)

@@ -176,6 +176,8 @@ class Stages:
         if len(state.nodes) >= MAX_LAYERS:
             raise limit(f"the network has more than {MAX_LAYERS:,} layers", stage.name_span, frame)
         tensor = state.new_tensor(out, _stage_span(stage), frame)
+        if all(t.id in state.learned for t in inputs):  # a slice of a learned tensor is one
+            state.learned.add(tensor.id)
         state.paths.add(path)
         state.nodes.append(
             Node(
