@@ -105,3 +105,10 @@ def test_json_names_each_input_dtype(capsys, tmp_path):
     Report.model_validate(doc)
     assert doc["networks"][0]["input_dtypes"] == {"ids": "int64"}
     assert doc["networks"][0]["inputs"] == {"ids": ["N", 35]}  # shapes stay shapes
+
+
+def test_token_ids_take_eight_bytes_whatever_the_float_dtype():
+    [a] = check_text(LM)
+    assert a.memory().input_bytes == 35 * 8  # int64, per sample
+    assert a.memory("float16").input_bytes == 35 * 8
+    assert a.memory().peak_activation_bytes >= 35 * 8 + 35 * 650 * 4

@@ -1,7 +1,8 @@
 """Memory: parameter bytes, activation bytes, peak inference memory, training estimate.
 
 Element counts come from the graph (batch 1 where the batch is symbolic, times `batch`);
-bytes are elements times the chosen dtype's size. The model of execution, written out
+bytes are elements times the chosen dtype's size, except an input of token ids (int64:
+8 bytes an element) or a mask (bool: 1), whatever the dtype. The model of execution, written out
 in docs/costs.md:
 
 - every non-view layer allocates its output; the ops that declare `view` (flatten,
@@ -38,13 +39,24 @@ def activation_elements(graph: Graph) -> tuple[int, ...]:
     )
 
 
-def peak_elements(graph: Graph, allocated: tuple[int, ...]) -> tuple[int, int]:
-    """(peak live activation elements, index of the layer where it is reached; -1 = inputs)."""
+INPUT_BYTES = {"int64": 8, "bool": 1}  # token ids and masks, whatever the float dtype
+
+
+def input_bytes(graph: Graph, width: int) -> dict[int, int]:
+    """Bytes per sample of each input: float ones at `width`, token ids at 8, masks at 1."""
+    return {
+        t: numel(graph.shape(t)) * INPUT_BYTES.get(graph.dtype(t), width) for _, t in graph.inputs
+    }
+
+
+def peak_bytes(graph: Graph, allocated: tuple[int, ...], width: int) -> tuple[int, int]:
+    """(peak live activation bytes, index of the layer where it is reached; -1 = inputs);
+    layer outputs are `width` bytes an element."""
     storage = {t: t for _, t in graph.inputs}  # tensor -> the tensor owning its storage
-    size = {t: numel(graph.shape(t)) for _, t in graph.inputs}
+    size = input_bytes(graph, width)
     for node, new in zip(graph.nodes, allocated, strict=True):
         storage[node.output] = storage[node.inputs[0]] if new == 0 and node.inputs else node.output
-        size.setdefault(storage[node.output], new)
+        size.setdefault(storage[node.output], new * width)
     last_use = {s: -1 for s in size}  # an output nothing reads dies where it is made
     for index, node in enumerate(graph.nodes):
         last_use[storage[node.output]] = max(last_use[storage[node.output]], index)
@@ -60,7 +72,7 @@ def peak_elements(graph: Graph, allocated: tuple[int, ...]) -> tuple[int, int]:
     live = peak = sum(size[storage[t]] for _, t in graph.inputs)
     where = -1
     for index, new in enumerate(allocated):
-        live += new
+        live += new * width
         if live > peak:
             peak, where = live, index
         live -= freed[index]
@@ -93,21 +105,21 @@ def memory(
     batch: int = 1,
 ) -> Memory:
     width = DTYPE_BYTES[dtype]
-    peak, where = peak_elements(graph, allocated)
-    inputs = sum(numel(graph.shape(t)) for _, t in graph.inputs)
+    peak, where = peak_bytes(graph, allocated, width)
+    inputs = sum(input_bytes(graph, width).values())
     activations = sum(allocated)
     weights = (params + buffers) * width
     gradients = trainable * width
     state = {name: n * trainable * width for name, n in OPTIMIZER_STATE.items()}
-    saved = (activations + inputs) * width * batch
+    saved = (activations * width + inputs) * batch
     return Memory(
         dtype,
         batch,
         params * width,
         buffers * width,
         activations * width * batch,
-        inputs * width * batch,
-        peak * width * batch,
+        inputs * batch,
+        peak * batch,
         where,
         {name: weights + gradients + s + saved for name, s in state.items()},
         gradients,
