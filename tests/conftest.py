@@ -34,3 +34,14 @@ def reference() -> dict:
 
 def load_reference(name: str) -> dict:
     return json.loads((REFERENCE / name).read_text())
+
+
+def diagnostic(text: str):
+    """The one diagnostic of a spec that does not check (the spec text given)."""
+    from netspec.api import check_text
+    from netspec.errors import CompileError
+
+    with pytest.raises(CompileError) as info:
+        check_text(text)
+    (diag,) = info.value.diagnostics
+    return diag

@@ -20,10 +20,10 @@ from __future__ import annotations
 import pytest
 
 from netspec.api import check_text
-from netspec.errors import CompileError
 from netspec.ops import REGISTRY
 from netspec.ops.base import GLOBAL
 from netspec.source import Source
+from tests.conftest import diagnostic
 
 VIT = "network V {\n    input x: [N, 197, 768]\n    y = attention(12)\n}\n"
 PROJECTIONS, PRODUCTS = 4 * 197 * 768 * 768, 2 * 197 * 197 * 768
@@ -37,13 +37,6 @@ def layer_of(text: str):
     (analysis,) = check_text(text)
     (layer,) = (layer for layer in analysis.layers if layer.op == "attention")
     return layer
-
-
-def diagnostic(text: str):
-    with pytest.raises(CompileError) as info:
-        check_text(text)
-    (diag,) = info.value.diagnostics
-    return diag
 
 
 # --- shapes and errors ---------------------------------------------------------------

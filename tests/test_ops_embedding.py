@@ -12,9 +12,9 @@ import pytest
 
 from netspec.api import check_text, to_onnx
 from netspec.cli.main import main
-from netspec.errors import CompileError
 from netspec.report.schema import Report
 from netspec.source import Source
+from tests.conftest import diagnostic
 
 LM = """network LM {
     input ids: [N, 35] int64
@@ -22,13 +22,6 @@ LM = """network LM {
     linear(10000)
 }
 """
-
-
-def diagnostic(text: str):
-    with pytest.raises(CompileError) as info:
-        check_text(text)
-    (d,) = info.value.diagnostics
-    return d
 
 
 def test_figures_of_zarembas_embedding():

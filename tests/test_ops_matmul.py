@@ -16,10 +16,10 @@ from __future__ import annotations
 import pytest
 
 from netspec.api import check_text
-from netspec.errors import CompileError
 from netspec.ops import REGISTRY
 from netspec.ops.base import GLOBAL
 from netspec.source import Source
+from tests.conftest import diagnostic
 
 SCORES = """\
 network Scores {
@@ -43,13 +43,6 @@ def two(a: str, b: str, stage: str = "matmul(b)") -> str:
 
 def batch_of_two(shape) -> tuple[int, ...]:
     return tuple(2 if d == "N" else d for d in shape)
-
-
-def diagnostic(text: str):
-    with pytest.raises(CompileError) as info:
-        check_text(text)
-    (diag,) = info.value.diagnostics
-    return diag
 
 
 # --- shapes ------------------------------------------------------------------------

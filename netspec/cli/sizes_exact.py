@@ -15,7 +15,7 @@ import sys
 from netspec.analysis.accepted import Answer, accepted_sizes
 from netspec.analysis.sizes import sweep
 from netspec.ops.arith import axis_names
-from netspec.report.accepted import count, describe, pattern
+from netspec.report.accepted import describe, pattern
 from netspec.symbolic.sets import SizeSet
 from netspec.values import show_shape
 
@@ -57,7 +57,7 @@ def exact_report(job: tuple, args: argparse.Namespace) -> tuple[str | None, bool
 def _accepted_lines(accepted: SizeSet, near: int | None) -> list[str]:
     if accepted.is_empty():
         return ["accepted: none"]
-    n = count(accepted)
+    n = accepted.count()
     many = "sizes without end" if n is None else f"{n:,} size" + ("s" if n != 1 else "")
     lines = [f"accepted: {describe(accepted)} ({many})", f"smallest: {accepted.smallest()}"]
     found = pattern(accepted)

@@ -16,11 +16,6 @@ def describe(sizes: SizeSet) -> str:
     return ", ".join(_piece(p) for p in sizes.pieces) or "none"
 
 
-def count(sizes: SizeSet) -> int | None:
-    """How many sizes the set has; None when it reaches the largest size."""
-    return sizes.count()
-
-
 def pattern(sizes: SizeSet) -> tuple[int, tuple[int, ...], Piece] | None:
     """The period, residues and piece of the longest stretch with a period above 1."""
     periodic = [p for p in sizes.pieces if p.period > 1]
