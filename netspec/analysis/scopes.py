@@ -11,6 +11,7 @@ import keyword
 from typing import NamedTuple
 
 from netspec.ir import BlockCall, Graph, Node
+from netspec.ops import REGISTRY
 
 RESERVED = {"self", "torch", "nn", "F"}  # names the generated file already uses
 INDENT = "    "
@@ -46,6 +47,27 @@ def scope_items(graph: Graph, external: dict[str, list[int]]) -> dict[str, list[
         s: [it if it.call is None else it._replace(inputs=tuple(external[it.path])) for it in its]
         for s, its in items.items()
     }
+
+
+def joint_parts(graph: Graph) -> dict[str, tuple[Node, ...]]:
+    """For each layer of a `joint` op whose later outputs the graph binds (`seq, h, c =
+    lstm(650)`), by that part 0's path: the layers of parts 1, 2, ... in order, which
+    elaboration appends right after part 0 (same op, input and span). Part 0 computes
+    them all: the backends give the later parts no module or call of their own."""
+    found: dict[str, tuple[Node, ...]] = {}
+    nodes = graph.nodes
+    for i, node in enumerate(nodes):
+        if not REGISTRY[node.op].joint or node.attrs.get("part", 0) != 0:
+            continue
+        parts: list[Node] = []
+        for later in nodes[i + 1 :]:
+            same = (later.op, later.inputs, later.span) == (node.op, node.inputs, node.span)
+            if not same or later.attrs.get("part") != len(parts) + 1:
+                break
+            parts.append(later)
+        if parts:
+            found[node.path] = tuple(parts)
+    return found
 
 
 def callee_first(graph: Graph, items: dict[str, list[Item]]) -> list[str]:

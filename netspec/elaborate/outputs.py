@@ -37,7 +37,8 @@ def several_outputs(
             "E-arg",
             f"'{stage.name}' makes one output, and {len(paths)} names are given",
             stage.name_span,
-            "several names take the outputs of an op that makes several (chunk, split); "
+            "several names take the outputs of an op that makes several (chunk, split, "
+            "lstm, gru, rnn); "
             "name this statement once",
         )
     if x is None:
@@ -51,7 +52,8 @@ def several_outputs(
             "E-arg",
             f"{stage.span.text()} makes {count} outputs, and {len(paths)} names are given",
             stage.span,
-            f"give {count} names, one per output",
+            f"give {count} names, one per output"
+            + (", or one name for the first alone" if op.first_alone else ""),
         )
     notes = input_notes((x,))
     return [

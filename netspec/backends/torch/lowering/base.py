@@ -32,6 +32,9 @@ class Layer(NamedTuple):
     make: str  # constructor expression, e.g. "nn.Conv2d(1, 6, 5)"
     call: str = "{module}({args})"  # forward's call, with {module} and {args}
     helpers: tuple[str, ...] = ()  # backends/torch/runtime/ names the expression uses
+    # A `joint` op's call when the graph binds all its outputs (`seq, h, c = lstm(650)`):
+    # forward binds them all from this one call (netspec/backends/torch/source.py).
+    joint: str = ""
 
 
 Lowering = Callable[[Node, tuple[Shape, ...], Shape], Layer]
