@@ -76,6 +76,9 @@ class Embedding(Op):
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return POINTWISE
 
+    def weight(self, a: Attrs, inputs: tuple[Shape, ...]) -> tuple[int, int]:
+        return (a["vocab"], a["width"])
+
     def describe(self, a: Attrs) -> str:
         pad = f" pad {a['padding_index']}" if a["padding_index"] is not None else ""
         return f"embedding {a['vocab']} x {a['width']}{pad}"

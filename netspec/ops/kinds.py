@@ -169,6 +169,20 @@ def _tensor(p: Param, v: object, shown: str) -> object:
     return v
 
 
+def _layer(p: Param, v: object, shown: str) -> object:
+    """A tensor named for its layer (a tied linear's `tied`): elaboration makes it the
+    path of the layer that computed it (netspec/elaborate/tying.py)."""
+    if not isinstance(v, Tensor):
+        raise OpError(
+            "E-type",
+            f"{p.name} must name a layer with weights (an earlier statement), "
+            f"got {type_name(v)} ({shown})",
+            f"name the statement whose weight is shared (`words = embedding(...)`): {p.name}=words",
+            p.name,
+        )
+    return v
+
+
 def _size(p: Param, v: object, shown: str) -> object:
     """A positive number, or a list of them (upsample scale, adaptive output size)."""
     for item in v if isinstance(v, tuple) else (v,):
@@ -206,6 +220,7 @@ KINDS: dict[str, Callable[[Param, object, str], object]] = {
     "padding": _padding,
     "table": _table,
     "tensor": _tensor,
+    "layer": _layer,
     "size": _size,
     "dims": _dims,
     "any": _any,

@@ -49,9 +49,13 @@ def _features(op: str, x: Shape) -> int:
 @register
 class Linear(Op):
     name = "linear"
-    params = (Param("out", "int", minimum=1, doc="output features"), Param("bias", "bool", True))
+    params = (
+        Param("out", "int", minimum=1, doc="output features"),
+        Param("bias", "bool", True),
+        Param("tied", "layer", None, doc="share this layer's weight (GPT-2's head: tied=words)"),
+    )
     summary = "fully connected layer acting on the last dimension"
-    param_rule = "in x out weights + out biases"
+    param_rule = "in x out weights (none when tied: counted once, at the layer shared) + out biases"
     connection_rule = "(in + 1 bias link) x output units"
     macs_rule = "output elements x in"
     flops_rule = "2 x macs + one add per output element for the bias"
@@ -80,21 +84,43 @@ class Linear(Op):
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)
-        _features(self.name, inputs[0])
+        features = _features(self.name, inputs[0])
+        if a.get("tied") is None:  # untied: no key, so an untied layer's attributes (and
+            return {k: v for k, v in a.items() if k != "tied"}  # architecture hash) stay
+        _check_tied(a, features)
         return a
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         return (*inputs[0][:-1], a["out"])
 
+    def weight(self, a: Attrs, inputs: tuple[Shape, ...]) -> tuple[int, int]:
+        return (a["out"], inputs[0][-1])
+
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
-        f = inputs[0][-1]
-        return Counts(trainable=f * a["out"] + (a["out"] if a["bias"] else 0))
+        weights = 0 if a.get("tied") is not None else inputs[0][-1] * a["out"]
+        return Counts(trainable=weights + (a["out"] if a["bias"] else 0))
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         return (inputs[0][-1] + (1 if a["bias"] else 0)) * numel(out)
 
     def describe(self, a: Attrs) -> str:
-        return f"linear {a['out']}" + ("" if a["bias"] else " no bias")
+        tied = f" tied to {a['tied']}" if a.get("tied") is not None else ""
+        return f"linear {a['out']}" + ("" if a["bias"] else " no bias") + tied
+
+
+def _check_tied(a: Attrs, features: int) -> None:
+    """A tied linear's weight [out, in] must be the shared layer's matrix as it is (an
+    embedding's [vocab, width] table, another linear's [out, in]); elaboration put that
+    layer's path in `tied` and its matrix's shape in `tied_weight`."""
+    rows, columns = a["tied_weight"]
+    if (rows, columns) != (a["out"], features):
+        raise OpError(
+            "E-shape",
+            f"linear {a['out']} on {features} features has a weight [{a['out']}, {features}], "
+            f"and the weight of {a['tied']} is [{rows}, {columns}]",
+            f"a tied linear reuses the weight as it is: linear({rows}) on {columns} features",
+            "tied",
+        )
 
 
 @register

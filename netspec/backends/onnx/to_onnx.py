@@ -176,8 +176,13 @@ def _check_unused(em: Emitter, graph: Graph) -> None:
     """Weights the network has no place for are another network's: refused."""
     if em.weights is None:
         return
+    # PyTorch's state_dict lists a tied weight under both layers' keys: the tied one is
+    # the shared one's alias (one initializer)
+    aliases = {f"{n.path}.weight" for n in graph.nodes if n.attrs.get("tied") is not None}
     unused = sorted(
-        k for k in em.weights if k not in em.params and not k.endswith(".num_batches_tracked")
+        k
+        for k in em.weights
+        if k not in em.params and k not in aliases and not k.endswith(".num_batches_tracked")
     )
     if unused:
         raise error(

@@ -24,6 +24,19 @@ from netspec.ops.explain.steps import (
 from netspec.values import Shape, numel, show_shape
 
 
+def _linear_params(self, a, f: int, o: int, bias: int) -> Section:
+    """in x out weights (none of its own when tied: the shared layer counts them) + bias."""
+    tied = a.get("tied")
+    weights = 0 if tied is not None else f * o
+    why = f"tied: the {o}{DOT}{f} matrix of {tied}, counted there" if tied is not None else ""
+    steps = (
+        Step("weights", times(f, o) if tied is None else "0", n(weights), why),
+        Step("bias", "out" if bias else "", n(bias), "" if bias else "bias=false"),
+        Step("trainable", f"{weights} + {bias}", n(weights + bias)),
+    )
+    return Section(self.param_rule, steps, Counts(trainable=weights + bias))
+
+
 def explain_linear(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanation:
     x = inputs[0]
     f, o = x[-1], a["out"]
@@ -40,15 +53,7 @@ def explain_linear(self, a, inputs: tuple[Shape, ...], out: Shape) -> Explanatio
             (Step("features", f"{f} -> out", n(o)), Step("output", "", show_shape(shape))),
             shape,
         ),
-        Section(
-            self.param_rule,
-            (
-                Step("weights", times(f, o), n(f * o)),
-                Step("bias", "out" if bias else "", n(bias), "" if bias else "bias=false"),
-                Step("trainable", f"{f * o} + {bias}", n(f * o + bias)),
-            ),
-            Counts(trainable=f * o + bias),
-        ),
+        _linear_params(self, a, f, o, bias),
         Section(
             self.connection_rule,
             (

@@ -2,7 +2,8 @@
 rank 2, else MatMul with the weight's transpose) and rbf (sum of squared differences).
 
 Assumes a concrete last dimension. Guarantees PyTorch's [out, in] weight layout, named
-`<path>.weight` as in its state_dict.
+`<path>.weight` as in its state_dict; a tied linear reads the shared layer's initializer
+(`<tied>.weight`: one initializer for both).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from netspec.ir import Node
 def linear(em: Emitter, node: Node, xs, ins, out, y) -> None:
     """PyTorch's [out, in] weight; Gemm on rank 2, else MatMul with its transpose."""
     a, features, p = node.attrs, ins[0][-1], node.path
-    w = em.param(f"{p}.weight", (a["out"], features), fan_in=features)
+    shared = a.get("tied") or p  # a tied weight is the shared layer's initializer
+    w = em.param(f"{shared}.weight", (a["out"], features), fan_in=features)
     b = em.param(f"{p}.bias", (a["out"],), fan_in=features) if a["bias"] else None
     if len(ins[0]) == 2:
         em.op("Gemm", [xs[0], w] + ([b] if b else []), y, transB=1)
