@@ -263,8 +263,9 @@ def train(
     config: TrainConfig | None = None,
     **options: Any,
 ) -> TrainResult:
-    """Train the spec's network on `data` ("digits" or a .npz file with arrays x and y)
-    and return a TrainResult (needs the torch extra). `options` are TrainConfig fields
+    """Train the spec's network on `data` ("digits", a .npz file with arrays x and y,
+    or text: "text" or a .txt/.md file, for next-byte prediction) and return a
+    TrainResult (needs the torch extra). `options` are TrainConfig fields
     and replace those of `config`: ``epochs=5, lr=0.01, network="LeNet5",
     overrides={"classes": 10}``; `network` and `overrides` choose the network as in
     :func:`one_network`. Raises CompileError for a bad spec, TrainingError for bad input.

@@ -46,6 +46,27 @@ def test_wheel_contains_grammar_and_zoo(installed):
     assert "netspec/_data/grammars/netspec.lark" in names
     assert "netspec/_data/specs/lenet5.netspec" in names
     assert "netspec/_data/specs/resnet50.netspec" in names
+    assert "netspec/_data/docs/tutorial.md" in names  # netspec train --data text's corpus
+
+
+def test_installed_wheel_reads_the_packaged_corpus(installed, tmp_path):
+    probe = (
+        "from netspec.training.corpus import CORPUS, load_text\n"
+        "symbols, note = load_text('text')\n"
+        "print(len(symbols) > 100_000, len(CORPUS))\n"
+        "print(note)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed["env"],
+    )
+    assert done.returncode == 0, done.stderr
+    first, note = done.stdout.splitlines()
+    assert first == "True 11"
+    assert f"from {installed['target']}" in note  # the wheel's copy, not the checkout's
 
 
 def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):

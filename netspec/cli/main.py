@@ -54,6 +54,9 @@ COMMANDS: dict[str, Command] = {
     "predict": Command(
         "netspec.cli.predict", "run an exported ONNX model on an input file (needs the onnx extra)"
     ),
+    "sample": Command(
+        "netspec.cli.sample", "write text with a trained next-byte network (needs torch)"
+    ),
     "explain": Command(
         "netspec.cli.explain",
         "explain a layer's figures step by step, or a convolution's arithmetic",

@@ -56,7 +56,8 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--data",
         default="digits",
-        help="digits (scikit-learn's 8x8 digits) or a .npz file with arrays x and y",
+        help="digits (scikit-learn's 8x8 digits), a .npz file with arrays x and y, or text "
+        "for next-byte prediction: text (netspec's own docs) or a .txt/.md file",
     )
     train.add_argument(
         "--fit",
@@ -64,7 +65,7 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
         type=_fit,
         metavar="HOW",
         help=f"adapt samples to the input: pad, resize, resize:S (resize to S, then pad) "
-        f"or none ({DEFAULT.fit})",
+        f"or none ({DEFAULT.fit}); token ids are used as stored",
     )
     train.add_argument(
         "--val-fraction", type=_fraction, default=0.2, help="held out for evaluation (0.2)"
@@ -73,7 +74,8 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
         "--standardize",
         action=argparse.BooleanOptionalAction,
         default=None,
-        help="map inputs to mean 0, std 1 (training part's); default on for digits only",
+        help="map inputs to mean 0, std 1 (training part's); default on for digits only; "
+        "never for token ids",
     )
 
 

@@ -16,9 +16,13 @@ one message that says what to do. The modules: ``errors`` (TrainingError,
 require_torch), ``options`` (TrainConfig; torch-free), ``data`` (datasets, scaling,
 labels, the split), ``fit`` (samples to the input shape), ``losses`` (cross-entropy,
 hinge, mse; scores of rbf outputs), ``checkpoint`` (atomic save, architecture-checked
-load), ``loop`` (optimizers, epochs, resume), ``results`` and ``progress`` (what is
-printed), ``preprocess`` (the training preprocessing applied to new samples with numpy
-alone, for ``netspec predict``). The command is ``netspec.cli.train``. See docs/training.md.
+load), ``loop`` (optimizers, epochs, resume), ``payload`` (what a checkpoint holds),
+``results`` and ``progress`` (what is printed), ``preprocess`` (the training
+preprocessing applied to new samples with numpy alone, for ``netspec predict``). For
+sequence models: ``tokens`` (does a network take token ids, predict bytes), ``ids``
+(.npz token ids), ``corpus`` (the packaged text, bytes, unigram baselines), ``text``
+(the split and windows of next-byte prediction), ``sample`` (`netspec sample`). The
+commands are ``netspec.cli.train`` and ``netspec.cli.sample``. See docs/training.md.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ def train_graph(
 ) -> TrainResult:
     """Train the network `graph` on `data`, options as in `options.TrainConfig`.
 
-    `data` is ``"digits"`` or a ``.npz`` file with arrays ``x`` and ``y``. `options` are
+    `data` is ``"digits"``, a ``.npz`` file with arrays ``x`` and ``y``, or text for
+    next-byte prediction: ``"text"`` (netspec's own docs) or a .txt / .md file. `options` are
     TrainConfig fields (``epochs=5, lr=0.01``) and replace those of `config`; its
     `network` and `overrides` are only recorded in the checkpoint (the graph is already
     chosen). `spec` is the spec the checkpoint names (default: the graph's source name);

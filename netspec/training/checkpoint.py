@@ -57,6 +57,14 @@ def save(path: str | Path, payload: dict[str, Any]) -> Path:
 
 def load(path: str | Path, graph: Graph) -> dict[str, Any]:
     """The checkpoint at `path`, refused unless it holds `graph`'s architecture."""
+    saved = read(path)
+    _check_architecture(saved, Path(path), graph)
+    return saved
+
+
+def read(path: str | Path) -> dict[str, Any]:
+    """The checkpoint at `path`, its architecture unchecked (to learn which spec it
+    names); a file that is not one is a TrainingError."""
     path = Path(path)
     if not path.is_file():
         raise TrainingError(f"no checkpoint {path}")
@@ -68,7 +76,6 @@ def load(path: str | Path, graph: Graph) -> dict[str, Any]:
         raise TrainingError(f"{path} is not a netspec checkpoint ({reason})") from None
     if not isinstance(saved, dict) or saved.get("format") != FORMAT:
         raise TrainingError(f"{path} is not a netspec checkpoint (no format '{FORMAT}')")
-    _check_architecture(saved, path, graph)
     return saved
 
 

@@ -11,6 +11,11 @@ Two sources:
   output is [N, K]; floating-point ``y`` are regression targets, one per output
   element, for ``--loss mse`` only.
 
+Text (``text`` or a .txt / .md file) is next-byte prediction: text.py prepares it.
+Integer ``x`` for a network whose input is int64 are token ids, used as stored
+(ids.py: never fitted or standardised; checked against the input's shape and the
+embeddings' vocabularies); for any other network ``x`` becomes float32.
+
 Then, in this order: `fit.fit_samples` adapts the samples to the input shape (padding
 adds zeros, the digits' background); the split; and, where `standardize` is on (the
 default for digits, off for .npz files), one affine map x -> (x - mean) / std with the
@@ -31,34 +36,23 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from netspec.ir import Graph
+from netspec.training.corpus import is_text
+from netspec.training.dataset import Dataset
 from netspec.training.errors import TrainingError
 from netspec.training.fit import fit_samples
+from netspec.training.ids import token_ids
 from netspec.training.options import TrainConfig
+from netspec.training.tokens import takes_ids
 from netspec.values import Shape, show_shape
 
 DIGITS_HINT = "install it with: pip install 'netspec[digits]'"
 DIGITS_SCALE = 1 / 16  # grey levels 0..16 to [0, 1]
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """The adapted tensors of both parts of the split, and notes on how they were made."""
-
-    x_train: torch.Tensor
-    y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    classes: int | None  # None: real-valued targets (mse regression)
-    notes: tuple[str, ...]
-    standardized: tuple[float, float] | None = None  # (mean, std) subtracted and divided
-    scale: float = 1.0  # the loader's factor on the stored values (digits: 1/16)
 
 
 def prepare(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
@@ -68,18 +62,26 @@ def prepare(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
             f"training takes a network with one input and one output; {graph.name} has "
             f"{len(graph.inputs)} inputs and {len(graph.outputs)} outputs"
         )
+    if is_text(data):
+        from netspec.training.text import prepare_text
+
+        return prepare_text(data, graph, config)
     x, y, notes = load_arrays(data)
     (in_name, in_id), (out_name, out_id) = graph.inputs[0], graph.outputs[0]
     in_shape, out_shape = graph.shape(in_id), graph.shape(out_id)
     what = f"the input {in_name} {show_shape(in_shape)}"
-    inputs, fitted = fit_samples(torch.from_numpy(x), in_shape, config.fit, what)
-    notes += fitted
+    if takes_ids(graph):
+        inputs = token_ids(x, graph, config, what)
+    else:
+        inputs, fitted = fit_samples(torch.from_numpy(_real(x)), in_shape, config.fit, what)
+        notes += fitted
     out_what = f"the output {out_name} {show_shape(out_shape)}"
     targets, classes = _targets(y, out_shape, config.loss, out_what, graph.parameters)
     train, val = split(y if classes else None, len(y), config.val_fraction, config.seed)
     notes.append(f"split: {len(train)} for training, {len(val)} held out (seed {config.seed})")
     scale = None
-    if config.standardize if config.standardize is not None else str(data) == "digits":
+    standardize = config.standardize if config.standardize is not None else str(data) == "digits"
+    if standardize and not takes_ids(graph):
         inputs, scale = _standardize(inputs, train)
         notes.append(
             f"standardized with the training part's mean {scale[0]:.4f}, std {scale[1]:.4f}"
@@ -164,10 +166,17 @@ def _checked_x(x: np.ndarray, path: Path) -> np.ndarray:
         raise TrainingError(f"{path}: x must hold real numbers, not {x.dtype}")
     if x.ndim == 0 or len(x) == 0:
         raise TrainingError(f"{path}: x holds no samples (shape {list(x.shape)})")
+    if np.issubdtype(x.dtype, np.integer) or x.dtype == bool:
+        return np.ascontiguousarray(x)  # token ids stay integers; _real converts others
     x = np.ascontiguousarray(x, dtype=np.float32)
     if not np.isfinite(x).all():
         raise TrainingError(f"{path}: x holds NaN or infinite values")
     return x
+
+
+def _real(x: np.ndarray) -> np.ndarray:
+    """Samples for a network of real-valued inputs: float32."""
+    return np.ascontiguousarray(x, dtype=np.float32)
 
 
 def _checked_y(y: np.ndarray, samples: int, path: Path) -> np.ndarray:

@@ -5,7 +5,8 @@ with ``one_network``) and imports torch at import time, so only ``netspec.traini
 :func:`~netspec.training.train_graph` imports it, after ``require_torch``. Guarantees the
 order and seeding below, and a checkpoint after every finished epoch where one is asked.
 
-Each epoch shuffles the training part, steps the optimizer once per batch, then
+Each epoch shuffles the training part (for text: draws fresh windows, text.py), steps
+the optimizer once per batch, then
 evaluates the held-out part (model.eval(), torch.no_grad()) and saves the checkpoint.
 Optimizers: ``sgd`` (momentum 0.9 unless --momentum says otherwise; Nesterov off) and
 ``adam`` (betas 0.9, 0.999); the learning rate is constant or cosine-annealed per epoch
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ import torch
 from netspec.ir import Graph
 from netspec.ops import REGISTRY
 from netspec.training import checkpoint
-from netspec.training.data import Dataset, prepare, preprocessing
+from netspec.training.data import Dataset, prepare
 from netspec.training.errors import TrainingError
 from netspec.training.losses import Loss, correct, loss_function
 from netspec.training.options import TrainConfig
+from netspec.training.payload import checkpoint_path, payload
 from netspec.training.progress import Reporter
 from netspec.training.results import EpochMetrics, TrainResult, did_not_learn
 
@@ -81,7 +83,7 @@ def run(
     notes = (*r.data.notes, *_describe(r, history))
     for line in notes:
         reporter.note(line)
-    target = _checkpoint_path(config, graph)
+    target = checkpoint_path(config, graph)
     started = time.perf_counter()
     for epoch in range(r.start + 1, config.epochs + 1):
         with reporter.epoch(epoch, config.epochs, len(r.data.x_train)) as update:
@@ -89,7 +91,7 @@ def run(
         history.append(metrics)
         reporter.epoch_line(metrics, config.epochs)
         if target is not None:
-            checkpoint.save(target, _payload(r, spec, data, epoch, history))
+            checkpoint.save(target, payload(r, spec, data, epoch, history))
     result = TrainResult(
         graph.name,
         checkpoint.architecture_hash(graph),
@@ -99,7 +101,8 @@ def run(
         time.perf_counter() - started,
         target,
         notes,
-        did_not_learn(history, config, _chance(r.data)),
+        did_not_learn(history, config, _chance(r.data), r.data.baseline),
+        r.data.baseline,
     )
     reporter.summary(result)
     for line in result.warnings:
@@ -111,7 +114,8 @@ def _chance(data: Dataset) -> float | None:
     """The held-out accuracy of always answering the most common held-out class."""
     if data.classes is None:
         return None
-    return float(torch.bincount(data.y_val).max()) / len(data.y_val)
+    labels = data.y_val.reshape(-1)  # next-byte targets: every position
+    return float(torch.bincount(labels).max()) / len(labels)
 
 
 def pick_device(name: str) -> torch.device:
@@ -150,7 +154,7 @@ def _setup(graph: Graph, config: TrainConfig, data: Dataset, device: torch.devic
     else:
         optimizer = torch.optim.Adam(trainable, lr=lr, weight_decay=wd)
     rbf = rbf_features(graph)
-    loss = loss_function(config.loss, rbf, data.classes is not None)
+    loss = loss_function(config.loss, rbf, data.classes is not None, data.sequence)
     return _Run(graph, config, data, module, optimizer, loss, rbf, device)
 
 
@@ -197,16 +201,17 @@ def _epoch(r: _Run, epoch: int, update) -> EpochMetrics:
     train_loss, train_hits = _train(r, epoch, update)
     trained = time.perf_counter() - started
     val_loss, val_hits = _evaluate(r)
+    per = r.data.y_val[0].numel() if r.data.sequence else 1  # positions per sample
     samples, held = len(r.data.x_train), len(r.data.x_val)
     classes = r.data.classes is not None
     return EpochMetrics(
         epoch,
         train_loss,
-        train_hits / samples if classes else None,
+        train_hits / (samples * per) if classes else None,
         val_loss,
-        val_hits / held if classes else None,
+        val_hits / (held * per) if classes else None,
         val_hits if classes else None,
-        held,
+        held * per,
         samples / trained if trained > 0 else 0.0,
         time.perf_counter() - started,
     )
@@ -218,7 +223,8 @@ def _train(r: _Run, epoch: int, update) -> tuple[float, int]:
     for group in r.optimizer.param_groups:
         group["lr"] = r.config.lr_at(epoch)
     torch.manual_seed(r.config.seed * 1_000_003 + epoch)
-    x, y = r.data.x_train, r.data.y_train
+    x, y = r.data.training_part()  # text: this epoch's windows, drawn after the seed
+    per = y[0].numel() if r.data.sequence else 1  # positions per sample (the bar's accuracy)
     total, hits, done = 0.0, 0, 0
     for batch in torch.randperm(len(x)).split(r.config.batch_size):
         xb, yb = x[batch].to(r.device), y[batch].to(r.device)
@@ -236,7 +242,7 @@ def _train(r: _Run, epoch: int, update) -> tuple[float, int]:
         total, done = total + value * len(batch), done + len(batch)
         if r.data.classes is not None:
             hits += correct(outputs.detach(), yb, r.rbf)
-        update(done, total / done, hits / done if r.data.classes is not None else None)
+        update(done, total / done, hits / (done * per) if r.data.classes is not None else None)
     return total / done, hits
 
 
@@ -268,43 +274,3 @@ def _describe(r: _Run, history: list[EpochMetrics]) -> list[str]:
     if r.start:
         lines.append(f"resumed from {c.resume} after epoch {r.start}")
     return lines
-
-
-def _checkpoint_path(config: TrainConfig, graph: Graph) -> Path | None:
-    if config.checkpoint is None:
-        return None
-    return Path(str(config.checkpoint).replace("{network}", graph.name))
-
-
-def _payload(
-    r: _Run, spec: str, data: Any, epoch: int, history: list[EpochMetrics]
-) -> dict[str, Any]:
-    from netspec._version import __version__
-
-    c = r.config
-    return {
-        "architecture_hash": checkpoint.architecture_hash(r.graph),
-        "network": r.graph.name,
-        "spec": spec,
-        "overrides": dict(c.overrides),
-        "state_dict": r.module.state_dict(),
-        "optimizer": r.optimizer.state_dict(),
-        "epoch": epoch,
-        "metrics": [asdict(m) for m in history],
-        "training": {
-            "optimizer": c.optimizer,
-            "lr": c.learning_rate,
-            "schedule": c.schedule,
-            "momentum": c.momentum,
-            "weight_decay": c.weight_decay,
-            "loss": c.loss,
-            "batch_size": c.batch_size,
-            "seed": c.seed,
-            "fit": c.fit,
-            "val_fraction": c.val_fraction,
-            "standardized": list(r.data.standardized) if r.data.standardized else None,
-            "data": str(data),
-        },
-        "preprocessing": preprocessing(c.fit, r.data),
-        "netspec_version": __version__,
-    }

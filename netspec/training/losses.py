@@ -18,7 +18,9 @@ batch of the correct class's output y_{y_i} -- the squared distance from F6 to t
 correct class's centre -- not a regression of distances onto one-hot targets, which
 would pull every distance towards 0 or 1.
 
-Accuracy is the share of samples whose highest score is the label's.
+Accuracy is the share of samples whose highest score is the label's. For next-byte
+prediction (outputs [N, L, K], labels [N, L]) every position is a sample of its own:
+the losses and the accuracy are taken over all N x L positions.
 
 Assumes torch is installed and labels already checked against the output's classes
 (data.py). Guarantees a loss that is a function of the raw outputs and the targets.
@@ -60,16 +62,21 @@ def rbf_mse(distances: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return distances.gather(1, labels[:, None]).mean()
 
 
-def loss_function(name: str, rbf: float, classification: bool) -> Loss:
-    """The loss `name` as a function of the raw outputs and the targets."""
+def loss_function(name: str, rbf: float, classification: bool, sequence: bool = False) -> Loss:
+    """The loss `name` as a function of the raw outputs and the targets. With `sequence`,
+    outputs [N, L, K] and labels [N, L]: the loss over all N x L positions, each a sample."""
     if not classification:
         return F.mse_loss  # validated earlier: float targets come with --loss mse only
     if name == "mse" and rbf:
         return rbf_mse
     chosen = {"cross_entropy": F.cross_entropy, "hinge": hinge, "mse": mse_one_hot}[name]
+    if sequence:
+        return lambda outputs, labels: chosen(
+            outputs.reshape(-1, outputs.shape[-1]), labels.reshape(-1)
+        )
     return lambda outputs, labels: chosen(scores(outputs, rbf), labels)
 
 
 def correct(outputs: torch.Tensor, labels: torch.Tensor, rbf: float) -> int:
-    """How many samples' highest score is their label's."""
-    return int((scores(outputs, rbf).argmax(dim=1) == labels).sum())
+    """How many samples' (or, for labels [N, L], positions') highest score is their label's."""
+    return int((scores(outputs, rbf).argmax(dim=-1) == labels).sum())

@@ -12,6 +12,7 @@ figures alone: no torch here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -80,7 +81,9 @@ class Reporter:
     def summary(self, result: TrainResult) -> None:
         last = result.history[-1]
         where = f"; checkpoint {result.checkpoint}" if result.checkpoint else ""
-        if last.val_accuracy is None:
+        if result.baseline is not None:
+            figure = bits_per_byte(last.val_loss, result.baseline)
+        elif last.val_accuracy is None:
             figure = f"held-out loss {last.val_loss:.4f}"
         else:
             figure = (
@@ -91,6 +94,15 @@ class Reporter:
             f"{result.network}: {figure} after {last.epoch} epochs; "
             f"trained {result.seconds:.1f}s on {result.device}{where}"
         )
+
+
+def bits_per_byte(loss: float, baseline: float) -> str:
+    """A next-byte model's held-out loss beside the unigram baseline, in nats and bits."""
+    bits = 1 / math.log(2)
+    return (
+        f"held-out loss {loss:.4f} nats = {loss * bits:.3f} bits per byte "
+        f"(unigram baseline {baseline:.4f} nats = {baseline * bits:.3f} bits)"
+    )
 
 
 def _percent(value: float | None) -> str:

@@ -45,6 +45,7 @@ class TrainResult:
     checkpoint: Path | None
     notes: tuple[str, ...]
     warnings: tuple[str, ...] = ()  # e.g. a held-out loss that did not fall (loop.py)
+    baseline: float | None = None  # text: the unigram baseline, nats per byte (text.py)
 
     @property
     def val_accuracy(self) -> float | None:
@@ -52,11 +53,21 @@ class TrainResult:
 
 
 def did_not_learn(
-    history: list[EpochMetrics], config: TrainConfig, chance: float | None = None
+    history: list[EpochMetrics],
+    config: TrainConfig,
+    chance: float | None = None,
+    baseline: float | None = None,
 ) -> tuple[str, ...]:
     """A warning, saying what to try, where the held-out loss after the last epoch is not
     below the first epoch's, or the held-out accuracy is no better than `chance` (always
-    answering the most common held-out class). One epoch has nothing to compare."""
+    answering the most common held-out class). One epoch has nothing to compare. For
+    text, also where the held-out loss is not below the unigram `baseline` (nats)."""
+    if baseline is not None and history and history[-1].val_loss >= baseline:
+        return (
+            f"the held-out loss {history[-1].val_loss:.4f} nats per byte is not below the "
+            f"unigram baseline {baseline:.4f}: the network has learnt no more than byte "
+            f"frequencies; train longer (--epochs, now {config.epochs}) or try another --lr",
+        )
     if len(history) < 2:
         return ()
     first, last = history[0], history[-1]
