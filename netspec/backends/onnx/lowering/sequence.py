@@ -1,0 +1,76 @@
+"""ONNX lowerings of the sequence ops (netspec/ops/sequence.py): scale as Mul,
+causal_mask as Where on a constant mask, or on a Trilu built from the scores' runtime
+shape where the last two sizes are named (so a dynamic sequence length works),
+sinusoidal as Add of the table's first L rows (a Slice; a Gather by position where L is
+named, so that a dynamic length keeps its name).
+
+Assumes normalised attributes. Guarantees PyTorch's outputs (the runtime's Scale,
+CausalMask, Sinusoidal); sinusoidal's table is the buffer `<path>.table`, the values
+PyTorch computes (float32, the same formula).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netspec.backends.onnx.emit import Emitter
+from netspec.backends.onnx.lowering.base import lowers
+from netspec.ir import Node
+
+
+@lowers("scale")
+def scale(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    em.op("Mul", [xs[0], em.const("factor", node.attrs["factor"])], y)
+
+
+@lowers("causal_mask")
+def causal_mask(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    rows, columns = ins[0][-2:]
+    if isinstance(rows, int) and isinstance(columns, int):  # a constant mask: exact shapes
+        later = em.const("later", np.triu(np.ones((rows, columns), dtype=bool), 1), np.bool_)
+    else:  # from the runtime shape: a dynamic length
+        shape = em.op("Shape", [xs[0]], start=-2)
+        ones = em.op("ConstantOfShape", [shape], value=_one_int())
+        later = em.op("Cast", [em.op("Trilu", [ones, em.ints("k", 1)], upper=1)], to=9)  # bool
+    em.op("Where", [later, em.const("minus_inf", -np.inf), xs[0]], y)
+
+
+@lowers("sinusoidal")
+def sinusoidal(em: Emitter, node: Node, xs, ins, out, y) -> None:
+    a, width = node.attrs, ins[0][-1]
+    table = em.param(f"{node.path}.table", (a["max_length"], width), table_of(a, width))
+    length = ins[0][1]
+    if isinstance(length, int):  # a constant end: exact shapes
+        ends = em.ints("length", [length])
+        rows = em.op("Slice", [table, em.ints("zero", [0]), ends, em.ints("axis", [0])])
+    else:  # a named length: the rows gathered by position, which keeps its name
+        rows = em.op("Gather", [table, _positions(em, xs[0])], axis=0)
+    em.op("Add", [xs[0], rows], y)
+
+
+def _positions(em: Emitter, x: str) -> str:
+    """0, 1, ..., L - 1 along axis 1 of x, shaped [N, L]: a cumulative sum of ones made
+    from x's first feature (true whether or not it is NaN), so that shape inference
+    carries L's name through (a Range of Shape(x) would lose it)."""
+    first = em.op("Slice", [x, em.ints("zero", [0]), em.ints("one", [1]), em.ints("axis", [2])])
+    nan = em.op("IsNaN", [first])
+    ones = em.op("Cast", [em.op("Or", [nan, em.op("Not", [nan])])], to=7)  # int64
+    count = em.op("CumSum", [ones, em.ints("axis", 1)])
+    return em.op("Squeeze", [em.op("Sub", [count, em.ints("one", 1)]), em.ints("last", [2])])
+
+
+def table_of(a, width: int) -> np.ndarray:
+    """PE[p, 2i] = sin(p / base^(2i/D)), PE[p, 2i+1] = cos(...), as the runtime computes it."""
+    position = np.arange(a["max_length"], dtype=np.float32)[:, None]
+    frequency = a["base"] ** (-np.arange(0, width, 2, dtype=np.float64) / width)
+    angle = (position.astype(np.float64) * frequency).astype(np.float32)
+    table = np.zeros((a["max_length"], width), dtype=np.float32)
+    table[:, 0::2] = np.sin(angle)
+    table[:, 1::2] = np.cos(angle)
+    return table
+
+
+def _one_int():
+    from onnx import TensorProto, helper
+
+    return helper.make_tensor("one", TensorProto.INT64, [1], [1])
