@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from netspec.errors import error
 from netspec.ops import Op
+from netspec.source import Span
 from netspec.suggest import did_you_mean
 from netspec.syntax import ast
 from netspec.values import Tensor
@@ -33,11 +34,16 @@ def input_dtype(stmt: ast.InputStmt) -> str:
 
 
 def check_dtypes(
-    op: Op, stage: ast.Stage, inputs: tuple[Tensor, ...], dtypes: Mapping[int, str]
+    op: Op,
+    stage: ast.Stage,
+    inputs: tuple[Tensor, ...],
+    dtypes: Mapping[int, str],
+    typed: frozenset[int] = frozenset(),
 ) -> None:
-    """Token ids and masks go only into the ops that read them (`embedding`)."""
+    """Token ids and masks go only into the ops that read them (`embedding`); `typed`,
+    the tensors check_arg_dtypes has checked already, pass."""
     for t in inputs:
-        dtype = dtypes.get(t.id)
+        dtype = None if t.id in typed else dtypes.get(t.id)
         if dtype is not None and dtype not in op.reads_dtypes:
             what = "token ids" if dtype == "int64" else "a mask"
             raise error(
@@ -48,3 +54,29 @@ def check_dtypes(
                 if dtype == "int64"
                 else "a bool mask is read by the ops that take one, not computed with",
             )
+
+
+def check_arg_dtypes(
+    op: Op, attrs: Mapping[str, object], spans: Mapping[str, Span], dtypes: Mapping[int, str]
+) -> frozenset[int]:
+    """The tensor arguments whose dtype the op declares (attention's padding: bool) have
+    it, E-type at the argument; returns their ids, which check_dtypes lets through."""
+    typed = set()
+    for name, want in op.arg_dtypes.items():
+        t = attrs.get(name)
+        if not isinstance(t, Tensor):
+            continue
+        have = dtypes.get(t.id, "float32")
+        if have != want:
+            raise error(
+                "E-type",
+                f"{op.name}: {name} must be a {want} tensor, got {have}",
+                spans.get(name),
+                f"declare an input of that dtype, `input m: [N, S] {want}`"
+                f"{_MEANS.get(want, '')}, and pass {name}=m",
+            )
+        typed.add(t.id)
+    return frozenset(typed)
+
+
+_MEANS = {"bool": " (true where a position is padding)"}
