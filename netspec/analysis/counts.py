@@ -16,7 +16,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from netspec.analysis.memory import Memory, activation_elements, memory
-from netspec.analysis.receptive import Field, receptive_fields
+from netspec.analysis.receptive import Field
+from netspec.analysis.sequence_fields import fields_of
 from netspec.errors import Diagnostic
 from netspec.ir import Graph, Node
 from netspec.ops import REGISTRY, Counts
@@ -75,14 +76,17 @@ class Analysis(NamedTuple):
     def name(self) -> str:
         return self.graph.name
 
-    def memory(self, dtype: str = "float32", batch: int = 1) -> Memory:
+    def memory(self, dtype: str = "float32", batch: int = 1, context: int | None = None) -> Memory:
         """Memory figures for `dtype` and `batch` samples where the batch dim is symbolic
-        (a concrete batch in the input shape is already in every element count)."""
+        (a concrete batch in the input shape is already in every element count); a
+        decoder's key/value cache for `context` positions (None: its sequence length)."""
         t = self.totals
         symbolic = any(isinstance(self.graph.shape(i)[0], str) for _, i in self.graph.inputs)
         batch = batch if symbolic else 1
         allocated = tuple(layer.activations for layer in self.layers)
-        return memory(self.graph, allocated, t.params, t.trainable_params, t.buffers, dtype, batch)
+        return memory(
+            self.graph, allocated, t.params, t.trainable_params, t.buffers, dtype, batch, context
+        )
 
     def layer(self, path: str) -> LayerFigures:
         for layer in self.layers:
@@ -172,7 +176,7 @@ def _copies_note(more: int) -> str:
 
 def analyze(graph: Graph) -> Analysis:
     """Count parameters, connections and costs and trace receptive fields through `graph`."""
-    fields = receptive_fields(graph)
+    fields = fields_of(graph)
     allocated = activation_elements(graph)
     layers = tuple(
         _layer(graph, node, fields.by_path[node.path], new)

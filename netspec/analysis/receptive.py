@@ -15,7 +15,9 @@ Merges take the union of their branches. With equal strides the union is again a
 interval: P = max P_b, r = max(r_b - P_b) + P, which is the largest r when the branches
 share a centre; when they do not, a W-rf-centre warning says so. Branches with different
 strides have no single field (W-rf-stride): the field is unknown (None) from there on,
-never a guess. Assumes a valid Graph; the IR is only read.
+never a guess. A network with no map but a sequence input has its fields along the
+sequence (netspec/analysis/sequence_fields.py). Assumes a valid Graph; the IR is only
+read.
 """
 
 from __future__ import annotations
@@ -89,6 +91,8 @@ def primary_input(graph: Graph) -> tuple[str, int] | None:
 
 
 def receptive_fields(graph: Graph) -> Fields:
+    """Each layer's field on the first input with concrete spatial axes, else none (the
+    analysis asks netspec/analysis/sequence_fields.py for a sequence's)."""
     primary = primary_input(graph)
     if primary is None:
         return Fields(None, {node.path: None for node in graph.nodes}, ())
@@ -120,7 +124,7 @@ def _node_field(graph: Graph, node: Node, fields: dict, warnings: list) -> Field
     if op.broadcasts:
         out = graph.output_shape(node)
         branches = [broadcast_field(fields[t], graph.shape(t), out) for t in related]
-    field = _union(branches, node, warnings)
+    field = union(branches, node, warnings)
     if field is None:
         return None
     attrs, inputs = dict(node.attrs), graph.input_shapes(node)
@@ -154,7 +158,7 @@ def _apply(field: Field, rule, x, node: Node, warnings: list) -> Field | None:
     return Field(tuple(a.through(w) for a, w in zip(field.axes, rule, strict=True)))
 
 
-def _union(branches: list[Field], node: Node, warnings: list) -> Field | None:
+def union(branches: list[Field], node: Node, warnings: list) -> Field | None:
     if len(branches) == 1:
         return branches[0]
     whole = [f for f in branches if f.whole]

@@ -18,7 +18,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from netspec.analysis import Analysis
-from netspec.analysis.receptive import AxisField, Field, broadcast_field
+from netspec.analysis.receptive import AxisField, Field, broadcast_field, primary_input
+from netspec.analysis.sequence_fields import Whole, sequence_input, sequence_walk
 from netspec.ops import REGISTRY
 from netspec.ops.arith import axis_names
 from netspec.ops.base import GLOBAL, POINTWISE, UNEVEN, Window
@@ -34,7 +35,7 @@ def tensor_fields(analysis: Analysis) -> dict[int, Field | None]:
     if analysis.field_input is None:
         return {}
     tensor = dict(graph.inputs)[analysis.field_input]
-    rank = len(graph.shape(tensor)) - 2
+    rank = 1 if _on_sequence(analysis) else len(graph.shape(tensor)) - 2
     one = AxisField(Fraction(1), Fraction(1), Fraction(0))
     fields: dict[int, Field | None] = {tensor: Field((one,) * rank)}
     for node, layer in zip(graph.nodes, analysis.layers, strict=True):
@@ -61,6 +62,8 @@ def field_section(analysis: Analysis, index: int, fields: dict, window: Section)
     if any(fields[t] is None for t in related):
         step = Step("field", "", "unknown", "an earlier layer left it unknown (W-rf warnings)")
         return Section(RULE, (step,), None)
+    if _on_sequence(analysis):
+        return _sequence_section(analysis, index, [fields[t] for t in related])
     names = axis_names(len(fields[related[0]].axes))
     steps: list[Step] = list(window.steps)
     branches = [fields[t] for t in related]
@@ -75,6 +78,43 @@ def field_section(analysis: Analysis, index: int, fields: dict, window: Section)
     if field is not None:
         field = _apply(field, window.value, analysis.layers[index].input_shapes[0], names, steps)
     return Section(RULE, tuple(steps), field)
+
+
+def _on_sequence(analysis: Analysis) -> bool:
+    """Are the fields along a sequence (netspec/analysis/sequence_fields.py)?"""
+    return analysis.field_input is not None and primary_input(analysis.graph) is None
+
+
+def _sequence_section(analysis: Analysis, index: int, incoming: list[Field]) -> Section:
+    """The layer's step along the sequence: the rule sequence_fields applied, and the
+    field the analysis reports (clipped to the sequence where it reaches past it)."""
+    graph, layer = analysis.graph, analysis.layers[index]
+    _, rules = sequence_walk(graph, *sequence_input(graph))
+    steps = [Step("in", "", show_field(f.axes[0])) for f in incoming]
+    rule, result = rules.get(layer.path), layer.receptive_field
+    if result is None or rule is None:
+        steps.append(Step("field", "", "unknown", "this layer takes the sequence apart"))
+        return Section(SEQUENCE_RULE, tuple(steps), None)
+    steps.append(_sequence_step(rule, layer.input_shapes[0]))
+    steps.append(Step("field", "", show_field(result.axes[0]), "no further than the sequence"))
+    return Section(SEQUENCE_RULE, tuple(steps), result)
+
+
+SEQUENCE_RULE = (
+    "along the sequence: each position sees a window of the input's positions; attention "
+    "and recurrence read all of them (causal: all before and itself)"
+)
+
+
+def _sequence_step(rule, x) -> Step:
+    if rule == POINTWISE:
+        return Step("rule", "", "unchanged", "this op keeps each position to itself")
+    e, s, p = n(rule.extent), n(rule.stride), n(rule.padding)
+    if isinstance(rule, Whole):
+        return Step("rule", f"2L - 1 = {e}, P = L - 1 = {p}", "whole", "every position sees all")
+    if rule.stride == 1 and rule.extent == rule.padding + 1 and rule.extent > 1:
+        return Step("rule", f"L = {e}, P = L - 1 = {p}", "causal", "position t sees 0 .. t")
+    return Step("rule", f"k = {e}, s = {s}, p = {p}", "window", "slides along the sequence")
 
 
 def _groups(names: tuple[str, ...], pairs: list) -> list[tuple[str, object]]:
