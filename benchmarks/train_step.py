@@ -1,9 +1,12 @@
 """A training step of the built module against a hand-written nn.Module with the same layers.
 
-Usage: python benchmarks/train_step.py [--network lenet5|resnet18|all] [--repeats N]
-                                       [--device cpu|cuda] [--threads T] [--size 224]
+Usage: python benchmarks/train_step.py [--network lenet5|resnet18|gpt2_small|all]
+                                       [--repeats N] [--device cpu|cuda] [--threads T]
+                                       [--size 224] [--context 128]
 
-Target (issue 4): built / hand-written <= 1.05 for ResNet-18 and LeNet-5.
+Targets: built / hand-written <= 1.05 for ResNet-18 and LeNet-5 (issue 4) and for GPT-2
+small (issue 16: batch 1, context 128, 10 steps after warm-up; next-token cross-entropy,
+the hand-written model's attention in F.scaled_dot_product_attention).
 
 The hand-written networks below are ordinary PyTorch, written for this benchmark (not
 generated, not torchvision's code). Before timing, the script copies the built module's
@@ -155,18 +158,73 @@ class LeNet5(nn.Module):
         return self.output(scaled_tanh(self.f6(x)))
 
 
+# --------------------------------------------------------------- hand-written GPT-2 small
+
+
+class DecoderLayer(nn.Module):
+    """Pre-norm: x + drop(attn(ln(x))), then x + drop(mlp(ln(x))); GELU, tanh form."""
+
+    def __init__(self, width: int = 768, heads: int = 12, p: float = 0.1):
+        super().__init__()
+        self.heads, self.p = heads, p
+        self.ln1 = nn.LayerNorm(width)
+        self.q, self.k = nn.Linear(width, width), nn.Linear(width, width)
+        self.v, self.proj = nn.Linear(width, width), nn.Linear(width, width)
+        self.ln2 = nn.LayerNorm(width)
+        self.fc, self.out = nn.Linear(width, 4 * width), nn.Linear(4 * width, width)
+
+    def attend(self, x):
+        n, length, width = x.shape
+
+        def split(t):
+            return t.view(n, length, self.heads, -1).transpose(1, 2)
+
+        p = self.p if self.training else 0.0
+        y = F.scaled_dot_product_attention(
+            split(self.q(x)), split(self.k(x)), split(self.v(x)), dropout_p=p, is_causal=True
+        )
+        return self.proj(y.transpose(1, 2).reshape(n, length, width))
+
+    def forward(self, x):
+        x = x + F.dropout(self.attend(self.ln1(x)), self.p, self.training)
+        mlp = self.out(F.gelu(self.fc(self.ln2(x)), approximate="tanh"))
+        return x + F.dropout(mlp, self.p, self.training)
+
+
+class GPT2Small(nn.Module):
+    def __init__(self, vocab=50257, width=768, layers=12, positions=1024, p=0.1):
+        super().__init__()
+        self.pos = nn.Parameter(torch.zeros(1, positions, width))
+        self.words = nn.Embedding(vocab, width)
+        self.layers = nn.ModuleList(DecoderLayer(width) for _ in range(layers))
+        self.ln = nn.LayerNorm(width)
+        self.head = nn.Linear(width, vocab, bias=False)
+        self.head.weight = self.words.weight  # tied
+        self.p = p
+
+    def forward(self, ids):
+        x = self.words(ids) + self.pos[:, : ids.shape[1]]
+        x = F.dropout(x, self.p, self.training)
+        for layer in self.layers:
+            x = layer(x)
+        return self.head(self.ln(x))
+
+
 # ------------------------------------------------------------------------------ benchmark
 
 NETWORKS = {  # name: hand-written class, batch, input shape, default repeats per side
     "lenet5": (LeNet5, 256, (1, 32, 32), 100),
     "resnet18": (ResNet18, 8, (3, 224, 224), 20),
+    "gpt2_small": (GPT2Small, 1, (128,), 10),  # token ids: (context,)
 }
 
 
 def counts(model: nn.Module) -> tuple[int, int]:
     """(trainable parameters, fixed state: frozen parameters and saved buffers)."""
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-    return trainable, sum(t.numel() for t in model.state_dict().values()) - trainable
+    # a tied weight is in the state_dict under both names: count each tensor once
+    unique = {t.data_ptr(): t.numel() for t in model.state_dict().values()}
+    return trainable, sum(unique.values()) - trainable
 
 
 def copy_weights(built: nn.Module, hand: nn.Module) -> None:
@@ -178,8 +236,12 @@ def copy_weights(built: nn.Module, hand: nn.Module) -> None:
     hand.load_state_dict(dict(zip(target, source.values(), strict=True)))
 
 
-def logits(name: str, output: torch.Tensor) -> torch.Tensor:
-    return -output if name == "lenet5" else output  # LeNet-5's RBF: smaller = closer
+def loss(name: str, output: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy: of each position's next token for GPT-2; on -output for LeNet-5,
+    whose RBF units are distances (smaller = closer)."""
+    if name == "gpt2_small":
+        return F.cross_entropy(output.flatten(0, 1), y.flatten())
+    return F.cross_entropy(-output if name == "lenet5" else output, y)
 
 
 def assert_same(name: str, built: nn.Module, hand: nn.Module, x, y) -> None:
@@ -187,9 +249,13 @@ def assert_same(name: str, built: nn.Module, hand: nn.Module, x, y) -> None:
     assert counts(built) == counts(hand), (counts(built), counts(hand))
     for model in (built, hand):
         model.zero_grad(set_to_none=True)
-        F.cross_entropy(logits(name, model(x)), y).backward()
+        torch.manual_seed(2)  # the same dropout masks: both draw them in the same order
+        loss(name, model(x), y).backward()
     with torch.no_grad():
-        a, b = built(x), hand(x)
+        torch.manual_seed(3)
+        a = built(x)
+        torch.manual_seed(3)
+        b = hand(x)
     assert a.shape == b.shape, (a.shape, b.shape)
     torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
     trained = [[p for p in m.parameters() if p.requires_grad] for m in (built, hand)]
@@ -204,7 +270,7 @@ def make_step(name: str, model: nn.Module, x, y, sync):
         sync()
         start = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        F.cross_entropy(logits(name, model(x)), y).backward()
+        loss(name, model(x), y).backward()
         optimizer.step()
         sync()
         return time.perf_counter() - start
@@ -219,23 +285,33 @@ def bootstrap(ratios: list[float], rounds: int = 2000) -> tuple[float, float]:
     return medians[int(0.025 * rounds)], medians[int(0.975 * rounds) - 1]
 
 
+def data(name: str, batch: int, shape: tuple[int, ...], device: torch.device):
+    """A batch and its targets: images and classes, or token ids and the next ones."""
+    gen = torch.Generator().manual_seed(1)
+    if name == "gpt2_small":
+        ids = torch.randint(0, 50257, (batch, shape[0] + 1), generator=gen).to(device)
+        return ids[:, :-1], ids[:, 1:]
+    x = torch.randn(batch, *shape, generator=gen).to(device)
+    return x, torch.randint(0, 10, (batch,), generator=gen).to(device)
+
+
 def run(name: str, repeats: int | None, device: torch.device, size: int | None) -> float:
     hand_class, batch, shape, default_repeats = NETWORKS[name]
     repeats = repeats or default_repeats
     if size:
-        shape = (shape[0], size, size)
+        shape = (size,) if name == "gpt2_small" else (shape[0], size, size)
     sync = torch.cuda.synchronize if device.type == "cuda" else lambda: None
     start = time.perf_counter()
-    built = netspec.to_torch(name, seed=0)  # convolutions and global pooling take any size
+    # convolutions and global pooling take any size; GPT-2's context is a parameter
+    overrides = {"context": shape[0]} if name == "gpt2_small" else None
+    built = netspec.to_torch(name, overrides=overrides, seed=0)
     build_s = time.perf_counter() - start
     start = time.perf_counter()
     hand = hand_class()
     hand_s = time.perf_counter() - start
     copy_weights(built, hand)
     built, hand = built.to(device), hand.to(device)
-    gen = torch.Generator().manual_seed(1)
-    x = torch.randn(batch, *shape, generator=gen).to(device)
-    y = torch.randint(0, 10, (batch,), generator=gen).to(device)
+    x, y = data(name, batch, shape, device)
     assert_same(name, built, hand, x, y)
     trainable, fixed = counts(built)
     print(
@@ -281,6 +357,7 @@ def main() -> None:
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--size", type=int, help="ResNet-18 input side (default 224)")
+    parser.add_argument("--context", type=int, help="GPT-2 small's context (default 128)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -288,9 +365,8 @@ def main() -> None:
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"torch {torch.__version__}, {where} (load average {load}), SGD(lr=0.01, momentum=0.9)")
     names = list(NETWORKS) if args.network == "all" else [args.network]
-    ratios = {
-        n: run(n, args.repeats, device, args.size if n == "resnet18" else None) for n in names
-    }
+    sizes = {"resnet18": args.size, "gpt2_small": args.context}
+    ratios = {n: run(n, args.repeats, device, sizes.get(n)) for n in names}
     print(
         "target built / hand-written <= 1.05: "
         + ", ".join(f"{n} {r:.3f} {'ok' if r <= 1.05 else 'ABOVE'}" for n, r in ratios.items())

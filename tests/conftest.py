@@ -45,3 +45,13 @@ def diagnostic(text: str):
         check_text(text)
     (diag,) = info.value.diagnostics
     return diag
+
+
+def explicit_products(model):
+    """`model` with attention's products written out (matmul, softmax) rather than fused
+    in scaled_dot_product_attention, which torch.utils.flop_counter does not see on the
+    CPU (netspec/backends/torch/runtime/modern.py SelfAttention)."""
+    for module in model.modules():
+        if hasattr(module, "explicit_products"):
+            module.explicit_products = True
+    return model

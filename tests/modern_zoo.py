@@ -26,11 +26,22 @@ MODERN = {
 
 # Issue 16's transformers (its reference table): ViT-B/16 from torchvision 0.28
 # (vit_b_16(weights=None)), BERT-base from Hugging Face's BertModel with its default
-# BertConfig and the pooler, 128 tokens. Their multiply-adds include attention's
+# BertConfig and the pooler, 128 tokens; GPT-2 small from GPT2LMHeadModel with its
+# default GPT2Config (tied head), context 1024. Their multiply-adds include attention's
 # products QKᵀ and AV, as torchvision's GFLOPS do.
 TRANSFORMERS = {
     "vit_b_16": (86_567_656, 0, 17_563_828_224),
     "bert_base": (109_482_240, 0, 11_174_215_680),
+    "gpt2_small": (124_439_808, 0, 145_824_153_600),
+}
+
+# Issue 16's recurrent language model: Zaremba, Sutskever, Vinyals 2014 (arXiv:1409.2329),
+# the "medium" LSTM (2 layers of 650, 35 steps, vocabulary 10,000), figures as issue 16
+# gives them: gates 2 x 35 x 4 x (650·650 + 650·650) = 236,600,000 plus the output
+# layer 35 x 650 x 10,000 = 227,500,000; parameters as PyTorch's nn.Embedding, nn.LSTM
+# and nn.Linear count them (tests/test_recurrent.py builds them).
+RECURRENT = {
+    "lstm_lm": (19_780_400, 0, 464_100_000),
 }
 
 SHAPES = {

@@ -281,9 +281,11 @@ class Writer:
         embedded = is_seq(shape) and shape[2] % 3 != 0
         # token ids into vectors (unless the features are a multiple of 3): decided from
         # draws already made, so that every later draw of the writer stays as it was
-        if embedded:  # `x` is then the embedding's statement
+        if embedded:  # `x` is then the embedding's statement, with fixed positions when
+            # the width is even (a table of 8 positions: the oracles' length is 3)
             inputs = [f"input ids: {lit_shape(shape[:2])} int64"]
-            inputs.append(f"x = embedding({shape[2] + 3}, {shape[2]})")
+            positions = " sinusoidal(8)" if shape[2] % 2 == 0 else ""
+            inputs.append(f"x = embedding({shape[2] + 3}, {shape[2]}){positions}")
         if rank >= 3 and not is_seq(shape) and self.coin(30):
             mask = (batch, self.pick((1, c)), *shape[2:])
             inputs.append(f"input mask: {lit_shape(mask)}")
@@ -497,7 +499,10 @@ class Writer:
         rank = len(shape)
         kinds = ["act"] * 5 + ["modern"] * 3 + ["bn", "prelu", "dropout", "softmax", "linear"]
         if is_seq(shape):
-            kinds = ["act"] * 4 + ["modern"] * 3 + ["dropout", "softmax", "linear", "linear", "lrn"]
+            # a recurrence on [N, T, F] takes one act's slot: the list's length, and so
+            # every other draw, stays as it was
+            kinds = ["act"] * 3 + ["recurrent" if rank == 3 else "act"] + ["modern"] * 3
+            kinds += ["dropout", "softmax", "linear", "linear", "lrn"]
             kinds += [] if ctx.keep_rank else ["reshape"] * 2
         elif rank == 2:
             kinds += ["linear", "rbf", "rbf"] + ([] if ctx.keep_rank else ["reshape"] * 3)
@@ -506,6 +511,10 @@ class Writer:
             kinds += ["subsample", "global", "adaptive", "lrn", "upsample", "upsample"]
             if rank == 3:  # attention on [N, L, D] takes one upsample's slot: the list's
                 kinds[-2] = "attention"  # length, and so every other draw, stays as it was
+                # and a recurrence on [N, C, L] (C the steps) two of conv's five slots
+                # and one pair of the pools' (rank 3 keeps three convs and a pair of pools)
+                kinds[-16:-14] = ["recurrent"] * 2
+                kinds[-8:-6] = ["recurrent"] * 2
             kinds += ["partial_conv"] * 3
             if not ctx.keep_rank:
                 kinds += ["flatten", "reshape"]
@@ -809,17 +818,38 @@ class Writer:
         return self.pick(("prelu", "prelu", "prelu(shared=true)")), shape
 
     def op_act(self, shape, ctx: Ctx):
-        return self.pick(ACTIVATIONS), shape
+        op = self.pick(ACTIVATIONS)  # identity (in every spec anyway) on [N, L, D], D even:
+        if op == "identity" and self.positions(shape) != "scale(0.5)":  # positions
+            return self.positions(shape), shape
+        return op, shape
 
     def op_modern(self, shape, ctx: Ctx):
-        return self.pick(MODERN_ACTIVATIONS), shape
+        op = self.pick(MODERN_ACTIVATIONS)
+        positions = self.positions(shape)  # a ViT's input: positions, then drop_path
+        if op.startswith("drop_path") and positions != "scale(0.5)":
+            return f"{positions} {op}", shape
+        return op, shape
 
     def op_dropout(self, shape, ctx: Ctx):
-        return self.pick(("dropout", "dropout(p=0.5)", "identity")), shape
+        # the third choice, once identity (an activation too), is scale or, on [N, L, D]
+        # with D even, sinusoidal positions, which the second puts before its dropout too
+        # (as a transformer's input): no draw of their own
+        positions = self.positions(shape)
+        second = "dropout(p=0.5)" if positions == "scale(0.5)" else f"{positions} dropout(p=0.5)"
+        return self.pick(("dropout", second, positions)), shape
+
+    def positions(self, shape) -> str:
+        """sinusoidal with a table a little longer than the sequence (at most 8 where the
+        length is symbolic: the oracles give it 3), else scale."""
+        if len(shape) == 3 and shape[-1] % 2 == 0:
+            return f"sinusoidal({shape[1] + 2 if isinstance(shape[1], int) else 8})"
+        return "scale(0.5)"
 
     def op_softmax(self, shape, ctx: Ctx):
         op = self.pick(("softmax", "log_softmax"))
         dim = self.pick([*range(1, len(shape)), -1, -len(shape) + 1])
+        if op == "softmax" and dim % len(shape) == len(shape) - 1:  # attention's weights:
+            return "causal_mask softmax(dim=-1)", shape  # a row keeps its first key: finite
         return (op if dim == 1 and self.coin(50) else f"{op}(dim={dim})"), shape
 
     def op_linear(self, shape, ctx: Ctx):
@@ -1121,6 +1151,19 @@ class Writer:
         dropout = self.pick((None, None, 0.1))
         return call("attention", heads, bias=self.bias(ctx), causal=causal, kv_heads=kv,
                     dropout=dropout), shape  # fmt: skip
+
+    def op_recurrent(self, shape, ctx: Ctx):
+        """lstm, gru or rnn written alone (its sequence) on [N, T, F] or on [N, C, L] (C
+        the steps, L the features). With batch_first=false the first dim is the steps and
+        the second the batch; the output keeps both, its last dim dirs x hidden."""
+        hidden, layers = self.int(2, 16), self.pick((None, None, 2))
+        op = ("rnn", "lstm", "gru")[hidden % 3]  # from a draw made: no draw of its own
+        bidirectional = self.pick((None, None, "true"))
+        extra = {"nonlinearity": self.pick((None, '"relu"'))} if op == "rnn" else {}
+        text = call(op, hidden, layers=layers, bidirectional=bidirectional,
+                    batch_first=self.pick((None, None, "false")), bias=self.bias(ctx),
+                    dropout=self.pick((None, 0.25)) if layers else None, **extra)  # fmt: skip
+        return text, (*shape[:2], hidden * (2 if bidirectional else 1))
 
     def op_named_merge(self, shape, ctx: Ctx):
         names = [n for n, s in ctx.scope.items() if self.mergeable(s, shape)]

@@ -11,7 +11,7 @@ from netspec.cli.main import main
 from netspec.errors import CompileError
 from netspec.units import si
 from netspec.zoo import similar_zoo_names, zoo_names
-from tests.modern_zoo import MODERN, TRANSFORMERS
+from tests.modern_zoo import MODERN, RECURRENT, TRANSFORMERS
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -26,9 +26,9 @@ def test_zoo_lists_every_spec_with_check_totals(capsys):
     header, *lines = out.splitlines()
     assert header.split() == ["name", "parameters", "multiply-adds", "source"]
     rows = {line.split()[0]: line for line in lines}
-    assert sorted(rows) == zoo_names() and len(lines) == len(rows) == 17 + len(MODERN) + len(
+    assert sorted(rows) == zoo_names() and len(lines) == len(rows) == 18 + len(MODERN) + len(
         TRANSFORMERS
-    )
+    ) + len(RECURRENT)
     for name, line in rows.items():
         [analysis] = check(load(name))
         totals = analysis.totals

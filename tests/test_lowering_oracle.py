@@ -31,9 +31,11 @@ from typing import NamedTuple
 
 import pytest
 
+from netspec.analysis.scopes import joint_parts
 from netspec.api import check, check_text
 from netspec.ops.conv import conv_as_run
 from netspec.zoo import zoo_names
+from tests.conftest import explicit_products
 from tests.spec_strategies import networks
 
 torch = pytest.importorskip("torch")
@@ -75,6 +77,15 @@ class Figures(NamedTuple):
     flops: int
 
 
+def _onednn_rnn_layer(x, w_ih, w_hh, *args, out_shape=None, **kwargs) -> int:
+    """oneDNN's fused layer, nn.LSTM's path on the CPU, which torch's counter has no
+    formula for: 2 per multiply-add of its L x N steps (x is [L, N, in] or [N, L, in])."""
+    return 2 * prod(x[:2]) * (prod(w_ih) + prod(w_hh))
+
+
+ONEDNN = {torch.ops.aten.mkldnn_rnn_layer: _onednn_rnn_layer}
+
+
 def size(dim) -> int:
     return SIZES.get(dim, OTHER) if isinstance(dim, str) else dim
 
@@ -102,14 +113,17 @@ def owner(name: str, paths: set[str]) -> str | None:
 def run(graph, device: str = "cpu"):
     """Build and run `graph`; the figures of every layer, the outputs and the totals."""
     with torch.device(device):
-        model = to_torch(graph, seed=0).eval()
+        model = explicit_products(to_torch(graph, seed=0).eval())
     modules = dict(model.named_modules())
     paths = {node.path for node in graph.nodes}
     learned = {node.path for node in graph.nodes if node.op == "param"}  # nn.Parameters
-    missing = sorted(paths - learned - set(modules))
+    # a joint op's later outputs (lstm's h, c) come from part 0's module, as a tuple
+    joint = joint_parts(graph)
+    folded = {node.path for nodes in joint.values() for node in nodes}
+    missing = sorted(paths - learned - folded - set(modules))
     assert not missing, f"layers without a module: {missing}"
 
-    counter = flop_counter.FlopCounterMode(display=False)
+    counter = flop_counter.FlopCounterMode(display=False, custom_mapping=ONEDNN)
     shapes: dict[str, list[tuple]] = {path: [] for path in paths}
     own: dict[str, int] = dict.fromkeys(paths, 0)
     stack: list[list] = []  # [path, FLOPs when it started, FLOPs of the layers it called]
@@ -128,11 +142,14 @@ def run(graph, device: str = "cpu"):
             own[path] += inclusive - nested
             if stack:
                 stack[-1][2] += inclusive
-            shapes[path].append(tuple(output.shape))
+            outputs = output if isinstance(output, tuple) else (output,)
+            shapes[path].append(tuple(outputs[0].shape))
+            for node, state in zip(joint.get(path, ()), outputs[1:], strict=True):
+                shapes[node.path].append(tuple(state.shape))
 
         return hook
 
-    for path in paths - learned:
+    for path in paths - learned - folded:
         modules[path].register_forward_pre_hook(pre(path))
         modules[path].register_forward_hook(post(path))
     parameters = dict(model.named_parameters())

@@ -59,6 +59,16 @@ CASES = [
         params=2 * 16 * 16 + 2 * 16 * 8,  # 768: k and v have 16·2/4 = 8 outputs
         connections=16 * 6 * (32 + 16) + 4 * 6 * 6 * 16 + 4 * 6 * 6 * 6,  # 7,776
     ),
+    Case(
+        "attention-cross-padded",
+        ("N", 6, 16),
+        "attention(4, memory=enc, padding=pad)",
+        ("N", 6, 16),
+        params=2 * 16 * 16 + 2 * 8 * 16 + 4 * 16,  # 832: q, out 16x16; k, v 8 -> 16
+        # (D + 1)·L·2D + (Dm + 1)·S·2Dkv + 4·L·S·D + heads·L·S·S; the mask links nothing
+        connections=17 * 6 * 32 + 9 * 4 * 32 + 4 * 6 * 4 * 16 + 4 * 6 * 4 * 4,  # 6,336
+        pre="input enc: [N, 4, 8]\n    input pad: [N, 4] bool",
+    ),
     # --- embedding (token ids to vectors: Zaremba et al.'s medium LSTM LM's input) -------
     Case(
         "embedding-lm",
@@ -68,6 +78,43 @@ CASES = [
         params=10_000 * 650,
         connections=35 * 650,  # one weight read per output unit
         dtype="int64",
+    ),
+    # --- recurrence (alone, the sequence; tests/test_recurrent.py holds them against torch)
+    Case(
+        "lstm-one-layer",
+        ("N", 5, 6),
+        "lstm(4)",
+        ("N", 5, 4),
+        params=4 * (4 * 6 + 4 * 4) + 2 * 4 * 4,  # 192: nn.LSTM(6, 4)'s
+        connections=5 * 4 * 4 * (6 + 4 + 2),  # each gate unit, each step: in + hidden + 2 biases
+    ),
+    Case(
+        "gru-bidirectional-two-layers",
+        ("N", 5, 6),
+        "gru(4, layers=2, bidirectional=true)",
+        ("N", 5, 8),
+        params=2 * ((3 * (4 * 6 + 4 * 4) + 24) + (3 * (4 * 8 + 4 * 4) + 24)),  # 624
+        connections=2 * (5 * 3 * 4 * (6 + 4 + 2) + 5 * 3 * 4 * (8 + 4 + 2)),  # 3,120
+    ),
+    Case(
+        "rnn-relu-sequence-first",
+        (7, 2, 6),
+        'rnn(5, batch_first=false, nonlinearity="relu", bias=false)',
+        (7, 2, 5),
+        params=5 * 6 + 5 * 5,  # 55
+        connections=2 * 7 * 5 * (6 + 5),  # 770: a batch of 2, 7 steps
+    ),
+    # --- the parts of a hand-written attention, and fixed positions (ops/sequence.py) ----
+    Case("scale-scores", ("N", 2, 5, 5), "scale(0.125)", ("N", 2, 5, 5), params=0, connections=0),
+    Case("causal-mask", ("N", 2, 5, 5), "causal_mask", ("N", 2, 5, 5), params=0, connections=0),
+    Case(
+        "sinusoidal-positions",
+        ("N", 6, 8),
+        "sinusoidal(10)",
+        ("N", 6, 8),
+        params=0,
+        connections=0,
+        buffers=10 * 8,  # the fixed table, max_length x D
     ),
     # --- matmul (attention's scores: a tensor by its own transpose) ---------------------
     Case(
@@ -944,6 +991,7 @@ _STATEMENT_LAYERS = {"param": ({"shape": (4, 1, 1), "init": 0.5}, ())}
 _SPECIAL_CALLS = {
     "permute": ({"dims": (0, 2, 3, 1)}, None),
     "squeeze": ({"dim": 2}, ("N", 4, 1, 6)),
+    "sinusoidal": ({"max_length": 8}, None),
 }
 
 
@@ -954,7 +1002,7 @@ def _generic_call(op):
     attrs, extra = {}, []
     shape = next(s for s in _INPUTS if op.min_rank <= len(s) <= op.max_rank)
     for p in op.params:
-        if p.kind == "tensor":  # a named tensor becomes an extra input (partial_conv mask)
+        if p.kind == "tensor" and p.required:  # an extra input (partial_conv mask)
             extra.append((shape[0], 1, *shape[2:]))
             continue
         if not p.required:

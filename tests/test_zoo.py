@@ -15,7 +15,7 @@ import pytest
 from netspec.analysis import Analysis
 from netspec.api import check, check_text
 from tests.conftest import SPECS, load_reference
-from tests.modern_zoo import MODERN, TRANSFORMERS
+from tests.modern_zoo import MODERN, RECURRENT, TRANSFORMERS
 
 FIGURES = load_reference("figures.json")
 ZOO = sorted(p.stem for p in SPECS.glob("*.netspec"))
@@ -113,6 +113,10 @@ TOTALS = {
     # loads. regnet_y_400mf: 4,344,144 parameters, 27,205 buffer elements.
     **{name: (params, 0, buffers, None) for name, (params, buffers, _) in MODERN.items()},
     **{n: (params, 0, buffers, None) for n, (params, buffers, _) in TRANSFORMERS.items()},
+    **{n: (params, 0, buffers, None) for n, (params, buffers, _) in RECURRENT.items()},
+    # gpt_tiny: its header's sum, embedding 16,384 + positions 4,096 + 2 layers x 49,984 +
+    # final layer norm 128 + head 16,640 (no reference model: it is netspec's own example).
+    "gpt_tiny": (137_216, 0, 0, None),
 }
 
 # Conv + linear multiply-adds at batch 1, 224x224, bias excluded (torchvision's "GFLOPS"
@@ -138,6 +142,7 @@ TORCHVISION_MACS = {
     # Issue 14's table: torch.utils.flop_counter's count of torchvision's model, halved.
     **{name: macs for name, (_, _, macs) in MODERN.items()},
     **{name: macs for name, (_, _, macs) in TRANSFORMERS.items()},
+    **{name: macs for name, (_, _, macs) in RECURRENT.items()},  # issue 16's figure
 }
 
 
@@ -240,6 +245,7 @@ HEADER_STATEMENT_PARAMS = {
         "head": 130,
     },
     "mlp": {"hidden1": 403_456, "hidden2": 132_096, "output": 2_570},
+    "gpt_tiny": {"pos": 4_096, "tokens": 16_384, "repeat1": 2 * 49_984, "logits": 128 + 16_640},
 }
 
 

@@ -63,3 +63,79 @@ def test_bert_builds_in_pytorch_with_its_two_outputs():
     with torch.no_grad():
         sequence, pooled = module(ids, torch.zeros(2, 128, dtype=torch.long))
     assert tuple(sequence.shape) == (2, 128, 768) and tuple(pooled.shape) == (2, 768)
+
+
+def test_gpt2_multiply_adds_split_as_the_issue_states():
+    [a] = check("gpt2_small")
+    linear = sum(layer.cost.macs for layer in a.layers if layer.op == "linear")
+    attention = [layer for layer in a.layers if layer.op == "attention"]
+    products = 12 * 2 * 1024 * 1024 * 768  # QKᵀ and AV, dense, in 12 layers
+    projections = sum(layer.cost.macs for layer in attention) - products
+    assert linear + projections == 126_496_800_768
+    assert products == 19_327_352_832
+    head = a.layer("logits.linear")
+    assert head.cost.macs == 1024 * 768 * 50_257 and head.counts.params == 0  # tied
+    assert head.description == "linear 50257 no bias tied to words"
+
+
+def test_gpt2_ties_its_head_in_pytorch_and_onnx():
+    pytest.importorskip("torch")
+    onnx = pytest.importorskip("onnx")
+    from netspec import api
+
+    small = dict(vocab=50, width=16, layers=1, heads=2, mlp=32, max_positions=8, context=8)
+    module = api.to_torch("gpt2_small", overrides=small, seed=0)
+    assert module.logits.linear.weight is module.words.weight
+    assert (
+        sum(p.numel() for p in module.parameters())
+        == api.check("gpt2_small", overrides=small)[0].totals.params
+    )
+    model = api.to_onnx("gpt2_small", overrides=small, seed=0)
+    names = [i.name for i in model.graph.initializer if i.name.endswith(".weight")]
+    assert "words.weight" in names and "logits.linear.weight" not in names
+    onnx.checker.check_model(model, full_check=True)
+
+
+def test_gpt2_onnx_agrees_with_pytorch_causal_and_tied():
+    torch = pytest.importorskip("torch")
+    ort = pytest.importorskip("onnxruntime")
+    from netspec import api
+
+    small = dict(vocab=50, width=16, layers=2, heads=2, mlp=32, max_positions=8, context=8)
+    module = api.to_torch("gpt2_small", overrides=small, seed=0).eval()
+    weights = {k: v.numpy() for k, v in module.state_dict().items()}
+    model = api.to_onnx("gpt2_small", overrides=small, weights=weights)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    ids = torch.randint(0, 50, (3, 8))
+    with torch.no_grad():
+        expected = module(ids).numpy()
+    [got] = session.run(None, {"ids": ids.numpy()})
+    assert abs(got - expected).max() <= 1e-4
+
+
+def test_three_tools_on_vit_as_docs_costs_md_explains():
+    """docs/costs.md §1.8: on the CPU flop_counter sees the built ViT's projections but not
+    the fused attention products (ViT-B/16: 16.85 G halved), and all of it once they are
+    written out (on the meta device the fused call decomposes, and is counted); the
+    torchinfo rules give 202 M on netspec's module, where q, k and v are nn.Linear. Two
+    layers here, to keep it quick: the figures are per layer."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from netspec import api
+    from netspec.analysis.conventions import costs
+    from tests.conftest import explicit_products
+
+    [a] = api.check("vit_b_16", overrides={"layers": 2})
+    products = 2 * 2 * 197 * 197 * 768
+    model = api.to_torch("vit_b_16", overrides={"layers": 2}, seed=0).eval()
+    image = torch.zeros(1, 3, 224, 224)
+    with torch.no_grad(), FlopCounterMode(display=False) as fused:
+        model(image)
+    with torch.no_grad(), FlopCounterMode(display=False) as written:
+        explicit_products(model)(image)
+    assert fused.get_total_flops() == 2 * (a.totals.macs - products)
+    assert written.get_total_flops() == 2 * a.totals.macs
+    [full] = api.check("vit_b_16")
+    assert full.totals.macs - 12 * products // 2 == 16_848_500_736
+    assert costs(full, "torchinfo").total == 201_581_032

@@ -13,8 +13,14 @@ in docs/costs.md:
   that reads it (network inputs from the start, outputs to the end), and a layer's
   inputs and output are alive together: the peak is the largest such live set;
 - training keeps every activation for the backward pass (the saved tensors are about
-  the layer outputs plus the inputs), and adds gradients (one per trainable parameter)
-  and optimizer state: SGD with momentum 1 per trainable parameter, Adam 2.
+  the layer outputs plus the inputs, and what a layer keeps inside it: attention's q, k,
+  v, context and heads x L x L weights, Op.internal), and adds gradients (one per
+  trainable parameter) and optimizer state: SGD with momentum 1 per trainable
+  parameter, Adam 2;
+- a decoder (a network with causal attention) generating text keeps each causal
+  attention layer's keys and values for every position of its context: the key/value
+  cache, 2 x context x Dkv elements per layer and sample (Op.cache), the context being
+  the input's sequence length unless `--context N` sets another for this figure alone.
 
 These are estimates: frameworks fuse, free early, run ops in place, keep workspaces
 and round allocations; the figures say what the network itself needs.
@@ -40,6 +46,31 @@ def activation_elements(graph: Graph) -> tuple[int, ...]:
 
 
 INPUT_BYTES = {"int64": 8, "bool": 1}  # token ids and masks, whatever the float dtype
+
+
+def internal_elements(graph: Graph) -> int:
+    """Elements the layers keep inside them for the backward pass (Op.internal)."""
+    return sum(
+        REGISTRY[n.op].internal(dict(n.attrs), graph.input_shapes(n), graph.output_shape(n))
+        for n in graph.nodes
+    )
+
+
+def cache_elements(graph: Graph, context: int | None) -> tuple[int, int] | None:
+    """(elements per sample of the key/value cache, the context they are for), or None
+    for a network without causal attention; `context` None: each layer's sequence length."""
+    total, lengths = 0, set()
+    for n in graph.nodes:
+        inputs = graph.input_shapes(n)
+        if not inputs or len(inputs[0]) < 2:  # a learned tensor, a vector: no sequence
+            continue
+        length = inputs[0][1]
+        length = length if isinstance(length, int) else 1
+        span = length if context is None else context
+        elements = REGISTRY[n.op].cache(dict(n.attrs), inputs, span)
+        if elements:
+            total, lengths = total + elements, lengths | {span}
+    return (total, max(lengths)) if lengths else None
 
 
 def input_bytes(graph: Graph, width: int) -> dict[int, int]:
@@ -93,6 +124,9 @@ class Memory(NamedTuple):
     training_bytes: dict[str, int]  # optimizer -> estimate
     gradient_bytes: int
     optimizer_bytes: dict[str, int]
+    internal_bytes: int = 0  # kept inside layers for the backward pass (in training_bytes)
+    kv_cache_bytes: int | None = None  # decoders only: keys and values for kv_context
+    kv_context: int | None = None
 
 
 def memory(
@@ -103,15 +137,18 @@ def memory(
     buffers: int,
     dtype: str = "float32",
     batch: int = 1,
+    context: int | None = None,
 ) -> Memory:
     width = DTYPE_BYTES[dtype]
+    internal = internal_elements(graph) * width * batch
+    cache = cache_elements(graph, context)
     peak, where = peak_bytes(graph, allocated, width)
     inputs = sum(input_bytes(graph, width).values())
     activations = sum(allocated)
     weights = (params + buffers) * width
     gradients = trainable * width
     state = {name: n * trainable * width for name, n in OPTIMIZER_STATE.items()}
-    saved = (activations * width + inputs) * batch
+    saved = (activations * width + inputs) * batch + internal
     return Memory(
         dtype,
         batch,
@@ -124,4 +161,7 @@ def memory(
         {name: weights + gradients + s + saved for name, s in state.items()},
         gradients,
         state,
+        internal,
+        cache[0] * width * batch if cache else None,
+        cache[1] if cache else None,
     )

@@ -46,6 +46,14 @@ def add_arguments(check: argparse.ArgumentParser) -> None:
         help="samples per batch for memory figures, where the batch dim is symbolic (default 1)",
     )
     check.add_argument(
+        "--context",
+        type=_positive,
+        default=None,
+        metavar="N",
+        help="positions of a decoder's key/value cache, for that figure only "
+        "(default: the input's sequence length)",
+    )
+    check.add_argument(
         "--columns",
         type=_columns,
         default=COLUMNS,
@@ -153,6 +161,7 @@ def _options(args: argparse.Namespace):
     from netspec.report.figures import Options
 
     o = Options(args.convention, args.dtype, args.batch, args.columns, args.top, args.depth)
+    o = o._replace(context=args.context)
     return o if args.wide else o._replace(width=0)  # 0: the console's, see _print_tables
 
 

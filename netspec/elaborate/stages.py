@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from netspec.elaborate.binding import MISSING, Formal, bind
 from netspec.elaborate.blocks import BlockCalls
-from netspec.elaborate.dtypes import check_dtypes
+from netspec.elaborate.dtypes import check_arg_dtypes, check_dtypes
 from netspec.elaborate.evaluate import Poisoned, Scope, evaluate
 from netspec.elaborate.frame import Frame, limit, named_tensor
 from netspec.elaborate.naming import statement_names
 from netspec.elaborate.operators import shown
 from netspec.elaborate.state import ElaborateBody, NetworkState
+from netspec.elaborate.tying import tie
 from netspec.errors import error
 from netspec.ir import Node, freeze
 from netspec.limits import MAX_LAYERS
@@ -76,16 +77,19 @@ class Stages:
         if op.several:  # one output only (`chunk(1)`); `a, b = chunk(2)` names several
             self._one_output(op, stage, attrs, spans, x)
             attrs["part"] = 0
+        tie(self.state, op, attrs, spans)
+        typed = check_arg_dtypes(op, attrs, spans, self.state.dtypes)  # attention's padding
         tensors = [v for v in attrs.values() if isinstance(v, Tensor)]
         attrs = {k: v for k, v in attrs.items() if not isinstance(v, Tensor)}
         inputs = (x, *tensors)
-        return self.apply(frame, op, stage, path, attrs, spans, inputs, input_notes(inputs))
+        notes = input_notes(inputs)
+        return self.apply(frame, op, stage, path, attrs, spans, inputs, notes, typed)
 
     def _one_output(self, op: Op, stage: ast.Stage, attrs, spans, x: Tensor) -> None:
         if x.shape is None:
             raise Poisoned(stage.name)
         count = output_count(op, stage, attrs, spans, x.shape)
-        if count != 1:
+        if count != 1 and not op.first_alone:  # lstm alone: its sequence, the states unused
             raise error(
                 "E-arg",
                 f"{op.name} makes {count} outputs here: name each",
@@ -151,11 +155,12 @@ class Stages:
         spans: dict[str, Span],
         inputs: tuple[Tensor, ...],
         notes: list[str],
+        typed: frozenset[int] = frozenset(),
     ) -> Tensor:
         """Infer the output shape and append the layer; op errors carry the input shapes."""
         if any(t.shape is None for t in inputs):
             raise Poisoned(stage.name)
-        check_dtypes(op, stage, inputs, self.state.dtypes)
+        check_dtypes(op, stage, inputs, self.state.dtypes, typed)
         shapes = tuple(t.shape for t in inputs)
         try:
             if op.broadcasts == "learned" and not self.state.learned.intersection(

@@ -5,7 +5,7 @@ Assumes nothing beyond the standard library and netspec's value types. Guarantee
 about the op: its parameters, shape, parameter, connection, cost and receptive-field
 rules, its explanation (ops/explain/<family>.py), its diagram family and its torchinfo
 and fvcore counting rules. One file per op family (conv, pool, linear, elementwise,
-activation, attention, norm, merge, matmul, shape, layout, border); a new family adds
+activation, attention, norm, merge, matmul, shape, layout, border, recurrent); a new family adds
 its import here.
 """
 
@@ -24,6 +24,8 @@ from netspec.ops import (  # noqa: F401
     norm,
     parts,
     pool,
+    recurrent,
+    sequence,
     shape,
 )
 from netspec.ops.base import REGISTRY, Counts, Op, OpError, OpWarning, Param, declared

@@ -78,7 +78,7 @@ class Param(NamedTuple):
     ints, `interval` for floats: every float parameter declares one)."""
 
     name: str
-    kind: str  # int float bool str ints padding table tensor size dims
+    kind: str  # int float bool str ints padding table tensor layer size dims
     default: Any = REQUIRED
     choices: tuple = ()
     minimum: int | None = None
@@ -191,9 +191,18 @@ class Op:
     # Makes several outputs (chunk, split): `a, b = op(...)` elaborates one layer per
     # output, its attrs' "part" the output's index, and `parts` says how many there are.
     several: ClassVar[bool] = False
+    # A `several` op that, written with one name or in a chain, gives its first output
+    # alone (lstm's sequence); named, it takes exactly one name per output.
+    first_alone: ClassVar[bool] = False
+    # Computes all its outputs in one call (lstm): part 0 carries every figure, and the
+    # backends compute the parts >= 1 by part 0's call (no module or line of their own).
+    joint: ClassVar[bool] = False
     # The dtypes besides float32 it reads (embedding: int64 token ids); any other op
     # given token ids or a mask is E-type (netspec.elaborate.stages).
     reads_dtypes: ClassVar[tuple[str, ...]] = ()
+    # Tensor arguments of another dtype, by name (attention's padding: a bool mask): each
+    # must have it (E-type at the argument), and only there does the op read that dtype.
+    arg_dtypes: ClassVar[Mapping[str, str]] = {}
     stage: ClassVar[bool] = True  # False: only a statement makes it (`param name: [dims]`)
     # Reorders the axes (permute, transpose): after it the spec says what each axis is,
     # so a linear on a rank-4 map there is meant (channels last), not W-flatten.
@@ -230,6 +239,22 @@ class Op:
     ) -> tuple[Window, ...] | str:
         """A Window per spatial axis, or POINTWISE, or GLOBAL."""
         raise NotImplementedError(f"op '{self.name}' has no receptive-field rule")
+
+    def internal(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
+        """Elements the layer keeps inside it for the backward pass besides its output
+        (attention's projections and L x L weights), as numel counts them: the training
+        estimate adds them (netspec/analysis/memory.py)."""
+        return 0
+
+    def cache(self, a: Attrs, inputs: tuple[Shape, ...], context: int) -> int:
+        """Elements per sample a decoder keeps between generation steps for `context`
+        positions (a causal attention's keys and values); 0 for any other layer."""
+        return 0
+
+    def weight(self, a: Attrs, inputs: tuple[Shape, ...]) -> tuple[int, int] | None:
+        """The [rows, columns] weight matrix a tied `linear` may share (embedding's table,
+        linear's [out, in]); None for an op with no such matrix."""
+        return None
 
     def explain(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Any:
         """Every figure's rule with the numbers put in (netspec.ops.explain.steps.Explanation)."""

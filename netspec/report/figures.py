@@ -26,6 +26,7 @@ class Options(NamedTuple):
     top: int = 0
     depth: int = 0
     width: int | None = None  # the table fits this many columns; None: every column
+    context: int | None = None  # a decoder's key/value cache length (None: its input's)
 
 
 DEFAULT = Options()
@@ -47,6 +48,6 @@ def figures(analysis: Analysis, options: Options = DEFAULT) -> Figures:
     return Figures(
         analysis,
         costs(analysis, options.convention),
-        analysis.memory(options.dtype, options.batch),
+        analysis.memory(options.dtype, options.batch, options.context),
         options,
     )

@@ -101,6 +101,9 @@ def _totals_json(f: Figures) -> dict:
         "training_bytes_estimate": dict(m.training_bytes),
         "gradient_bytes": m.gradient_bytes,
         "optimizer_state_bytes": dict(m.optimizer_bytes),
+        "internal_bytes": m.internal_bytes,
+        "kv_cache_bytes": m.kv_cache_bytes,
+        "kv_cache_context": m.kv_context,
     }
 
 

@@ -100,6 +100,16 @@ class Totals(_Strict):
     training_bytes_estimate: PerOptimizer
     gradient_bytes: Count
     optimizer_state_bytes: PerOptimizer
+    internal_bytes: Count = Field(
+        description="kept inside layers for the backward pass (attention's q, k, v and "
+        "L x L weights), part of training_bytes_estimate"
+    )
+    kv_cache_bytes: Count | None = Field(
+        description="a decoder's key/value cache (causal attention); null for other networks"
+    )
+    kv_cache_context: int | None = Field(
+        description="the positions kv_cache_bytes is for (--context, else the sequence length)"
+    )
 
 
 class Statement(_Strict):

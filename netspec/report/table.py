@@ -278,6 +278,16 @@ def summary_lines(f: Figures) -> list[str]:
         f"Adam {size(m.training_bytes['adam'])} (weights, gradients, optimizer state, "
         "saved activations)",
     ]
+    if m.internal_bytes:
+        lines.append(
+            f"{'':33}of which {size(m.internal_bytes)} kept inside layers for the backward "
+            "pass (attention's q, k, v and L x L weights)"
+        )
+    if m.kv_cache_bytes is not None:
+        lines.append(
+            f"kv cache       {size(m.kv_cache_bytes):>18}   keys and values of "
+            f"{m.kv_context:,} positions{batch}, to generate (--context sets it)"
+        )
     return lines
 
 

@@ -122,5 +122,13 @@ def _markdown_totals(f: Figures) -> str:
         f"activations {size(m.activation_bytes)}, inference peak "
         f"{size(m.peak_activation_bytes)}; training estimate "
         f"{size(m.training_bytes['sgd'])} (SGD with momentum), "
-        f"{size(m.training_bytes['adam'])} (Adam)."
+        f"{size(m.training_bytes['adam'])} (Adam)" + _cache(m) + "."
     )
+
+
+def _cache(m) -> str:
+    from netspec.units import size
+
+    if m.kv_cache_bytes is None:
+        return ""
+    return f"; key/value cache {size(m.kv_cache_bytes)} for {m.kv_context:,} positions"

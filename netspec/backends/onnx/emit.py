@@ -66,6 +66,9 @@ class Emitter:
         self.params: set[str] = set()  # the state_dict keys the network has
         self.node: Node | None = None  # the layer being lowered
         self.count = 0
+        # a joint op's later outputs (lstm's h, c), left by part 0 for the parts that
+        # follow it, by (span, inputs): lowering/recurrent.py
+        self.joint: dict[tuple, tuple[str, ...]] = {}
 
     # --- naming ----------------------------------------------------------------------
 
@@ -104,6 +107,16 @@ class Emitter:
         self.layers.append(self.node)
         return out
 
+    def outputs(self, op_type: str, inputs: list[str], count: int, **attrs) -> list[str]:
+        """Add one node with `count` outputs (ONNX's LSTM: Y, Y_h, Y_c), fresh names."""
+        outs = [self.fresh(f"{op_type}_{k}") for k in range(count)]
+        attrs = {k: v for k, v in attrs.items() if v is not None}
+        name = self.fresh(op_type)
+        node = helper.make_node(op_type, inputs, outs, name=name, doc_string=self.doc(), **attrs)
+        self.nodes.append(node)
+        self.layers.append(self.node)
+        return outs
+
     def reduce(self, op_type: str, x: str, axes: list[int], output: str | None = None,
                keepdims: int = 1) -> str:  # fmt: skip
         """A Reduce node: `axes` an input from opset 18 (ReduceSum: 13), else an attribute."""
@@ -126,11 +139,19 @@ class Emitter:
     # --- parameters --------------------------------------------------------------------
 
     def param(
-        self, key: str, shape: tuple[int, ...], init: str | float = "uniform", fan_in: float = 1
+        self,
+        key: str,
+        shape: tuple[int, ...],
+        init: str | float | np.ndarray = "uniform",
+        fan_in: float = 1,
     ) -> str:
         """The parameter or buffer `key` (a state_dict key) as an initializer named `key`;
-        "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound; a number fills it."""
+        "uniform" draws from +-1/sqrt(fan_in), PyTorch's default bound; a number fills it;
+        an array is the value (a fixed table).
+        A key asked for again (a tied weight) is the same initializer."""
         self.used.add(key)
+        if key in self.params:
+            return key
         self.params.add(key)
         if not self.draw:  # no memory: a sample's lowering is compared by shapes only
             self.initializers.append((key, np.broadcast_to(np.float32(0), shape)))
@@ -154,7 +175,11 @@ class Emitter:
             )
         return array
 
-    def _initial(self, shape: tuple[int, ...], init: str | float, fan_in: float) -> np.ndarray:
+    def _initial(
+        self, shape: tuple[int, ...], init: str | float | np.ndarray, fan_in: float
+    ) -> np.ndarray:
+        if isinstance(init, np.ndarray):
+            return init
         if isinstance(init, float):  # a learned tensor's start value (`param`)
             return np.full(shape, init, np.float32)
         if init == "ones":

@@ -49,7 +49,7 @@ MODULE_ATTRIBUTES = frozenset(
 _RUNTIME = Path(__file__).with_name("runtime")
 # the runtime's files, in the order a generated file holds them (the merges subclass
 # Scope); netspec/backends/torch/runtime/__init__.py lists the same
-_RUNTIME_FILES = ("containers.py", "classic.py", "modern.py")
+_RUNTIME_FILES = ("containers.py", "classic.py", "modern.py", "recurrent.py", "sequence.py")
 
 
 def unusable(segment: str) -> str | None:

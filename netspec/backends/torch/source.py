@@ -33,6 +33,7 @@ from netspec.analysis.scopes import (
     descendant_segments,
     external_inputs,
     join,
+    joint_parts,
     relative,
     scope_items,
     variable,
@@ -76,9 +77,15 @@ class _Writer:
         self.first_node = {p: graph.nodes[r[0]] for p, r in ranges.items()}
         self.statements = {s.name: s for s in graph.statements}
         self.statement_of = {s.output: s.name for s in graph.statements}
+        # a joint op's later outputs (lstm's h and c): bound by part 0's call, no module
+        self.joint = {p: tuple(n.output for n in ns) for p, ns in joint_parts(graph).items()}
+        self.folded = {n.path for ns in joint_parts(graph).values() for n in ns}
 
     def write(self) -> str:
-        self.items = scope_items(self.graph, self.external)
+        self.items = {
+            scope: [it for it in items if it.path not in self.folded]
+            for scope, items in scope_items(self.graph, self.external).items()
+        }
         for block in callee_first(self.graph, self.items):
             self._block_classes(block)
         network = self._class_body("", self._network_inputs(), self._network_outputs())
@@ -126,7 +133,7 @@ class _Writer:
     ) -> tuple[str, str]:
         """The text of __init__ and of forward for one scope."""
         items = self.items[scope]
-        init = self._init_lines(scope, items)
+        init = self._init_lines(scope, items) + (self._ties() if not scope else [])
         forward = _Forward(self, scope, items, inputs, outputs).lines()
         text = f"{INDENT}def __init__(self):\n{INDENT * 2}super().__init__()\n"
         text += "".join(f"{INDENT * 2}{line}\n" for line in init)
@@ -149,6 +156,17 @@ class _Writer:
                 lines.append(f"{access(rel)} = {self.instance_of[item.path]}")
             else:
                 lines.append(f"{access(rel)} = {self._make(item.node)}{self._comment(item.node)}")
+        return lines
+
+    def _ties(self) -> list[str]:
+        """Tied weights, shared once every module exists: the network's own __init__
+        (a block class may hold the tied layer while the shared one is outside it)."""
+        lines = []
+        for node in self.graph.nodes:
+            tied = node.attrs.get("tied")
+            if tied is not None:
+                shared = f"{access(tied)}.weight  # tied (line {node.span.line})"
+                lines.append(f"{access(node.path)}.weight = {shared}")
         return lines
 
     def _container(
@@ -268,6 +286,8 @@ class _Forward:
             statement = self._statement_comment(item, statement, out)
             expr = self._expression(item)
             name = self._target(i, item, live)
+            for t in self.writer.joint.get(item.path, ()):  # `seq, h, c = self.seq(x, ...)`
+                name += ", " + self._fresh(t, live)
             out.append(f"{INDENT}{name} = {expr}")
             for t in set(item.inputs):
                 if self._dies(t, i) and self.var[t] != name:
@@ -292,7 +312,9 @@ class _Forward:
         args = ", ".join(self.var[t] for t in item.inputs)
         if item.call is not None:
             return f"{module}({args})"
-        return self.writer.layers[item.path].call.format(module=module, args=args)
+        layer = self.writer.layers[item.path]
+        call = layer.joint if item.path in self.writer.joint else layer.call
+        return call.format(module=module, args=args)
 
     def _dies(self, t: int, i: int) -> bool:
         return self.last.get(t) == i and t not in self.outputs
@@ -306,6 +328,13 @@ class _Forward:
         name = variable(base, live)
         live.add(name)
         self.var[item.output] = name
+        return name
+
+    def _fresh(self, t: int, live: set[str]) -> str:
+        """A new variable for tensor `t`, made by the line being written."""
+        name = variable(self._statement_name(Item("", (), t)) or "x", live)
+        live.add(name)
+        self.var[t] = name
         return name
 
     def _statement_name(self, item: Item) -> str | None:

@@ -22,6 +22,8 @@ from netspec.backends.onnx.lowering import (  # noqa: F401
     norm,
     parts,
     pool,
+    recurrent,
+    sequence,
     shape,
 )
 from netspec.backends.onnx.lowering.base import LOWERINGS, Lowering

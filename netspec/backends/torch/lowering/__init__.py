@@ -22,6 +22,8 @@ from netspec.backends.torch.lowering import (  # noqa: F401
     norm,
     parts,
     pool,
+    recurrent,
+    sequence,
     shape,
 )
 from netspec.backends.torch.lowering.base import LOWERINGS, POSITIONAL, Layer, Lowering

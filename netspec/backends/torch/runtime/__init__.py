@@ -1,6 +1,7 @@
-"""The PyTorch modules that netspec ops need beyond torch.nn, in three files: the
-containers (containers.py), the classic networks' modules (classic.py) and issue 14's
-(modern.py, with attention's SelfAttention).
+"""The PyTorch modules that netspec ops need beyond torch.nn, in four files: the
+containers (containers.py), the classic networks' modules (classic.py), issue 14's
+(modern.py, with attention's SelfAttention), the recurrent layers' (recurrent.py) and
+the sequence ops' (sequence.py: scale, causal_mask, sinusoidal).
 
 Each class is copied, source and all, into the models `netspec build` writes
 (backends/torch/names.py reads these files, in the order it lists), so the files import
@@ -22,6 +23,7 @@ from netspec.backends.torch.runtime.classic import (
 )
 from netspec.backends.torch.runtime.containers import Add, Concat, Matmul, Mul, Part, Scope
 from netspec.backends.torch.runtime.modern import (
+    CrossAttention,
     DropPath,
     LayerNormAt,
     Pad,
@@ -32,9 +34,12 @@ from netspec.backends.torch.runtime.modern import (
     Slice,
     Squeeze,
 )
+from netspec.backends.torch.runtime.recurrent import GRU, LSTM, RNN, Recurrent
+from netspec.backends.torch.runtime.sequence import CausalMask, Scale, Sinusoidal
 
 __all__ = [
-    "RBF", "Add", "AvgPool", "Concat", "DropPath", "LayerNormAt", "Matmul", "Mul", "Pad",
-    "PartialConv", "Part", "Permute", "RMSNormAt", "Reshape", "ScaledTanh", "Scope",
+    "GRU", "LSTM", "RBF", "RNN", "Add", "AvgPool", "CausalMask", "Concat", "DropPath",
+    "CrossAttention", "LayerNormAt", "Matmul", "Mul", "Pad", "Scale", "Sinusoidal",
+    "PartialConv", "Part", "Permute", "Recurrent", "RMSNormAt", "Reshape", "ScaledTanh", "Scope",
     "SelfAttention", "Slice", "Squeeze", "Subsample", "TableConv", "window_sum",
 ]  # fmt: skip

@@ -2,7 +2,8 @@
 torchvision's StochasticDepth in row mode), layer and RMS normalisation along an axis
 that is not the last (LayerNormAt, RMSNormAt), one-line modules for the layout ops
 (Reshape, Permute, Squeeze, Pad, Slice), so that each is a module with its spec path,
-and multi-head self-attention with its four projections (SelfAttention).
+and multi-head attention with its four projections (SelfAttention, and CrossAttention
+with its keys and values from a memory).
 
 Copied, source and all, into the models `netspec build` writes (backends/torch/names.py):
 this file imports only torch.
@@ -143,39 +144,94 @@ class SelfAttention(nn.Module):
     on [N, L, d], with its projections as four nn.Linear named q, k, v and out (k and v
     with d x kv_heads / heads outputs: grouped-query attention, query head i reading
     key/value head i // (heads / kv_heads)); dropout on the weights while training only.
+    `padding`, a bool [N, S], hides the keys marked true from every query (PyTorch's
+    key_padding_mask); a query that can read no key at all (every key padded, or every
+    key up to it with causal=true) gets zeros, as scaled_dot_product_attention gives
+    them, and the out projection's bias.
 
-    The products are written out (matmul, softmax) rather than calling
-    F.scaled_dot_product_attention: on the CPU its fused kernel is invisible to
-    torch.utils.flop_counter, which then counts the projections only, while the
-    matmuls are counted as netspec counts them (2 x heads x L x L x width)."""
+    The products run in F.scaled_dot_product_attention (a fused kernel: as fast as a
+    hand-written model). `explicit_products = True` writes them out as matmul and softmax
+    instead, the same function: torch.utils.flop_counter does not see the fused kernel on
+    the CPU, and counts the written-out products as netspec does (2 x heads x L x S x
+    width multiply-adds); the tests that compare FLOPs switch it on."""
+
+    explicit_products = False
 
     def __init__(self, d: int, heads: int, kv_heads: int | None = None, bias: bool = True,
-                 causal: bool = False, dropout: float = 0.0):  # fmt: skip
+                 causal: bool = False, dropout: float = 0.0,
+                 memory_dim: int | None = None):  # fmt: skip
         super().__init__()
         self.heads, self.kv_heads = heads, kv_heads or heads
         self.causal, self.dropout = causal, dropout
-        kv = d * self.kv_heads // heads
-        self.q, self.k = nn.Linear(d, d, bias=bias), nn.Linear(d, kv, bias=bias)
-        self.v, self.out = nn.Linear(d, kv, bias=bias), nn.Linear(d, d, bias=bias)
+        kv, dm = d * self.kv_heads // heads, memory_dim or d
+        self.q, self.k = nn.Linear(d, d, bias=bias), nn.Linear(dm, kv, bias=bias)
+        self.v, self.out = nn.Linear(dm, kv, bias=bias), nn.Linear(d, d, bias=bias)
 
-    def split(self, y: torch.Tensor, group: int) -> torch.Tensor:
-        """[N, L, kv_heads x group x width] -> [N, kv_heads, group, L, width]: a key/value
-        head's group of query heads on an axis of its own, broadcast against one k or v."""
-        return y.unflatten(-1, (self.kv_heads, group, -1)).permute(0, 2, 3, 1, 4)
+    def split(self, y: torch.Tensor, heads: int) -> torch.Tensor:
+        """[N, L, heads x width] -> [N, heads, L, width]; a key/value head repeated for
+        each query head of its group (grouped-query attention)."""
+        y = y.unflatten(-1, (heads, -1)).transpose(1, 2)
+        return y if heads == self.heads else y.repeat_interleave(self.heads // heads, 1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q = self.split(self.q(x), self.heads // self.kv_heads)
-        k, v = self.split(self.k(x), 1), self.split(self.v(x), 1)
+    def forward(self, x: torch.Tensor, padding: torch.Tensor | None = None) -> torch.Tensor:
+        return self.attend(x, x, padding)
+
+    def attend(self, x: torch.Tensor, memory: torch.Tensor, padding: torch.Tensor | None):
+        """Queries from x [N, L, d], keys and values from memory [N, S, memory_dim]."""
+        q = self.split(self.q(x), self.heads)
+        k = self.split(self.k(memory), self.kv_heads)
+        v = self.split(self.v(memory), self.kv_heads)
+        p = self.dropout if self.training else 0.0
+        seen = self.readable(q, k, padding)
+        if self.explicit_products:
+            y = self.products(q, k, v, p, seen)
+        elif seen is None:
+            y = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=self.causal)
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=seen, dropout_p=p)
+        return self.out(y.transpose(1, 2).flatten(2))
+
+    def readable(self, q: torch.Tensor, k: torch.Tensor, padding: torch.Tensor | None):
+        """Which keys each query reads, a bool broadcast to [N, heads, L, S] (true: read),
+        or None where it reads every key or just the causal ones (is_causal)."""
+        if padding is None:
+            return None if not self.explicit_products or not self.causal else self.earlier(q, k)
+        seen = ~padding[:, None, None, :]
+        return seen & self.earlier(q, k) if self.causal else seen
+
+    @staticmethod
+    def earlier(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+        """[L, S]: true where key j is not after query i (j <= i)."""
+        ones = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool, device=q.device)
+        return ones.tril()
+
+    def products(self, q, k, v, p: float, seen: torch.Tensor | None) -> torch.Tensor:
+        """softmax(q kᵀ / sqrt(width)) v, written out (what the fused kernel computes); a
+        query that reads no key gets zeros."""
         scores = q @ k.transpose(-1, -2) * q.shape[-1] ** -0.5
-        if self.causal:  # a key after its query: masked out
-            length = x.shape[1]
-            later = torch.ones(length, length, dtype=torch.bool, device=x.device).triu(1)
-            scores = scores.masked_fill(later, float("-inf"))
-        weights = F.dropout(scores.softmax(-1), self.dropout, self.training)
-        return self.out((weights @ v).permute(0, 3, 1, 2, 4).flatten(2))
+        if seen is None:
+            return F.dropout(scores.softmax(-1), p, self.training) @ v
+        # the least float rather than -inf: a row with no key stays finite (uniform, then
+        # zeroed), so that no NaN reaches the backward pass
+        weights = scores.masked_fill(~seen, torch.finfo(scores.dtype).min).softmax(-1)
+        weights = weights.masked_fill(~seen.any(-1, keepdim=True), 0.0)
+        return F.dropout(weights, p, self.training) @ v
 
     def extra_repr(self) -> str:
         return (
             f"heads={self.heads}, kv_heads={self.kv_heads}, causal={self.causal}, "
             f"dropout={self.dropout}"
         )
+
+
+class CrossAttention(SelfAttention):
+    """netspec `attention(..., memory=m)`: queries from the stream x [N, L, d], keys and
+    values from the memory [N, S, memory_dim] (nn.MultiheadAttention's kdim = vdim =
+    memory_dim); `padding` [N, S] as SelfAttention's. The same parameters and names."""
+
+    def __init__(self, d: int, memory_dim: int, heads: int, **options):
+        super().__init__(d, heads, memory_dim=memory_dim, **options)
+
+    def forward(self, x: torch.Tensor, memory: torch.Tensor,
+                padding: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+        return self.attend(x, memory, padding)
