@@ -338,7 +338,7 @@ def run(name: str, repeats: int | None, device: torch.device, size: int | None) 
         t = times[side]
         print(
             f"  {label:<16} median {medians[side] * 1e3:9.2f} ms  (min {min(t) * 1e3:.2f},"
-            f" max {max(t) * 1e3:.2f}, {repeats} steps)  {batch / medians[side]:8.0f} samples/s"
+            f" max {max(t) * 1e3:.2f}, {repeats} steps)  {batch / medians[side]:8.1f} samples/s"
         )
     pairs = [a / b for a, b in zip(times["built"], times["hand"], strict=True)]
     ratio = statistics.median(pairs)
