@@ -839,11 +839,13 @@ class Writer:
         return self.pick(("dropout", second, positions)), shape
 
     def positions(self, shape) -> str:
-        """sinusoidal with a table a little longer than the sequence (at most 8 where the
-        length is symbolic: the oracles give it 3), else scale."""
-        if len(shape) == 3 and shape[-1] % 2 == 0:
-            return f"sinusoidal({shape[1] + 2 if isinstance(shape[1], int) else 8})"
-        return "scale(0.5)"
+        """A position table a little longer than the sequence (8 where the length is
+        symbolic: the oracles give it 3) on [N, L, D], sinusoidal for an even D, learned
+        for an odd one; else scale."""
+        if len(shape) != 3:
+            return "scale(0.5)"
+        rows = shape[1] + 2 if isinstance(shape[1], int) else 8
+        return f"sinusoidal({rows})" if shape[-1] % 2 == 0 else f"learned_positions({rows})"
 
     def op_softmax(self, shape, ctx: Ctx):
         op = self.pick(("softmax", "log_softmax"))

@@ -116,6 +116,14 @@ CASES = [
         connections=0,
         buffers=10 * 8,  # the fixed table, max_length x D
     ),
+    Case(
+        "learned-positions",
+        ("N", 6, 8),
+        "learned_positions(10)",
+        ("N", 6, 8),
+        params=10 * 8,  # a learned row per position (GPT-2's wpe)
+        connections=0,
+    ),
     # --- matmul (attention's scores: a tensor by its own transpose) ---------------------
     Case(
         "matmul-scores",
@@ -992,6 +1000,7 @@ _SPECIAL_CALLS = {
     "permute": ({"dims": (0, 2, 3, 1)}, None),
     "squeeze": ({"dim": 2}, ("N", 4, 1, 6)),
     "sinusoidal": ({"max_length": 8}, None),
+    "learned_positions": ({"max_length": 8}, None),
 }
 
 

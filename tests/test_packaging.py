@@ -49,6 +49,19 @@ def test_wheel_contains_grammar_and_zoo(installed):
     assert "netspec/_data/docs/tutorial.md" in names  # netspec train --data text's corpus
 
 
+def _probe(installed, tmp_path, code: str) -> str:
+    """What `code` prints, run by the installed wheel's interpreter outside the checkout."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=installed["env"],
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 def test_installed_wheel_reads_the_packaged_corpus(installed, tmp_path):
     probe = (
         "from netspec.training.corpus import CORPUS, load_text\n"
@@ -56,15 +69,7 @@ def test_installed_wheel_reads_the_packaged_corpus(installed, tmp_path):
         "print(len(symbols) > 100_000, len(CORPUS))\n"
         "print(note)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=installed["env"],
-    )
-    assert done.returncode == 0, done.stderr
-    first, note = done.stdout.splitlines()
+    first, note = _probe(installed, tmp_path, probe).splitlines()
     assert first == "True 11"
     assert f"from {installed['target']}" in note  # the wheel's copy, not the checkout's
 
@@ -78,15 +83,7 @@ def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):
         "[a] = netspec.check('resnet50')\n"
         "print(a.totals.params)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=installed["env"],
-    )
-    assert done.returncode == 0, done.stderr
-    module, grammar, params = done.stdout.split()
+    module, grammar, params = _probe(installed, tmp_path, probe).split()
     assert module.startswith(installed["target"])
     assert grammar.startswith(installed["target"])
     assert params == "25557032"

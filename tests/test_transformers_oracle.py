@@ -91,7 +91,10 @@ def test_bert_counts_and_block_shapes():
 
 def _gpt2_weights(hf, layers: int) -> dict:
     s, t = hf.state_dict(), "transformer."
-    w = {"words.weight": s[t + "wte.weight"], "pos": s[t + "wpe.weight"][None]}
+    w = {
+        "words.weight": s[t + "wte.weight"],
+        "tokens.learned_positions.weight": s[t + "wpe.weight"],
+    }
     for i in range(layers):
         h, ours = f"{t}h.{i}.", f"gpt2_layer{i + 1}."
         attention, mlp = ours + "add1.0.", ours + "add2.0."
@@ -151,9 +154,9 @@ def test_gpt2_same_outputs_from_the_same_weights():
 def _bert_weights(hf, layers: int) -> dict:
     s, e = hf.state_dict(), "embeddings."
     w = {
-        "words.weight": s[e + "word_embeddings.weight"],
+        "words.embedding.weight": s[e + "word_embeddings.weight"],
+        "words.learned_positions.weight": s[e + "position_embeddings.weight"],
         "kinds.weight": s[e + "token_type_embeddings.weight"],
-        "pos": s[e + "position_embeddings.weight"][None],
         "embedded.layer_norm.weight": s[e + "LayerNorm.weight"],
         "embedded.layer_norm.bias": s[e + "LayerNorm.bias"],
         "pooled.linear.weight": s["pooler.dense.weight"],

@@ -139,3 +139,26 @@ def test_three_tools_on_vit_as_docs_costs_md_explains():
     [full] = api.check("vit_b_16")
     assert full.totals.macs - 12 * products // 2 == 16_848_500_736
     assert costs(full, "torchinfo").total == 201_581_032
+
+
+def test_gpt2_exports_once_for_every_length():
+    """--input-shape ids=[N, L]: the learned positions' first L rows, the causal mask
+    from the runtime length; one ONNX model, two lengths, PyTorch's outputs."""
+    torch = pytest.importorskip("torch")
+    ort = pytest.importorskip("onnxruntime")
+    from netspec import api
+
+    small = dict(vocab=50, width=16, layers=2, heads=2, mlp=32, max_positions=12)
+    shapes = {"ids": ("N", "L")}
+    [a] = api.check("gpt2_small", overrides=small, input_shapes=shapes)
+    assert a.graph.sizes is not None and a.layers[-1].output_shape[1].hint <= 12
+    module = api.to_torch("gpt2_small", overrides=small, input_shapes=shapes, seed=0).eval()
+    weights = {k: v.numpy() for k, v in module.state_dict().items()}
+    model = api.to_onnx("gpt2_small", overrides=small, input_shapes=shapes, weights=weights)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for length in (5, 12):
+        ids = torch.randint(0, 50, (2, length))
+        with torch.no_grad():
+            expected = module(ids).numpy()
+        [got] = session.run(None, {"ids": ids.numpy()})
+        assert got.shape == (2, length, 50) and abs(got - expected).max() <= 1e-4

@@ -1,12 +1,13 @@
 """ONNX lowerings of the sequence ops (netspec/ops/sequence.py): scale as Mul,
 causal_mask as Where on a constant mask, or on a Trilu built from the scores' runtime
 shape where the last two sizes are named (so a dynamic sequence length works),
-sinusoidal as Add of the table's first L rows (a Slice; a Gather by position where L is
-named, so that a dynamic length keeps its name).
+sinusoidal and learned_positions as Add of the table's first L rows (a Slice; a Gather
+by position where L is named, so that a dynamic length keeps its name).
 
 Assumes normalised attributes. Guarantees PyTorch's outputs (the runtime's Scale,
-CausalMask, Sinusoidal); sinusoidal's table is the buffer `<path>.table`, the values
-PyTorch computes (float32, the same formula).
+CausalMask, Sinusoidal, LearnedPositions); sinusoidal's table is the buffer
+`<path>.table`, the values PyTorch computes (float32, the same formula), and
+learned_positions' the parameter `<path>.weight`.
 """
 
 from __future__ import annotations
@@ -35,10 +36,13 @@ def causal_mask(em: Emitter, node: Node, xs, ins, out, y) -> None:
     em.op("Where", [later, em.const("minus_inf", -np.inf), xs[0]], y)
 
 
-@lowers("sinusoidal")
-def sinusoidal(em: Emitter, node: Node, xs, ins, out, y) -> None:
+@lowers("sinusoidal", "learned_positions")
+def positions(em: Emitter, node: Node, xs, ins, out, y) -> None:
     a, width = node.attrs, ins[0][-1]
-    table = em.param(f"{node.path}.table", (a["max_length"], width), table_of(a, width))
+    if node.op == "sinusoidal":
+        table = em.param(f"{node.path}.table", (a["max_length"], width), table_of(a, width))
+    else:  # a learned table: drawn as the embedding's (given weights replace it)
+        table = em.param(f"{node.path}.weight", (a["max_length"], width))
     length = ins[0][1]
     if isinstance(length, int):  # a constant end: exact shapes
         ends = em.ints("length", [length])

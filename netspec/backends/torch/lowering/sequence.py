@@ -1,8 +1,9 @@
 """PyTorch lowerings of the sequence ops (netspec/ops/sequence.py): the runtime's Scale,
-CausalMask and Sinusoidal (netspec/backends/torch/runtime/sequence.py).
+CausalMask, Sinusoidal and LearnedPositions (netspec/backends/torch/runtime/sequence.py).
 
 Assumes normalised attributes; sinusoidal's input [N, L, D] with a concrete D.
-Guarantees sinusoidal's table as the buffer `<path>.table`, [max_length, D].
+Guarantees sinusoidal's table as the buffer `<path>.table`, [max_length, D], and
+learned_positions' as the parameter `<path>.weight` (nn.Embedding's).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from netspec.values import Shape
 
 positional("Scale", "factor")
 positional("Sinusoidal", "max_length", "width")
+positional("LearnedPositions", "num_embeddings", "embedding_dim")
 
 
 @lowers("scale")
@@ -30,3 +32,9 @@ def sinusoidal(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
     a = node.attrs
     args = arguments(a["max_length"], ins[0][-1], base=(a["base"], 10000.0))
     return Layer(f"Sinusoidal({args})", helpers=("Sinusoidal",))
+
+
+@lowers("learned_positions")
+def learned_positions(node: Node, ins: tuple[Shape, ...], out: Shape) -> Layer:
+    args = arguments(node.attrs["max_length"], ins[0][-1])
+    return Layer(f"LearnedPositions({args})", helpers=("LearnedPositions",))

@@ -35,11 +35,17 @@ from netspec.backends.torch.runtime.modern import (
     Squeeze,
 )
 from netspec.backends.torch.runtime.recurrent import GRU, LSTM, RNN, Recurrent
-from netspec.backends.torch.runtime.sequence import CausalMask, Scale, Sinusoidal
+from netspec.backends.torch.runtime.sequence import (
+    CausalMask,
+    LearnedPositions,
+    Scale,
+    Sinusoidal,
+)
 
 __all__ = [
     "GRU", "LSTM", "RBF", "RNN", "Add", "AvgPool", "CausalMask", "Concat", "DropPath",
-    "CrossAttention", "LayerNormAt", "Matmul", "Mul", "Pad", "Scale", "Sinusoidal",
+    "CrossAttention", "LayerNormAt", "LearnedPositions", "Matmul", "Mul", "Pad", "Scale",
+    "Sinusoidal",
     "PartialConv", "Part", "Permute", "Recurrent", "RMSNormAt", "Reshape", "ScaledTanh", "Scope",
     "SelfAttention", "Slice", "Squeeze", "Subsample", "TableConv", "window_sum",
 ]  # fmt: skip

@@ -1,5 +1,6 @@
-"""The modules of netspec's sequence ops (netspec/ops/sequence.py): Scale, CausalMask and
-Sinusoidal, the parts of a hand-written attention and the fixed position table.
+"""The modules of netspec's sequence ops (netspec/ops/sequence.py): Scale, CausalMask,
+Sinusoidal and LearnedPositions, the parts of a hand-written attention and the position
+tables.
 
 Copied, source and all, into the models `netspec build` writes (backends/torch/names.py):
 this file imports only torch.
@@ -50,3 +51,12 @@ class Sinusoidal(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.table[: x.shape[1]]
+
+
+class LearnedPositions(nn.Embedding):
+    """netspec `learned_positions`: adds rows 0 to L - 1 of a learned [max_length, D]
+    table to [N, L, D]: an nn.Embedding read at the positions (GPT-2's wpe), its weight
+    the state_dict's `<path>.weight`."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.weight[: x.shape[1]]
