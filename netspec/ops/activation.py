@@ -18,14 +18,13 @@ explanation (netspec/ops/explain/activation.py), diagram `family`, `torchinfo` a
 
 from __future__ import annotations
 
-from netspec.ops.base import MAGNITUDE, POSITIVE, Interval, Param, per_element, register
+from netspec.ops.base import MAGNITUDE, POSITIVE, Interval, Param, lazy, per_element, register
 from netspec.ops.counting import NOT_COUNTED
 from netspec.ops.elementwise import Elementwise
-from netspec.ops.explain.activation import explain_activation, explain_drop_path
 
 
 class _Activation(Elementwise):
-    explain = explain_activation
+    explain = lazy("activation", "explain_activation")
     family = "activation"
     torchinfo = fvcore = NOT_COUNTED
 
@@ -72,7 +71,7 @@ class DropPath(Elementwise):
     summary += " at inference (torchvision's StochasticDepth, row mode)"
     cost = per_element(0)
     flops_rule = "0 (off at inference)"
-    explain = explain_drop_path
+    explain = lazy("activation", "explain_drop_path")
     view = True  # at inference the module returns its input
     family = "other"
     torchinfo = fvcore = NOT_COUNTED

@@ -58,10 +58,10 @@ from netspec.ops.base import (
     Op,
     OpError,
     Param,
+    lazy,
     register,
 )
 from netspec.ops.counting import MACS, PARAMS_PER_SAMPLE
-from netspec.ops.explain.attention import explain_attention
 from netspec.values import Shape, show_shape
 
 _BELOW_ONE = Interval(0, 1, open_high=True)
@@ -143,7 +143,7 @@ class Attention(Op):
         "2 x macs + a bias add per projected unit + 4 per score (scale, softmax's 3); "
         "the causal and padding masks add none (a select per score, no arithmetic)"
     )
-    explain = explain_attention
+    explain = lazy("attention", "explain_attention")
     family = "linear"
     torchinfo, fvcore = PARAMS_PER_SAMPLE, MACS
 

@@ -17,6 +17,7 @@ the argument it names.
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from fractions import Fraction
@@ -318,6 +319,19 @@ def per_element(flops: int):
 
     cost.flops_per_element = flops  # for the op's explanation (ops/explain/elementwise.py)
     return cost
+
+
+class lazy:  # noqa: N801 (used as a value: `explain = lazy("conv", "explain_conv")`)
+    """An op's `explain`, imported from netspec/ops/explain/<module>.py on first use, so
+    that `netspec check` never loads the explanations (a few ms of every start)."""
+
+    def __init__(self, module: str, name: str):
+        self.module, self.name = f"netspec.ops.explain.{module}", name
+
+    def __get__(self, op: Op | None, owner: type) -> Any:
+        function = getattr(importlib.import_module(self.module), self.name)
+        owner.explain = function  # the import is done once per op class
+        return function if op is None else function.__get__(op, owner)
 
 
 def window(extent: int, stride: int, padding: int) -> Window:

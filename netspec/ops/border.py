@@ -26,8 +26,7 @@ explanation (netspec/ops/explain/border.py), diagram `family`, `torchinfo` and `
 from __future__ import annotations
 
 from netspec.ops import arith
-from netspec.ops.base import MAGNITUDE, POINTWISE, Attrs, OpError, Param, Window, register
-from netspec.ops.explain.border import explain_crop, explain_pad, explain_slice
+from netspec.ops.base import MAGNITUDE, POINTWISE, Attrs, OpError, Param, Window, lazy, register
 from netspec.ops.layout import Wiring, axis
 from netspec.values import Shape, is_int, show_shape, show_value
 
@@ -80,7 +79,7 @@ class Pad(Wiring):
     min_rank, max_rank = 2, 5
     summary = "pads the spatial dims (and channels=) with a constant or the border's values"
     flops_rule = "0 (a copy and a fill)"
-    explain = explain_pad
+    explain = lazy("border", "explain_pad")
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)
@@ -217,7 +216,7 @@ class Slice(Wiring):
     )
     summary = "keeps start:end:step along dim, as x[..., start:end:step] (Python's indices)"
     view = True
-    explain = explain_slice
+    explain = lazy("border", "explain_slice")
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         x = inputs[0]
@@ -273,7 +272,7 @@ class Crop(Wiring):
     min_rank = 3
     summary = "cuts the centre of the spatial dims to size (U-Net's skip connections)"
     view = True
-    explain = explain_crop
+    explain = lazy("border", "explain_crop")
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         self.check_rank(inputs)

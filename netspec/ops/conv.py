@@ -35,10 +35,10 @@ from netspec.ops.base import (
     Param,
     ToolRule,
     Window,
+    lazy,
     register,
 )
 from netspec.ops.counting import MACS, PARAMS_PER_POSITION, dims, known
-from netspec.ops.explain.conv import explain_conv
 from netspec.values import Shape, numel, show_shape
 
 
@@ -186,7 +186,7 @@ class _ConvBase(Op):
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> tuple[Window, ...]:
         return arith.sliding_windows(a)
 
-    explain = explain_conv
+    explain = lazy("conv", "explain_conv")
 
     def connections(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> int:
         x = inputs[0]

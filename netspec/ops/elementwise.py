@@ -36,19 +36,13 @@ from netspec.ops.base import (
     Param,
     ToolRule,
     dim_index,
+    lazy,
     no_params,
     per_element,
     pointwise,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE, dims, known
-from netspec.ops.explain.elementwise import (
-    explain_bn,
-    explain_lrn,
-    explain_pointwise,
-    explain_prelu,
-    explain_softmax,
-)
 from netspec.values import Shape, numel, show_shape
 
 
@@ -59,7 +53,7 @@ class Elementwise(Op):
     receptive = pointwise
     cost = per_element(1)
     flops_rule = "1 per element"
-    explain = explain_pointwise
+    explain = lazy("elementwise", "explain_pointwise")
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         self.check_rank(inputs)
@@ -136,7 +130,7 @@ class _Softmax(Elementwise):
     cost = per_element(3)
     flops_rule = "3 per element (exp, sum, divide)"
     connection_rule = "each output unit links to every unit along dim: output units x size(dim)"
-    explain = explain_softmax
+    explain = lazy("elementwise", "explain_softmax")
     family = "activation"
     torchinfo = fvcore = NOT_COUNTED
 
@@ -183,7 +177,7 @@ class PReLU(Elementwise):
     min_rank = 2
     summary = "x if x > 0 else a_c * x, with a learnable slope per channel"
     param_rule = "one slope per channel (dim 1), or 1 when shared"
-    explain = explain_prelu
+    explain = lazy("elementwise", "explain_prelu")
     family = "activation"
     torchinfo = PARAMS_PER_SAMPLE
     fvcore = NOT_COUNTED
@@ -221,7 +215,7 @@ class BatchNorm(Elementwise):
     summary = "batch normalisation over dim 1 (channels or features)"
     cost = per_element(2)
     flops_rule = "2 per element (inference: scale and shift, folded from mean and variance)"
-    explain = explain_bn
+    explain = lazy("elementwise", "explain_bn")
     family = "norm"
     torchinfo, fvcore = PARAMS_PER_SAMPLE, BATCH_NORM_EVAL
     param_rule = (
@@ -267,7 +261,7 @@ class LRN(Elementwise):
     connection_rule = "each unit links to the channels of its window (size//2 before, "
     connection_rule += "(size-1)//2 after, as PyTorch), fewer at the channel edges"
     flops_rule = "2 size + 3 per element (squares and sum over the window, scale, power, divide)"
-    explain = explain_lrn
+    explain = lazy("elementwise", "explain_lrn")
     family = "norm"
     torchinfo = fvcore = NOT_COUNTED
 

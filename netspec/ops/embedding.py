@@ -22,10 +22,10 @@ from netspec.ops.base import (
     Op,
     OpError,
     Param,
+    lazy,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE
-from netspec.ops.explain.embedding import explain_embedding
 from netspec.values import Shape, numel
 
 
@@ -43,7 +43,7 @@ class Embedding(Op):
     param_rule = "vocab x width weights"
     connection_rule = "1 link per output unit (the weight it reads)"
     flops_rule = "0 (a lookup)"
-    explain = explain_embedding
+    explain = lazy("embedding", "explain_embedding")
     family = "linear"
     # torchinfo 1.8: a module with a weight and no kernel counts N x parameters (as for
     # nn.Linear); fvcore 0.1.5 has no handle for aten::embedding

@@ -30,17 +30,13 @@ from netspec.ops.base import (
     OpError,
     Param,
     dim_index,
+    lazy,
     no_params,
     per_element,
     pointwise,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED
-from netspec.ops.explain.layout import (
-    explain_channel_shuffle,
-    explain_permute,
-    explain_squeeze,
-)
 from netspec.values import Shape, show_shape
 
 
@@ -75,7 +71,7 @@ class Permute(Wiring):
     params = (Param("dims", "ints", doc="every axis once, the batch axis 0 included"),)
     summary = "reorders the axes: output axis i is input axis dims[i] (torch.permute)"
     view = True
-    explain = explain_permute
+    explain = lazy("layout", "explain_permute")
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         x = inputs[0]
@@ -132,7 +128,7 @@ class Squeeze(Wiring):
     min_rank = 2
     summary = "removes an axis of size 1 (torch.squeeze(dim)); any other size is an error"
     view = True
-    explain = explain_squeeze
+    explain = lazy("layout", "explain_squeeze")
 
     def normalize(self, a: Attrs, inputs: tuple[Shape, ...]) -> Attrs:
         x = inputs[0]
@@ -184,7 +180,7 @@ class ChannelShuffle(Wiring):
     min_rank = 3
     summary = "interleaves the channels of g groups (ShuffleNet, Zhang et al. 2018)"
     flops_rule = "0 (a copy)"
-    explain = explain_channel_shuffle
+    explain = lazy("layout", "explain_channel_shuffle")
     receptive = pointwise
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:

@@ -16,9 +16,8 @@ Mult-Adds or flops: see BARE_PARAMETER for torchinfo's one exception).
 
 from __future__ import annotations
 
-from netspec.ops.base import Attrs, Cost, Counts, Figures, Op, ToolRule, pointwise, register
+from netspec.ops.base import Attrs, Cost, Counts, Figures, Op, ToolRule, lazy, pointwise, register
 from netspec.ops.counting import NOT_COUNTED
-from netspec.ops.explain.learned import explain_learned
 from netspec.values import Shape, numel, show_shape
 
 
@@ -51,7 +50,7 @@ class LearnedTensor(Op):
     family = "linear"  # weights, as the diagram colours layers that hold them
     torchinfo = BARE_PARAMETER
     fvcore = NOT_COUNTED
-    explain = explain_learned
+    explain = lazy("learned", "explain_learned")
 
     def infer(self, a: Attrs, inputs: tuple[Shape, ...]) -> Shape:
         return tuple(a["shape"])

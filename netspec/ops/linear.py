@@ -27,11 +27,11 @@ from netspec.ops.base import (
     OpWarning,
     Param,
     Window,
+    lazy,
     register,
     window,
 )
 from netspec.ops.counting import MACS, NOT_COUNTED, PARAMS_PER_SAMPLE
-from netspec.ops.explain.linear import explain_linear, explain_rbf
 from netspec.values import Shape, numel, show_shape
 
 
@@ -59,7 +59,7 @@ class Linear(Op):
     connection_rule = "(in + 1 bias link) x output units"
     macs_rule = "output elements x in"
     flops_rule = "2 x macs + one add per output element for the bias"
-    explain = explain_linear
+    explain = lazy("linear", "explain_linear")
     family = "linear"
     torchinfo, fvcore = PARAMS_PER_SAMPLE, MACS
 
@@ -132,7 +132,7 @@ class RBF(Op):
     param_rule = "units x in centre coordinates, fixed unless trainable=true"
     connection_rule = "in x units (no bias)"
     flops_rule = "3 x in per output element (subtract, square, add)"
-    explain = explain_rbf
+    explain = lazy("linear", "explain_rbf")
     family = "linear"
     torchinfo = PARAMS_PER_SAMPLE
     fvcore = NOT_COUNTED  # sub, pow and sum: no fvcore handle

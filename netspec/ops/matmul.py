@@ -32,11 +32,11 @@ from netspec.ops.base import (
     Op,
     OpError,
     ToolRule,
+    lazy,
     no_params,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, dims, known
-from netspec.ops.explain.matmul import explain_matmul
 from netspec.ops.merge import broadcast
 from netspec.symbolic import wording
 from netspec.values import Shape, numel, show_shape
@@ -74,7 +74,7 @@ class Matmul(Op):
     macs_rule = "output elements x k (the inner size)"
     flops_rule = "2 x macs"
     counts = no_params
-    explain = explain_matmul
+    explain = lazy("matmul", "explain_matmul")
     family = "merge"
     torchinfo, fvcore = NOT_COUNTED, MATMUL
 

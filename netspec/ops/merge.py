@@ -32,13 +32,13 @@ from netspec.ops.base import (
     OpError,
     Param,
     dim_index,
+    lazy,
     no_params,
     per_element,
     pointwise,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED
-from netspec.ops.explain.merge import explain_add, explain_concat, explain_mul
 from netspec.symbolic import wording
 from netspec.values import Shape, numel, show_shape
 
@@ -73,7 +73,7 @@ class Add(_Combine):
     )
     connection_rule = "k links per output unit for k summed tensors"
     flops_rule = "k - 1 per output element for k summed tensors"
-    explain = explain_add
+    explain = lazy("merge", "explain_add")
 
 
 @register
@@ -83,7 +83,7 @@ class Mul(_Combine):
     summary = "elementwise product, broadcast by NumPy's rules (gating, squeeze-and-excite)"
     connection_rule = "k links per output unit for k multiplied tensors"
     flops_rule = "k - 1 per output element for k multiplied tensors"
-    explain = explain_mul
+    explain = lazy("merge", "explain_mul")
 
 
 def equal_shapes(op: str, inputs: tuple[Shape, ...]) -> None:
@@ -155,7 +155,7 @@ class Concat(Op):
     connection_rule = "none (wiring)"
     cost = per_element(0)
     flops_rule = "0 (a copy)"
-    explain = explain_concat
+    explain = lazy("merge", "explain_concat")
     family = "merge"
     torchinfo = fvcore = NOT_COUNTED
 

@@ -40,15 +40,10 @@ from netspec.ops.base import (
     Param,
     ToolRule,
     dim_index,
+    lazy,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE, dims, known
-from netspec.ops.explain.norm import (
-    explain_group_norm,
-    explain_instance_norm,
-    explain_layer_norm,
-    explain_rms_norm,
-)
 from netspec.values import Shape, numel, show_shape
 
 # eps > 0 keeps 1 / sqrt(var + eps) finite where a group is constant (as bn's)
@@ -159,7 +154,7 @@ class LayerNorm(_AlongDim):
     param_rule = "size(dim) scales and size(dim) shifts when affine (no shifts with bias=false)"
     flops_rule = "7 per element: 4 for mean and variance, normalise, scale, shift"
     flops_rule += " (5 without affine, 6 without bias)"
-    explain = explain_layer_norm
+    explain = lazy("norm", "explain_layer_norm")
     fvcore = FVCORE_NORM
 
     def per_element(self, a: Attrs) -> int:
@@ -182,7 +177,7 @@ class RMSNorm(_AlongDim):
     summary += " x / sqrt(mean(x^2) + eps), then a learnt scale per unit of dim"
     param_rule = "size(dim) scales when affine"
     flops_rule = "4 per element: square, sum, normalise, scale (3 without affine)"
-    explain = explain_rms_norm
+    explain = lazy("norm", "explain_rms_norm")
     # fvcore 0.1.5 has no handle for aten::rms_norm (what RMSNorm traces to in torch 2.x):
     # "Unsupported operator", 0.
     fvcore = NOT_COUNTED
@@ -214,7 +209,7 @@ class GroupNorm(_Norm):
     connection_rule += " C/groups x positions"
     flops_rule = "7 per element: 4 for mean and variance, normalise, scale, shift"
     flops_rule += " (5 without affine)"
-    explain = explain_group_norm
+    explain = lazy("norm", "explain_group_norm")
     fvcore = FVCORE_NORM
 
     def size(self, a: Attrs, x: Shape) -> int:
@@ -261,7 +256,7 @@ class InstanceNorm(_Norm):
     connection_rule += " positions (0 with running statistics, as bn)"
     flops_rule = "7 per element: 4 for mean and variance, normalise, scale, shift (5 without"
     flops_rule += " affine); with running statistics 2, as bn"
-    explain = explain_instance_norm
+    explain = lazy("norm", "explain_instance_norm")
     fvcore = FVCORE_NORM  # running statistics or not: the handle does not look
 
     def size(self, a: Attrs, x: Shape) -> int:

@@ -27,12 +27,12 @@ from netspec.ops.base import (
     OpError,
     Param,
     dim_index,
+    lazy,
     no_params,
     per_element,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED
-from netspec.ops.explain.parts import explain_part
 from netspec.values import Shape, pinned, show_shape
 
 
@@ -46,7 +46,7 @@ class _Part(Op):
     flops_rule = "0 (a view)"
     family = "other"
     torchinfo = fvcore = NOT_COUNTED
-    explain = explain_part
+    explain = lazy("parts", "explain_part")
 
     def sizes(self, a: Attrs, size: int) -> list[int]:
         raise NotImplementedError

@@ -27,12 +27,12 @@ from netspec.ops.base import (
     Param,
     ToolRule,
     Window,
+    lazy,
     no_params,
     register,
     window,
 )
 from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE, dims, known
-from netspec.ops.explain.pool import explain_adaptive_pool, explain_global_pool, explain_pool
 from netspec.values import Shape, numel
 
 
@@ -42,7 +42,7 @@ class _WindowPool(Op):
     family = "pool"
     connection_rule = "each output unit links to the input units inside its window (not padding)"
     flops_rule = "prod(kernel) per output element"
-    explain = explain_pool
+    explain = lazy("pool", "explain_pool")
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, prod(a["kernel"]) * numel(out))
@@ -202,7 +202,7 @@ class _GlobalPool(Op):
     torchinfo = NOT_COUNTED
     connection_rule = "each output unit links to every position of its channel"
     flops_rule = "1 per input element"
-    explain = explain_global_pool
+    explain = lazy("pool", "explain_global_pool")
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, numel(inputs[0]))
@@ -251,7 +251,7 @@ class _AdaptivePool(Op):
     params = (Param("size", "ints", minimum=1, doc="output size, one int or one per spatial dim"),)
     connection_rule = "each output unit links to the positions of its adaptive window"
     flops_rule = "1 per position read: the window lengths summed over the output"
-    explain = explain_adaptive_pool
+    explain = lazy("pool", "explain_adaptive_pool")
 
     def cost(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Cost:
         return Cost(0, self.connections(a, inputs, out))

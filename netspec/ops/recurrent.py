@@ -52,10 +52,10 @@ from netspec.ops.base import (
     OpWarning,
     Param,
     ToolRule,
+    lazy,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, dims, known
-from netspec.ops.explain.recurrent import explain_recurrent
 from netspec.values import Shape, show_shape
 
 _BELOW_ONE = Interval(0, 1, open_high=True)
@@ -101,7 +101,7 @@ class Recurrent(Op):
     macs_rule = "per layer, direction and step: gates x (in x hidden + hidden x hidden), x L x N"
     family = "linear"
     torchinfo, fvcore = RNN_PARAMS, NOT_COUNTED
-    explain = explain_recurrent
+    explain = lazy("recurrent", "explain_recurrent")
 
     def rank_help(self) -> str:
         return f"{self.name} takes a sequence [N, L, D] (or [L, N, D] with batch_first=false)"

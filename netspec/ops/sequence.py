@@ -36,17 +36,12 @@ from netspec.ops.base import (
     Counts,
     OpError,
     Param,
+    lazy,
     per_element,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, PARAMS_PER_SAMPLE
 from netspec.ops.elementwise import Elementwise
-from netspec.ops.explain.sequence import (
-    explain_causal_mask,
-    explain_learned_positions,
-    explain_scale,
-    explain_sinusoidal,
-)
 from netspec.values import Shape, show_shape
 
 
@@ -60,7 +55,7 @@ class Scale(_Sequence):
     name = "scale"
     params = (Param("factor", "float", doc="the constant multiplied in", interval=MAGNITUDE),)
     summary = "multiplies by a constant: attention's scores by 1/sqrt(width)"
-    explain = explain_scale
+    explain = lazy("sequence", "explain_scale")
 
     def describe(self, a: Attrs) -> str:
         return f"scale {a['factor']:g}"
@@ -74,7 +69,7 @@ class CausalMask(_Sequence):
     summary = "scores [..., L, S] of a key after its query (j > i) set to -inf"
     cost = per_element(0)
     flops_rule = "0 (a select, as attention's mask)"
-    explain = explain_causal_mask
+    explain = lazy("sequence", "explain_causal_mask")
 
     def describe(self, a: Attrs) -> str:
         return "causal mask"
@@ -118,7 +113,7 @@ class LearnedPositions(_Positions):
     params = (Param("max_length", "int", minimum=1, doc="rows of the table (positions)"),)
     summary = "adds a learned position table's first L rows to [N, L, D] (GPT-2's wpe)"
     param_rule = "max_length x D trainable (a row per position)"
-    explain = explain_learned_positions
+    explain = lazy("sequence", "explain_learned_positions")
     torchinfo = PARAMS_PER_SAMPLE  # a leaf module with a `weight`: N x its parameters
 
     def counts(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> Counts:
@@ -137,7 +132,7 @@ class Sinusoidal(_Positions):
     )
     summary = "adds the fixed sin/cos position table to [N, L, D] (a max_length x D buffer)"
     param_rule = "no parameters; a max_length x D buffer (the table)"
-    explain = explain_sinusoidal
+    explain = lazy("sequence", "explain_sinusoidal")
 
     def check_width(self, d, x: Shape) -> None:
         if not isinstance(d, int) or d % 2:

@@ -31,12 +31,12 @@ from netspec.ops.base import (
     ToolRule,
     Window,
     dim_index,
+    lazy,
     no_params,
     per_element,
     register,
 )
 from netspec.ops.counting import NOT_COUNTED, known
-from netspec.ops.explain.shape import explain_flatten, explain_reshape, explain_upsample
 from netspec.values import Shape, numel, show_shape, show_value
 
 
@@ -51,7 +51,7 @@ class Flatten(Op):
     cost = per_element(0)
     flops_rule = "0 (a view)"
     view = True
-    explain = explain_flatten
+    explain = lazy("shape", "explain_flatten")
     family = "other"
     torchinfo = fvcore = NOT_COUNTED
 
@@ -91,7 +91,7 @@ class Reshape(Op):
     cost = per_element(0)
     flops_rule = "0 (a view)"
     view = True
-    explain = explain_reshape
+    explain = lazy("shape", "explain_reshape")
     family = "other"
     torchinfo = fvcore = NOT_COUNTED
 
@@ -192,7 +192,7 @@ class Upsample(Op):
         "nearest: none (a copy); linear modes: 2^rank links per output unit (4^r bicubic)"
     )
     flops_rule = "nearest: 0 (a copy); linear modes: 2 x 2^r - 1 per output element (4^r bicubic)"
-    explain = explain_upsample
+    explain = lazy("shape", "explain_upsample")
     family = "pool"  # it resamples the grid, as pooling does the other way
     torchinfo, fvcore = NOT_COUNTED, INTERPOLATION
 
