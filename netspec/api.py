@@ -130,6 +130,18 @@ def elaborate(
         return symbolic_graphs(module, networks, overrides, input_shapes)
 
 
+def partial_analyses(exc: CompileError) -> list[tuple[Analysis, str]]:
+    """What a failing spec elaborated before its first error, analysed: each network
+    with the name of its failing statement ('' for one that elaborated whole)."""
+    out = []
+    for partial in exc.partial:
+        try:
+            out.append((analyze(partial.graph), partial.failed))
+        except CompileError:  # an analysis limit: this network shows nothing
+            continue
+    return out
+
+
 def check(
     spec: str | Path | Source,
     network: str | None = None,

@@ -311,3 +311,10 @@ def test_the_lowering_oracle_holds_with_the_states_bound(device):
     )
     (analysis,) = check_text(text)
     agree(analysis, device)
+
+
+def test_a_huge_layer_count_is_refused_before_anything_is_listed():
+    from tests.conftest import diagnostic
+
+    d = diagnostic("network R {\n    input x: [N, 5, 4]\n    lstm(4, layers=1000000000)\n}\n")
+    assert d.code == "E-limit" and "1,000,000,000 layers" in d.message

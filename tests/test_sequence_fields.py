@@ -23,9 +23,9 @@ network S(causal=true) {
 """
 
 
-def _fields(text: str = SPEC) -> dict:
+def _fields(text: str = SPEC, field_input: str = "ids") -> dict:
     [a] = check_text(text)
-    assert a.field_input == "ids"
+    assert a.field_input == field_input
     return {
         layer.path: (
             None
@@ -93,3 +93,43 @@ def test_gradients_reach_exactly_the_field(causal):
     first = max(0, 10 - f[2])
     last = min(31, 10 - f[2] + f[0] - 1)
     assert reached == list(range(first, last + 1))
+
+
+CROSS = """
+network X {
+    input tgt: [N, 6] int64
+    input src: [N, 9] int64
+    from src
+    enc = embedding(40, 16) attention(4)
+    from tgt
+    dec = embedding(40, 16) attention(2, causal=true) attention(4, memory=enc)
+}
+"""
+
+
+def test_cross_attention_keeps_each_query_s_field():
+    # queries are per position: the decoder's causal field stands (the memory is another
+    # input's); PyTorch's gradients of position 0 reach tgt position 0 only
+    assert _fields(CROSS, "tgt")["dec.attention2"] == (6, 1, 5, False)
+
+
+def test_the_sequence_read_as_features_is_seen_whole():
+    text = """
+network W {
+    input ids: [N, 16] int64
+    x = embedding(30, 8) transpose(1, 2)
+    y = attention(2)
+    z = linear(16) layer_norm
+}
+"""
+    f = _fields(text)
+    assert f["y"] == (31, 1, 15, True)  # attention mixes its features: all 16 positions
+    assert f["z.linear"] == f["z.layer_norm"] == (31, 1, 15, True)  # never past the sequence
+
+
+def test_a_float_sequence_with_a_named_length():
+    text = "network F {\n    input x: [N, L, 16]\n    y = attention(2, causal=true)\n}\n"
+    [a] = check_text(text)
+    assert a.field_input == "x"
+    field = a.layer("y").receptive_field
+    assert field.padding[0] == field.size[0] - 1  # causal: all before, none after

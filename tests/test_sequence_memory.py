@@ -57,3 +57,16 @@ def test_context_option_in_the_table_and_json(capsys):
     out = capsys.readouterr().out
     assert "kv cache                  576 MiB   keys and values of 2,048 positions x batch 4" in out
     assert "of which 5.06 GiB kept inside layers for the backward pass" in out
+
+
+def test_a_named_length_and_a_concrete_batch_in_the_cache(capsys):
+    pytest = __import__("pytest")
+    schema = pytest.importorskip("netspec.report.schema")
+    assert main(["check", "gpt2_small", "--input-shape", "ids=[N,L]", "--format", "json"]) == 0
+    doc = capsys.readouterr().out
+    totals = json.loads(doc)["networks"][0]["totals"]
+    assert (totals["kv_cache_context"], totals["kv_cache_bytes"]) == ("L", "73728 * L")
+    schema.Report.model_validate_json(doc)  # a formula where the schema allows one
+    [a] = check("gpt_tiny", input_shapes={"ids": (4, 64)})
+    [one] = check("gpt_tiny")
+    assert a.memory().kv_cache_bytes == 4 * one.memory().kv_cache_bytes  # every sample's

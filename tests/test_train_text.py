@@ -308,6 +308,19 @@ SYMBOLIC = """network Any {
     logits = embedding(256, 8) linear(256)
 }
 """
+# a model that reads the byte it is asked for learns to copy it: refused
+BIDIRECTIONAL = """network Peek {
+    input ids: [N, 16] int64
+    x = embedding(256, 8)
+    logits = lstm(8, bidirectional=true) linear(256)
+}
+"""
+NOT_CAUSAL = """network Peek {
+    input ids: [N, 16] int64
+    x = embedding(256, 8)
+    logits = attention(2) linear(256)
+}
+"""
 
 
 @pytest.mark.parametrize(
@@ -317,8 +330,17 @@ SYMBOLIC = """network Any {
         (WRONG_OUTPUT, 4, "but the output logits is [N, 256]"),
         (SMALL_VOCAB, 3, "has vocab 100"),
         (SYMBOLIC, 2, "with L symbolic"),
+        (BIDIRECTIONAL, 4, "logits.lstm sees 15 position(s) after its own"),
+        (NOT_CAUSAL, 4, "logits.attention sees 15 position(s) after its own"),
     ],
-    ids=["float-input", "output-not-per-position", "small-vocab", "symbolic-context"],
+    ids=[
+        "float-input",
+        "output-not-per-position",
+        "small-vocab",
+        "symbolic-context",
+        "bidirectional",
+        "not-causal",
+    ],
 )
 def test_a_spec_that_cannot_read_text_is_a_positioned_error(
     capsys, tmp_path, text, source, line, says
@@ -409,3 +431,15 @@ def test_sample_refuses_a_classifier_with_a_positioned_error(capsys, classifier,
     assert code == 1 and err.startswith("error[E-data]: ") and "Traceback" not in err
     assert "the embedding reading the input has vocab 20" in err  # checked before the output
     assert f"--> {classifier}:3:" in err
+
+
+def test_text_is_cross_entropy_only(capsys, spec, text):
+    code, _, err = run(capsys, "train", spec, "--data", text, "--loss", "mse")
+    assert code == 1 and "--loss mse does not apply to text" in err and "Traceback" not in err
+
+
+def test_a_tiny_temperature_takes_the_likeliest_byte(spec, trained):
+    graph = one_network(str(spec), lowering=True).graph
+    module, shape, _ = load_model(graph, str(trained))
+    greedy = generate(module, shape, b"The ", 12, temperature=0.0, seed=0)
+    assert generate(module, shape, b"The ", 12, temperature=1e-320, seed=0) == greedy

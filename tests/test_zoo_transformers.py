@@ -162,3 +162,21 @@ def test_gpt2_exports_once_for_every_length():
             expected = module(ids).numpy()
         [got] = session.run(None, {"ids": ids.numpy()})
         assert got.shape == (2, length, 50) and abs(got - expected).max() <= 1e-4
+
+
+def test_bert_takes_every_length_up_to_its_table():
+    """The pooler's slice(1, 0, 1) must not pin a named length (it once did: `0 % L`)."""
+    onnx = pytest.importorskip("onnx")
+    from netspec import api
+
+    small = dict(vocab=50, width=16, layers=1, heads=2, mlp=32, max_positions=20)
+    shapes = {"ids": ("N", "L"), "types": ("N", "L")}
+    [a] = api.check("bert_base", overrides=small, input_shapes=shapes)
+    assert a.graph.sizes.accepted.count() == 20  # L = 1 .. 20
+    model = api.to_onnx("bert_base", overrides=small, input_shapes=shapes)
+    dims = [
+        [d.dim_param or d.dim_value for d in i.type.tensor_type.shape.dim]
+        for i in model.graph.input
+    ]
+    assert dims == [["N", "L"], ["N", "L"]]
+    onnx.checker.check_model(model)

@@ -50,16 +50,25 @@ def sequence_input(graph: Graph) -> tuple[str, int] | None:
     for name, tensor in graph.inputs:
         shape = graph.shape(tensor)
         ids = graph.dtype(tensor) == "int64" and len(shape) == 2
-        if ids or (len(shape) >= 3 and isinstance(shape[1], str)):
+        if ids or (len(shape) >= 3 and _named(shape[1])):
             return name, tensor
     return None
 
 
+def _named(size) -> bool:
+    """A symbol (`L`), or a traced size whose formula is not a constant."""
+    expr = getattr(size, "expr", None)
+    return isinstance(size, str) or (expr is not None and not expr.is_const())
+
+
 def fields_of(graph: Graph) -> Fields:
     """The fields on the network's first map (netspec/analysis/receptive.py), else on its
-    first sequence input, else none: what the analysis reports."""
-    sequence = sequence_input(graph) if primary_input(graph) is None else None
-    return receptive_fields(graph) if sequence is None else sequence_fields(graph, *sequence)
+    first sequence input, else none: what the analysis reports. An input [N, L, D] with
+    a named L is a sequence, not a map with L channels."""
+    primary, sequence = primary_input(graph), sequence_input(graph)
+    if sequence is not None and (primary is None or primary[1] == sequence[1]):
+        return sequence_fields(graph, *sequence)
+    return receptive_fields(graph)
 
 
 def sequence_fields(graph: Graph, name: str, tensor: int) -> Fields:
@@ -81,12 +90,49 @@ def sequence_walk(graph: Graph, name: str, tensor: int) -> tuple[Fields, dict[st
         op = REGISTRY[node.op]
         sources = node.inputs if op.merge else node.inputs[:1]
         related = [t for t in sources if t in fields]
-        if related:
+        if _cross(node):
+            found = _cross_field(graph, node, fields, warnings)
+            if found is not _UNRELATED:
+                rules[node.path] = POINTWISE
+                fields[node.output] = _clipped(found, length)
+        elif related:
             found = _node(graph, node, [fields[t] for t in related], warnings, rules)
             fields[node.output] = _clipped(found, length)
         found = fields.get(node.output)
         by_path[node.path] = found[0] if found else None
     return Fields(name, by_path, tuple(warnings)), rules
+
+
+_UNRELATED = object()  # a layer that reads nothing of the sequence
+
+
+def _cross(node: Node) -> bool:
+    return node.op == "attention" and bool(node.attrs.get("memory"))
+
+
+def _cross_field(graph: Graph, node: Node, fields: dict, warnings: list):
+    """Cross-attention: each position of the stream keeps its own field (queries are
+    per position) and sees the whole memory (every key): the union of the two."""
+    stream, memory = fields.get(node.inputs[0], _UNRELATED), fields.get(node.inputs[1], _UNRELATED)
+    if stream is _UNRELATED and memory is _UNRELATED:
+        return _UNRELATED
+    if stream is None or memory is None:
+        return None
+    parts, dim = [], None
+    if stream is not _UNRELATED:
+        parts.append(stream[0])
+        dim = stream[1]
+    if memory is not _UNRELATED:
+        field, at = memory
+        keys = graph.shape(node.inputs[1])[1]
+        whole = _whole(keys)
+        if whole is _UNKNOWN or at != 1:
+            return None
+        parts.append(_through(field, whole))
+    found: list = []
+    field = union(parts, node, found)
+    warnings += [w for w in found if w.code != "W-rf-centre"]
+    return None if field is None else (field, dim)
 
 
 def _node(graph: Graph, node: Node, incoming: list, warnings: list, rules: dict):
@@ -117,7 +163,11 @@ def axis_rule(graph: Graph, node: Node, dim: int | None):
     op, a = REGISTRY[node.op], dict(node.attrs)
     inputs, out = graph.input_shapes(node), graph.output_shape(node)
     x = inputs[0]
+    if dim == len(x) - 1 and _mixes_last(node.op, a, x):  # the axis read as features:
+        return _whole(x[dim]), None  # every output sees all of it, and no position is left
     if node.op == "attention":
+        if dim != 1:
+            return _UNKNOWN, dim
         return (_causal(x[1]) if a["causal"] else _whole(x[1])), 1
     if node.op in RECURRENT:
         return _recurrent(a, x, dim)
@@ -175,6 +225,15 @@ def _cuts(name: str, a, x, dim: int):
     if name == "pad":
         return (_UNKNOWN if dim >= 2 else POINTWISE), dim
     return (_UNKNOWN if a["dim"] % len(x) == dim else POINTWISE), dim
+
+
+def _mixes_last(name: str, a, x) -> bool:
+    """Does the op read every element of the last dim together (its features)?"""
+    if name in ("softmax", "log_softmax"):
+        return a["dim"] % len(x) == len(x) - 1
+    if name in ("layer_norm", "rms_norm"):
+        return a.get("dim", -1) in (-1, len(x) - 1)
+    return name in _LAST_DIM or name == "attention" or name in RECURRENT
 
 
 def _mixes_dim1(name: str, a, x) -> bool:

@@ -136,6 +136,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         return _not_accepted(args, exc)
     if args.warnings == "hide":
         checked = [a._replace(warnings=()) for a in checked]
+    _context_note(args, checked)
     options = _options(args)
     if args.format == "json":
         from netspec.report.json_report import to_json
@@ -144,6 +145,18 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     else:
         _print_report(args.format, checked, options, {})
     return _warned(args, checked) or _budgets(args, checked)
+
+
+def _context_note(args: argparse.Namespace, checked) -> None:
+    """--context sets a decoder's key/value cache: say so where nothing has one."""
+    from netspec.analysis.memory import cache_elements
+
+    if args.context and all(cache_elements(a.graph, None) is None for a in checked):
+        print(
+            "netspec check: note: --context sets the key/value cache of causal attention, "
+            "and no network here has any: it changes nothing",
+            file=sys.stderr,
+        )
 
 
 def _warned(args: argparse.Namespace, checked) -> int:

@@ -165,17 +165,10 @@ def print_errors(exc: CompileError, fmt: str, source: str) -> None:
 
 
 def partial_analyses(exc: CompileError) -> list[tuple[Analysis, str]]:
-    """What a failing spec elaborated before its first error, analysed: each network
-    with the name of its failing statement ('' for one that elaborated whole)."""
-    from netspec.analysis import analyze
+    """What a failing spec elaborated before its first error (netspec.api)."""
+    from netspec.api import partial_analyses as analysed
 
-    out = []
-    for partial in exc.partial:
-        try:
-            out.append((analyze(partial.graph), partial.failed))
-        except CompileError:  # an analysis limit: this network shows nothing
-            continue
-    return out
+    return analysed(exc)
 
 
 def analyses(

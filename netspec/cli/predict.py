@@ -71,6 +71,12 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     try:
         session = _session(ort, args.model, args, overrides)
         spec, props = session.get_inputs()[0], _metadata(session)
+        if spec.type != "tensor(float)":  # token ids, a mask: not an image or an array
+            raise PredictError(
+                f"the model reads {spec.name} as {spec.type[7:-1]}, and predict feeds "
+                "images and float arrays to classifiers; a text model writes with "
+                "`netspec sample CHECKPOINT`"
+            )
         pre = Preprocessing.from_metadata(props)
         x = _prepared(np, Path(args.input), spec.shape, pre)
         _check_sizes(props, x.shape)

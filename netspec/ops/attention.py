@@ -194,8 +194,8 @@ class Attention(Op):
         return projected(a, inputs) * s.n + s.n * weights
 
     def cache(self, a: Attrs, inputs: tuple[Shape, ...], context: int) -> int:
-        kv = sizes(a, inputs).kv
-        return 2 * context * kv if a["causal"] else 0  # keys and values of every position
+        s = sizes(a, inputs)  # keys and values of every position, for each sample
+        return s.n * 2 * context * s.kv if a["causal"] else 0
 
     def receptive(self, a: Attrs, inputs: tuple[Shape, ...], out: Shape) -> str:
         return GLOBAL  # each position reads the whole sequence (the last one, if causal)

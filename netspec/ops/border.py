@@ -174,6 +174,8 @@ def _bounds(x: Shape, d: int, start: int, end: int | None, step: int) -> tuple:
     if not isinstance(size, int):
         if (start, end, step) == (0, None, 1):
             return 0, None, 1
+        if 0 <= start < (end or 0):  # the first positions of a sequence: x[:, 0:1] has one
+            return start, end, step  # whatever L is (a shorter L is the backends' concern)
         raise OpError(
             "E-shape",
             f"slice needs a concrete size along dim {d}, got {size}",
@@ -186,7 +188,10 @@ def _bounds(x: Shape, d: int, start: int, end: int | None, step: int) -> tuple:
     if end is not None and not -size <= end <= size:
         hint = f"end runs to {size} (or none: to the end), or from -{size} from the end"
         raise OpError("E-value", f"slice end {end} is outside {where}", hint, "end")
-    b, e = start % size, end % size if end is not None and end < 0 else end
+    # only a negative index is taken from the end (`start % size` would make a symbolic
+    # size's formula pin it to the value shown: slice(1, 0, 1) on [N, L, D])
+    b = start + size if start < 0 else start
+    e = end + size if end is not None and end < 0 else end
     if (size if e is None else e) <= b:
         raise OpError(
             "E-value",
@@ -200,7 +205,7 @@ def _bounds(x: Shape, d: int, start: int, end: int | None, step: int) -> tuple:
 def sliced(size: int | str, span: tuple) -> int | str:
     """The size of a dim after its (start, end, step): ceil((end - start) / step)."""
     b, e, s = span
-    if not isinstance(size, int):
+    if not isinstance(size, int) and e is None:
         return size
     return -(-((size if e is None else e) - b) // s)
 

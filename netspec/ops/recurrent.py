@@ -20,9 +20,9 @@ bias adds, and the gate arithmetic per hidden unit and step: lstm 9 (3 sigmoids,
 tanh, c = f·c + i·g: 3, h = o·tanh(c): 1), gru 8 (2 sigmoids, r·(W_hn h + b_hn): 1,
 tanh, h = (1 - z)·n + z·h: 4), rnn 1 (tanh or relu). Connections: each gate unit at
 each step reads in + hidden values (+ its 2 bias links). Receptive field: position t
-of a forward recurrence sees positions 1..t, a bidirectional one every position; the
-analysis has no "all earlier positions" window, so the field becomes the whole
-sequence (GLOBAL: the last position's field is exact).
+of a forward recurrence sees positions 1..t, a bidirectional one every position: along a
+sequence input the fields say so (netspec/analysis/sequence_fields.py: a causal window,
+or the whole); on a map's axes `receptive` gives GLOBAL.
 
 Counting tools: torchinfo 1.8 multiplies an RNN module's parameters (`weight_ih_l0`,
 ...: names other than `weight` and `bias`) by prod(output_size[:2]), N x L, biases
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from netspec.limits import MAX_LAYERS
 from netspec.ops.base import (
     GLOBAL,
     Attrs,
@@ -117,6 +118,14 @@ class Recurrent(Op):
                 "E-shape",
                 f"{self.name} needs a concrete feature size D, got {show_shape(x)}",
                 "the last dimension must be a number: [N, 35, 650]",
+            )
+        if a["layers"] > MAX_LAYERS:  # each is a layer of PyTorch's module: refuse early
+            raise OpError(
+                "E-limit",
+                f"{self.name} of {a['layers']:,} layers: more than the {MAX_LAYERS:,} layers "
+                "a network may have",
+                "stack fewer layers",
+                "layers",
             )
         return a
 

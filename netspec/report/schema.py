@@ -107,7 +107,7 @@ class Totals(_Strict):
     kv_cache_bytes: Count | None = Field(
         description="a decoder's key/value cache (causal attention); null for other networks"
     )
-    kv_cache_context: int | None = Field(
+    kv_cache_context: Dim | None = Field(
         description="the positions kv_cache_bytes is for (--context, else the sequence length)"
     )
 

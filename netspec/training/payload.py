@@ -25,6 +25,13 @@ def checkpoint_path(config: TrainConfig, graph: Graph) -> Path | None:
     return Path(str(config.checkpoint).replace("{network}", graph.name))
 
 
+def _where(spec: str) -> str:
+    """A spec file's absolute path (so `netspec sample` finds it from anywhere); a zoo
+    name as it is."""
+    path = Path(spec)
+    return str(path.resolve()) if path.is_file() else spec
+
+
 def payload(
     r: Any, spec: str, data: Any, epoch: int, history: list[EpochMetrics]
 ) -> dict[str, Any]:
@@ -34,7 +41,7 @@ def payload(
     return {
         "architecture_hash": checkpoint.architecture_hash(r.graph),
         "network": r.graph.name,
-        "spec": spec,
+        "spec": _where(spec),
         "overrides": dict(c.overrides),
         "input_shapes": {k: list(v) for k, v in c.input_shapes.items()},
         "state_dict": r.module.state_dict(),

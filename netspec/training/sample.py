@@ -76,9 +76,9 @@ def generate(
 
 
 def _choose(scores: torch.Tensor, temperature: float, top_k: int, generator) -> int:
-    if temperature == 0:
+    if temperature < 1e-6:  # 0, or so small that the division overflows: the likeliest
         return int(scores.argmax())
-    scores = scores / temperature
+    scores = (scores - scores.max()) / temperature  # the largest 0: no overflow
     if 0 < top_k < len(scores):
         cut = torch.topk(scores, top_k).values[-1]
         scores = scores.masked_fill(scores < cut, float("-inf"))

@@ -38,6 +38,11 @@ from netspec.training.tokens import text_shape
 def prepare_text(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
     """The windows of `data` for `graph`, split by position (the module docstring)."""
     context = text_shape(graph, f"--data {data}").context
+    if config.loss != "cross_entropy":  # the figures are nats and bits per byte
+        raise TrainingError(
+            f"--loss {config.loss} does not apply to text: next-byte prediction is "
+            "cross-entropy (its loss is the nats per byte reported); leave --loss out"
+        )
     if config.standardize:
         raise TrainingError("--standardize does not apply to text: bytes are token ids")
     symbols, note = load_text(data)

@@ -73,7 +73,39 @@ def text_shape(graph: Graph, what: str = "a text") -> TextShape:
             input_span(graph),
             f"give the context a number (`input ids: [N, 64] int64`, or --input-shape {name}=N,64)",
         )
-    return TextShape(context, _vocab(graph, context, what))
+    vocab = _vocab(graph, context, what)
+    _causal(graph, what)
+    return TextShape(context, vocab)
+
+
+def _causal(graph: Graph, what: str) -> None:
+    """Refuse a network whose output at a position sees a later one (the field along the
+    sequence reaches ahead, netspec/analysis/sequence_fields.py): trained to predict the
+    next byte, it would learn to copy it, and sampling (which pads on the right) breaks."""
+    from netspec.analysis.sequence_fields import sequence_fields, sequence_input
+
+    found = sequence_input(graph)
+    if found is None:
+        return
+    fields = sequence_fields(graph, *found).by_path
+    for node in graph.nodes:
+        field = fields.get(node.path)
+        if field is None or len(field.axes) != 1:
+            continue
+        axis = field.axes[0]
+        ahead = axis.size - 1 - axis.padding
+        if ahead > 0:
+            raise _unfit(
+                graph,
+                f"{what} trains next-byte prediction, but {node.path} sees {ahead} "
+                f"position(s) after its own (its field along the sequence is "
+                f"{axis.size} /{axis.stride} p{axis.padding}): it would learn to copy the "
+                "byte it is asked for",
+                node.span,
+                "let each position read only itself and earlier ones: "
+                "`attention(heads, causal=true)`, a unidirectional lstm/gru/rnn, "
+                "a convolution padded on the left only",
+            )
 
 
 def _vocab(graph: Graph, context: int, what: str) -> int:

@@ -6,7 +6,7 @@ when transposed; with a connection table the table's links x prod(kernel)) plus 
 per output map. Connections as LeCun counted them: without padding
 (C_in/groups x prod(kernel) + 1) x out x positions, C1 = (5·5 + 1)·6·28·28 = 122,304;
 with padding, the taps on padding are not links, counted per axis. Multiply-adds:
-every tap, padding included. The op class sets `explain = explain_conv`.
+every tap, padding included. The op class sets `explain = lazy("conv", "explain_conv")`.
 
 Assumes the op's normalised attributes, its input shapes and its output shape.
 Guarantees an Explanation whose values are the op's own rules.

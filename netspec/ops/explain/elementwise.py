@@ -6,7 +6,8 @@ an Explanation whose values are the op's own rules. An activation transforms eac
 on its own: no links; its FLOPs per element are the factor its cost rule was built with
 (base.per_element), and an op whose cost is not built so explains its FLOPs as missing
 rather than guessing. softmax links each unit to the units along dim; lrn to the
-channels of its window, fewer at the edges. The op class sets `explain = explain_bn`.
+channels of its window, fewer at the edges. The op class sets
+`explain = lazy("elementwise", "explain_bn")`.
 """
 
 from __future__ import annotations

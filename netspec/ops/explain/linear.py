@@ -4,7 +4,8 @@ Assumes an op's normalised attributes, its input shapes and its output shape. Gu
 an Explanation whose values are the op's own rules: linear has in x out weights + out
 biases, (in + 1) x out connections per position (F6: (120 + 1)·84 = 10,164) and in
 multiply-adds per output element; rbf has units x in fixed centres and in x units links,
-3 FLOPs per link and no multiply-adds. The op class sets `explain = explain_linear`.
+3 FLOPs per link and no multiply-adds. The op class sets
+`explain = lazy("linear", "explain_linear")`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ whose values are computed here from the formulas its steps show: the parameters 
 unit of the normalised axis or per channel, the links of each output to every unit of
 its normalisation group, the FLOPs per element the statistics, the normalisation and
 the affine transform take, and the receptive field (the whole input where a group
-spans positions). The op class sets `explain = explain_layer_norm`.
+spans positions). The op class sets `explain = lazy("norm", "explain_layer_norm")`.
 """
 
 from __future__ import annotations

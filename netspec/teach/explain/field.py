@@ -89,7 +89,7 @@ def _sequence_section(analysis: Analysis, index: int, incoming: list[Field]) -> 
     """The layer's step along the sequence: the rule sequence_fields applied, and the
     field the analysis reports (clipped to the sequence where it reaches past it)."""
     graph, layer = analysis.graph, analysis.layers[index]
-    _, rules = sequence_walk(graph, *sequence_input(graph))
+    rules = _rules(graph)
     steps = [Step("in", "", show_field(f.axes[0])) for f in incoming]
     rule, result = rules.get(layer.path), layer.receptive_field
     if result is None or rule is None:
@@ -98,6 +98,17 @@ def _sequence_section(analysis: Analysis, index: int, incoming: list[Field]) -> 
     steps.append(_sequence_step(rule, layer.input_shapes[0]))
     steps.append(Step("field", "", show_field(result.axes[0]), "no further than the sequence"))
     return Section(SEQUENCE_RULE, tuple(steps), result)
+
+
+_WALKED: list = []  # (graph, rules) of the last network walked: one walk per explanation
+
+
+def _rules(graph) -> dict:
+    """The rule each layer applied along the sequence, walked once per network (an
+    explanation of every layer asks for each in turn)."""
+    if not _WALKED or _WALKED[0][0] is not graph:
+        _WALKED[:] = [(graph, sequence_walk(graph, *sequence_input(graph))[1])]
+    return _WALKED[0][1]
 
 
 SEQUENCE_RULE = (
