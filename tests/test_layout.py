@@ -29,6 +29,7 @@ STAGES = (
     "training",
     "teach",
     "api",
+    "serve",
     "cli",
 )
 # Stages at the same height of the pipeline that never import each other.
@@ -42,6 +43,7 @@ SIBLINGS = (
 )
 # Packages netspec check must never need: imported only where they are used.
 HEAVY = ("torch", "onnx", "onnxruntime", "numpy", "PIL", "sklearn", "safetensors", "pydantic")
+HEAVY += ("starlette", "uvicorn")
 HEAVY_HOMES = {
     "torch": ("backends.torch", "backends.onnx.weights", "training"),  # .pt weights
     "onnx": ("backends.onnx", "cli.predict"),
@@ -51,6 +53,8 @@ HEAVY_HOMES = {
     "sklearn": ("training",),
     "safetensors": ("backends.onnx",),
     "pydantic": ("report.schema",),
+    "starlette": ("serve",),  # the playground (the serve extra)
+    "uvicorn": ("cli.serve",),
 }
 
 

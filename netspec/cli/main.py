@@ -65,6 +65,9 @@ COMMANDS: dict[str, Command] = {
         "netspec.cli.draw",
         "draw a convolution's arithmetic, a receptive field or the network (SVG, GIF, PNG)",
     ),
+    "serve": Command(
+        "netspec.cli.serve", "the playground: edit a spec in the browser (needs the serve extra)"
+    ),
 }
 
 DESCRIPTION = f"The command line: `netspec {' | '.join(COMMANDS)}`."
