@@ -27,7 +27,8 @@ from netspec.teach.diagram.style import FAMILY_STYLE
 from tests.test_ops import _generic_call
 
 PACKAGE = Path(netspec.__file__).parent
-SHARED = {"__init__", "base", "arith", "kinds", "counting", "mistakes", "steps", "window"}
+SHARED = {"__init__", "base", "records", "arith", "kinds", "counting", "mistakes"}
+SHARED |= {"steps", "window"}  # netspec/ops/explain/'s shared steps
 OPS = sorted(REGISTRY)
 
 

@@ -174,8 +174,8 @@ def _bounds(x: Shape, d: int, start: int, end: int | None, step: int) -> tuple:
     if not isinstance(size, int):
         if (start, end, step) == (0, None, 1):
             return 0, None, 1
-        if 0 <= start < (end or 0):  # the first positions of a sequence: x[:, 0:1] has one
-            return start, end, step  # whatever L is (a shorter L is the backends' concern)
+        if d > 0 and 0 <= start < (end or 0):  # a sequence's first positions: x[:, 0:1]
+            return start, end, step  # has one whatever L is (the batch stays whole)
         raise OpError(
             "E-shape",
             f"slice needs a concrete size along dim {d}, got {size}",
