@@ -87,3 +87,13 @@ def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):
     page.locator("#editor").fill(LENET)
     page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
     assert rows(page)[-1] == "output"
+
+
+def test_the_page_times_each_edit_for_the_benchmark(page):
+    """benchmarks/playground_latency.py reads window.netspecLatencies: one entry per edit
+    shown, keystroke to table (no threshold here: speed lives in the benchmark)."""
+    page.evaluate("window.netspecLatencies = []")
+    page.locator("#editor").press("Control+End")
+    page.locator("#editor").press("Space")
+    page.wait_for_function("window.netspecLatencies.length === 1")
+    assert page.evaluate("window.netspecLatencies[0]") > 0
