@@ -83,10 +83,15 @@ def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):
     page.wait_for_selector("#diagnostics li.error")
     shown = page.locator("#diagnostics li.error").first.inner_text()
     assert shown.startswith(f"{line}:") and "E-" in shown and "help:" in shown
+    # the span is underlined in the text: the kernel size the error names
+    page.wait_for_selector("#highlight mark.error")
+    assert page.locator("#highlight mark.error").all_inner_texts() == ["7"]
     assert rows(page)[-1] == "C5"  # the report up to the error
     page.locator("#editor").fill(LENET)
     page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
     assert rows(page)[-1] == "output"
+    assert page.locator("#highlight mark").count() == 0
+    assert page.locator("#highlight .kw").first.inner_text() == "const"  # token colours
 
 
 def test_the_page_times_each_edit_for_the_benchmark(page):

@@ -51,6 +51,66 @@ function showReport(doc) {
   }
 }
 
+// ---- the text under the editor: token colours and each diagnostic's span underlined ----
+const KEYWORDS = new Set(["network", "block", "repeat", "if", "else", "let", "from", "const",
+  "defaults", "input", "output", "param", "as", "in", "true", "false", "none"]);
+const TOKEN = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*")|(\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b)|([A-Za-z_]\w*)/g;
+
+function tokenClasses(text) {
+  const classes = new Array(text.length).fill("");
+  for (const m of text.matchAll(TOKEN)) {
+    const cls = m[1] ? "com" : m[2] ? "str" : m[3] ? "num" : KEYWORDS.has(m[4]) ? "kw" : "";
+    for (let i = m.index; i < m.index + m[0].length; i++) classes[i] = cls;
+  }
+  return classes;
+}
+
+function offset(lines, line, column) {
+  let at = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) at += lines[i].length + 1;
+  return at + column - 1;
+}
+
+function marks(text, diagnostics) {
+  const marked = new Array(text.length).fill("");
+  const lines = text.split("\n");
+  for (const d of diagnostics) {
+    if (!d.line) continue;
+    const start = offset(lines, d.line, d.column);
+    const end = d.end_line ? offset(lines, d.end_line, d.end_column) : start + 1;
+    for (let i = start; i < Math.max(end, start + 1) && i < text.length; i++) marked[i] = d.severity;
+  }
+  return marked;
+}
+
+function escaped(s) {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function paint(diagnostics) {
+  const text = editor.value;
+  const classes = tokenClasses(text);
+  const marked = marks(text, diagnostics);
+  let html = "";
+  let i = 0;
+  while (i < text.length) {
+    let j = i + 1;
+    while (j < text.length && classes[j] === classes[i] && marked[j] === marked[i]) j++;
+    let piece = escaped(text.slice(i, j));
+    if (classes[i]) piece = `<span class="${classes[i]}">${piece}</span>`;
+    if (marked[i]) piece = `<mark class="${marked[i]}">${piece}</mark>`;
+    html += piece;
+    i = j;
+  }
+  document.getElementById("highlight").innerHTML = html + "\n";
+}
+
+editor.addEventListener("scroll", () => {
+  const under = document.getElementById("highlight");
+  under.scrollTop = editor.scrollTop;
+  under.scrollLeft = editor.scrollLeft;
+});
+
 function showDiagnostics(list) {
   const ul = document.getElementById("diagnostics");
   ul.replaceChildren();
@@ -76,6 +136,7 @@ async function recheck() {
   if (mine !== latest) return; // a newer request is under way: this answer is stale
   showReport(doc);
   showDiagnostics(doc.errors || doc.warnings || []);
+  paint(doc.errors || doc.warnings || []);
   status.textContent = doc.errors ? `${doc.errors.length} error(s)` : "ok";
   if (edited) window.netspecLatencies.push(performance.now() - edited);
   edited = 0;
@@ -83,6 +144,7 @@ async function recheck() {
 
 editor.addEventListener("input", () => {
   edited = performance.now();
+  paint([]); // the new text at once; its underlines come with the answer
   clearTimeout(timer);
   timer = setTimeout(recheck, 60);
 });

@@ -1,5 +1,5 @@
 """ONNX lowerings of the sequence ops (netspec/ops/sequence.py): scale as Mul,
-causal_mask as Where on a constant mask, or on a Trilu built from the scores' runtime
+causal_mask as Where on a constant mask, or on key > query indices counted along the scores'
 shape where the last two sizes are named (so a dynamic sequence length works),
 sinusoidal and learned_positions as Add of the table's first L rows (a Slice; a Gather
 by position where L is named, so that a dynamic length keeps its name).
@@ -29,10 +29,11 @@ def causal_mask(em: Emitter, node: Node, xs, ins, out, y) -> None:
     rows, columns = ins[0][-2:]
     if isinstance(rows, int) and isinstance(columns, int):  # a constant mask: exact shapes
         later = em.const("later", np.triu(np.ones((rows, columns), dtype=bool), 1), np.bool_)
-    else:  # from the runtime shape: a dynamic length
-        shape = em.op("Shape", [xs[0]], start=-2)
-        ones = em.op("ConstantOfShape", [shape], value=_one_int())
-        later = em.op("Cast", [em.op("Trilu", [ones, em.ints("k", 1)], upper=1)], to=9)  # bool
+    else:  # key index > query index, counted along x's own axes: a dynamic length whose
+        # name shape inference carries through (a mask from Shape(x) would lose it)
+        queries = _counted(em, xs[0], along=-2, cut=-1)  # [.., L, 1]
+        keys = _counted(em, xs[0], along=-1, cut=-2)  # [.., 1, S]
+        later = em.op("Greater", [keys, queries])
     em.op("Where", [later, em.const("minus_inf", -np.inf), xs[0]], y)
 
 
@@ -53,14 +54,20 @@ def positions(em: Emitter, node: Node, xs, ins, out, y) -> None:
 
 
 def _positions(em: Emitter, x: str) -> str:
-    """0, 1, ..., L - 1 along axis 1 of x, shaped [N, L]: a cumulative sum of ones made
-    from x's first feature (true whether or not it is NaN), so that shape inference
-    carries L's name through (a Range of Shape(x) would lose it)."""
-    first = em.op("Slice", [x, em.ints("zero", [0]), em.ints("one", [1]), em.ints("axis", [2])])
+    """0, 1, ..., L - 1 along axis 1 of x [N, L, D], shaped [N, L]."""
+    return em.op("Squeeze", [_counted(em, x, along=1, cut=2), em.ints("last", [2])])
+
+
+def _counted(em: Emitter, x: str, along: int, cut: int) -> str:
+    """0, 1, 2, ... along axis `along` of x, with axis `cut` reduced to size 1: a
+    cumulative sum of ones made from x itself (true whether or not it is NaN), so that
+    shape inference keeps every other size's name (a Range of Shape(x), or a Slice of a
+    named axis, would lose them: a reduction with keepdims is exactly 1)."""
+    first = em.reduce("ReduceMax", x, [cut])
     nan = em.op("IsNaN", [first])
     ones = em.op("Cast", [em.op("Or", [nan, em.op("Not", [nan])])], to=7)  # int64
-    count = em.op("CumSum", [ones, em.ints("axis", 1)])
-    return em.op("Squeeze", [em.op("Sub", [count, em.ints("one", 1)]), em.ints("last", [2])])
+    count = em.op("CumSum", [ones, em.ints("along", along)])
+    return em.op("Sub", [count, em.ints("one", 1)])
 
 
 def table_of(a, width: int) -> np.ndarray:
@@ -72,9 +79,3 @@ def table_of(a, width: int) -> np.ndarray:
     table[:, 0::2] = np.sin(angle)
     table[:, 1::2] = np.cos(angle)
     return table
-
-
-def _one_int():
-    from onnx import TensorProto, helper
-
-    return helper.make_tensor("one", TensorProto.INT64, [1], [1])
