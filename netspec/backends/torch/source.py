@@ -16,9 +16,7 @@ are refused with a positioned E-lower error. Imports no torch itself.
 
 from __future__ import annotations
 
-import keyword
 import re
-from pathlib import PurePath
 
 from netspec._version import __version__
 from netspec.analysis.fingerprint import architecture_hash
@@ -39,6 +37,7 @@ from netspec.analysis.scopes import (
     variable,
 )
 from netspec.backends.torch.classes import ClassPlan, Variant, plan_classes
+from netspec.backends.torch.literals import camel, example_input, file_name, show
 from netspec.backends.torch.lowering import LOWERINGS, Layer
 from netspec.backends.torch.names import RUNTIME_NAMES, name_span, runtime_source, unusable
 from netspec.errors import error
@@ -89,7 +88,7 @@ class _Writer:
         for block in callee_first(self.graph, self.items):
             self._block_classes(block)
         network = self._class_body("", self._network_inputs(), self._network_outputs())
-        name = _camel(self.graph.name, self.names)
+        name = camel(self.graph.name, self.names)
         parts = [self._header() + f'\n\n__all__ = ["{name}"]  # the network\'s class']
         parts.append(runtime_source(sorted(self.helpers)))
         parts += [self._block_text(cls, plan) for cls, plan in self.plans]
@@ -107,17 +106,17 @@ class _Writer:
                 channels = shape[1] if len(shape) > 1 else None
                 variants.append(Variant(call, init, forward, channels))
         for plan in plan_classes(variants):
-            cls = _camel(block, self.names)
+            cls = camel(block, self.names)
             self.plans.append((cls, plan))
             for call in plan.calls:
                 self.instance_of[call.path] = f"{cls}({plan.arguments[call.path]})"
 
     def _block_text(self, cls: str, plan: ClassPlan) -> str:
         first = plan.calls[0]
-        where = f"{_file(first.definition.source.name)}:{first.definition.line}"
+        where = f"{file_name(first.definition.source.name)}:{first.definition.line}"
         lines = [f'{INDENT}"""Block `{first.block}` ({where}), for:', ""]
         for call in plan.calls:
-            args = ", ".join(f"{k}={_show(v)}" for k, v in call.args)
+            args = ", ".join(f"{k}={show(v)}" for k, v in call.args)
             lines.append(f"{INDENT}    {call.path} = {call.block}({args})  # line {call.span.line}")
         lines.append(f'{INDENT}"""\n\n')
         return f"class {cls}(nn.Module):\n" + "\n".join(lines) + plan.body
@@ -231,7 +230,7 @@ class _Writer:
     # --- file parts ----------------------------------------------------------------------
     def _header(self) -> str:
         g = self.graph
-        source = _file(g.span.source.name)
+        source = file_name(g.span.source.name)
         ins = ", ".join(f"{n} {show_shape(g.shape(t))}" for n, t in g.inputs)
         outs = ", ".join(f"{n} {show_shape(g.shape(t))}" for n, t in g.outputs)
         return (
@@ -245,14 +244,14 @@ class _Writer:
 
     def _network_doc(self) -> str:
         g = self.graph
-        params = ", ".join(f"{k}={_show(v)}" for k, v in g.parameters.items())
+        params = ", ".join(f"{k}={show(v)}" for k, v in g.parameters.items())
         title = f"network {g.name}({params})" if params else f"network {g.name}"
-        where = f"{_file(g.span.source.name)}:{g.span.line}"
+        where = f"{file_name(g.span.source.name)}:{g.span.line}"
         return f'{INDENT}"""{title} ({where})."""\n\n'
 
     def _main(self, name: str) -> str:
         g = self.graph
-        args = ", ".join(_example_input(g, t) for _, t in g.inputs)
+        args = ", ".join(example_input(g, t) for _, t in g.inputs)
         return (
             'if __name__ == "__main__":  # a quick look: python this_file.py\n'
             f"    model = {name}().eval()\n"
@@ -360,43 +359,3 @@ def _check_name(path: str, segment: str, item: Item) -> None:
         name_span(span, segment),
         f"'{segment}' {why}; rename the statement or block call",
     )
-
-
-def _camel(name: str, taken: set[str]) -> str:
-    """`basic` -> `Basic`, `double_conv` -> `DoubleConv`; a second class gets `Basic2`."""
-    base = "".join(p[:1].upper() + p[1:] for p in name.split("_") if p) or "Block"
-    if base in taken or keyword.iskeyword(base):
-        k = 2
-        while f"{base}{k}" in taken:
-            k += 1
-        base = f"{base}{k}"
-    taken.add(base)
-    return base
-
-
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, tuple):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return repr(value) if isinstance(value, str) else str(value)
-
-
-def _file(name: str) -> str:
-    """The spec's file name without its directory, so the output is the same anywhere."""
-    return PurePath(name).name or name
-
-
-def _example(shape) -> str:
-    return ", ".join(str(d) if isinstance(d, int) else "2" for d in shape)
-
-
-def _example_input(graph: Graph, tensor: int) -> str:
-    """A random input for the file's quick look: token ids are 0 (every vocabulary has
-    it), a mask is all true, anything else is drawn from N(0, 1)."""
-    shape, dtype = _example(graph.shape(tensor)), graph.dtype(tensor)
-    if dtype == "int64":
-        return f"torch.zeros({shape}, dtype=torch.long)"
-    if dtype == "bool":
-        return f"torch.ones({shape}, dtype=torch.bool)"
-    return f"torch.randn({shape})"
