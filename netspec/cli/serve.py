@@ -69,8 +69,9 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     return 0
 
 
-def _opening(spec: str | None) -> tuple[str, str] | None | tuple[()]:
-    """(name, text) of the spec to open, () for the default; None after an error."""
+def _opening(spec: str | None) -> tuple[str, str] | tuple[()] | None:
+    """(name, text) of the spec to open; () for the default (LeNet-5); None after its
+    error is printed."""
     if spec is None:
         return ()
     from netspec.api import load

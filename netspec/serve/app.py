@@ -26,7 +26,8 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from netspec.serve.worker import Pool, failure
+from netspec.serve.answers import failure
+from netspec.serve.worker import Pool
 
 MAX_BODY = 512 * 1024  # bytes of a request body: a spec of MAX_TEXT characters and more
 

@@ -21,10 +21,10 @@ from netspec.api import check, partial_analyses
 from netspec.errors import CompileError, Diagnostic
 from netspec.report.figures import Options
 from netspec.report.json_report import errors_json, partial_json, to_json
+from netspec.serve.answers import NAME, failure
 from netspec.source import Source
 from netspec.zoo import zoo_dir, zoo_names, zoo_source
 
-NAME = "playground.netspec"  # the file name the diagnostics give the editor's text
 MAX_TEXT = 200_000  # characters of spec text a request may carry
 
 
@@ -44,8 +44,7 @@ def run_task(request: dict[str, Any]) -> dict[str, Any]:
 
 
 def _refused(message: str) -> dict[str, Any]:
-    diagnostic = Diagnostic("E-request", message, None)
-    return json.loads(errors_json([diagnostic], NAME)) | {"partial": None}
+    return failure("E-request", message)
 
 
 def check_task(request: dict[str, Any]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import multiprocessing
 import queue
 from typing import Any
 
-from netspec.errors import Diagnostic
+from netspec.serve.answers import failure
 
 SECONDS = 10.0  # an analysis longer than this is killed (the zoo's largest take < 1 s)
 MEMORY = 2 * 1024**3  # bytes of address space a worker may map
@@ -50,12 +50,6 @@ def _serve(connection, memory: int) -> None:
         except Exception as exc:  # noqa: BLE001 (a bug must not take the worker down)
             answer = failure("E-internal", f"netspec failed on this spec: {type(exc).__name__}")
         connection.send(answer)
-
-
-def failure(code: str, message: str, help: str = "") -> dict[str, Any]:
-    """An error document (REPORT.md's) with one diagnostic and no partial report."""
-    d = Diagnostic(code, message, None, (help,) if help else ())
-    return {"errors": [d.to_json()], "partial": None}
 
 
 class Worker:
