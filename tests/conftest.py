@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# the playground's browser fixtures (served, chromium, page), for every test module
+from tests.serve_fixtures import chromium, page, served  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
 # A copy of the project's reference figures (shared/reference, with their sources in

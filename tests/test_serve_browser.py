@@ -1,5 +1,5 @@
 """The playground in a real browser: Chromium (Debian's package, driven by Playwright)
-against `netspec serve`'s app on a free loopback port, started by the test. The page
+against `netspec serve`'s app on a free loopback port (tests/serve_fixtures.py). The page
 opens with the spec, shows the report, and follows edits: a mistake shows its error at
 its line and column with the hint, and the fix brings the table back.
 
@@ -7,73 +7,19 @@ Skips, saying how to install it, where Chromium is absent (.ci/run installs it).
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
-
-import pytest
-
-pytest.importorskip("starlette")
-uvicorn = pytest.importorskip("uvicorn")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-from netspec.serve.app import create_app  # noqa: E402
-from netspec.serve.worker import Pool  # noqa: E402
-from tests.conftest import ROOT  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="needs Chromium: apt-get install chromium (Debian's package)"
-)
-LENET = (ROOT / "specs" / "lenet5.netspec").read_text()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def url():
-    pool = Pool(2)
-    pool.warm()
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(pool, ("lenet5.netspec", LENET)), port=port, log_level="error"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
-    pool.close()
-
-
-@pytest.fixture(scope="module")
-def page(url):
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(url)
-        yield page
-        browser.close()
+from tests.serve_fixtures import LENET
 
 
 def rows(page) -> list[str]:
-    return page.locator("#report tbody tr td:first-child").all_inner_texts()
+    """The statements' names in the report's table."""
+    return page.locator("#report tbody tr.statement .name").all_inner_texts()
 
 
 def test_the_page_opens_with_the_spec_and_its_report(page):
-    page.wait_for_function("document.querySelectorAll('#report tbody tr').length === 7")
     assert rows(page) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
     assert "60,840 parameters" in page.locator("#totals").inner_text()
     assert page.locator("#editor").input_value() == LENET
+    assert page.script_errors == []
 
 
 def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):

@@ -1,7 +1,18 @@
-// The playground page: re-checks the spec as it is typed (debounced), and shows only the
-// answer to the newest request (an older answer that arrives late is dropped).
+// The playground page: re-checks the spec as it is typed (debounced) and shows only the
+// answer to the newest request (an older answer that arrives late is dropped): the
+// report's table (a row opens into its layers), the totals, the diagnostics. The panels
+// (layer, diagram, sizes, activations) and the zoo, exercises and share link are modules
+// of their own that listen to state.js's events.
 "use strict";
-const editor = document.getElementById("editor");
+import { state, on, emit, select, networks, element } from "./state.js";
+import { editor, paint, selectAtCaret, describe } from "./editor.js";
+import "./library.js";
+import "./share.js";
+import "./layer.js";
+import "./diagram.js";
+import "./sizes.js";
+import "./activations.js";
+
 const status = document.getElementById("status");
 let latest = 0;
 let timer = null;
@@ -9,137 +20,132 @@ let edited = 0; // when the newest edit was typed (performance.now())
 // keystroke to updated table, in ms, one entry per answer shown (the benchmark reads it)
 window.netspecLatencies = [];
 
-function cell(text, numeric) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (numeric) td.className = "num";
-  return td;
-}
-
+const number = (n) => Number(n).toLocaleString("en-US");
 // per axis, one number where every axis has it: `5 /1 p0`, else `5x3 /1 p0` (as the table)
-function axes(values) {
-  return values.every((v) => v === values[0]) ? String(values[0]) : values.join("x");
+const axes = (values) => (values.every((v) => v === values[0]) ? String(values[0]) : values.join("x"));
+const field = (rf) => (rf ? `${axes(rf.size)} /${axes(rf.stride)} p${axes(rf.padding)}` : "-");
+const shape = (dims) => `[${dims.join(", ")}]`;
+
+function bytes(n) {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = Number(n);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit ? `${value.toPrecision(3)} ${units[unit]}` : `${value} B`;
 }
 
-function field(rf) {
-  if (!rf) return "-";
-  return `${axes(rf.size)} /${axes(rf.stride)} p${axes(rf.padding)}`;
+function cells(row, item, total) {
+  const share = total ? `${((100 * Number(item.macs)) / total).toFixed(1)}%` : "-";
+  for (const [text, numeric] of [
+    [shape(item.output_shape), false],
+    [number(item.params), true],
+    [number(item.macs), true],
+    [share, true],
+    [field(item.receptive_field), true],
+    [bytes(item.activation_bytes), true],
+  ]) row.append(element("td", { class: numeric ? "num" : "", text }));
 }
 
-function shape(dims) {
-  return `[${dims.join(", ")}]`;
+function statementRow(net, s) {
+  const layers = net.layers.filter((l) => l.statement === s.name);
+  const last = layers[layers.length - 1];
+  const row = element("tr", { class: "statement", "data-layer": s.name });
+  const toggle = element("button", { class: "toggle", type: "button", title: "its layers", text: "▸" });
+  const name = element("td", {}, layers.length > 1 ? toggle : "", element("span", { class: "name", text: s.name }));
+  row.append(name, element("td", { text: s.description }));
+  cells(row, { ...s, receptive_field: last && last.receptive_field }, Number(net.totals.macs));
+  const children = layers.length > 1 ? layers.map((l) => layerRow(net, l)) : [];
+  toggle.addEventListener("click", (event) => {
+    event.stopPropagation();
+    const open = toggle.textContent === "▸";
+    toggle.textContent = open ? "▾" : "▸";
+    for (const child of children) child.hidden = !open;
+  });
+  return [row, ...children];
+}
+
+function layerRow(net, l) {
+  const row = element("tr", { class: "layer", "data-layer": l.path, hidden: "" });
+  row.append(element("td", { text: l.path }), element("td", { text: l.description }));
+  cells(row, l, Number(net.totals.macs));
+  return row;
 }
 
 function showReport(doc) {
   const body = document.querySelector("#report tbody");
   body.replaceChildren();
-  const networks = doc.networks || (doc.partial ? doc.partial.networks : []);
-  for (const net of networks) {
-    for (const s of net.statements) {
-      const row = document.createElement("tr");
-      row.append(cell(s.name), cell(s.description), cell(shape(s.output_shape)),
-                 cell(Number(s.params).toLocaleString(), true),
-                 cell(Number(s.macs).toLocaleString(), true));
-      const last = net.layers.filter((l) => l.statement === s.name).pop();
-      row.append(cell(field(last && last.receptive_field), true));
-      body.append(row);
+  const totals = [];
+  for (const net of networks(doc)) {
+    if (networks(doc).length > 1) {
+      body.append(element("tr", { class: "network" }, element("th", { colspan: "8", text: net.name })));
     }
+    for (const s of net.statements) body.append(...statementRow(net, s));
     const t = net.totals;
-    document.getElementById("totals").textContent =
-      `${net.name}: ${Number(t.params).toLocaleString()} parameters, ` +
-      `${Number(t.macs).toLocaleString()} multiply-adds`;
+    const inputs = Object.entries(net.inputs).map(([name, dims]) => `${name} ${shape(dims)}`).join(", ");
+    totals.push(
+      `${net.name}: ${number(t.params)} parameters, ${number(t.macs)} multiply-adds, ` +
+        `${number(t.connections)} connections; input ${inputs}`,
+    );
+  }
+  document.getElementById("totals").textContent = totals.join("\n");
+  markSelected();
+}
+
+function markSelected() {
+  for (const row of document.querySelectorAll("#report tbody tr[data-layer]")) {
+    row.classList.toggle("selected", row.dataset.layer === state.selected);
   }
 }
 
-// ---- the text under the editor: token colours and each diagnostic's span underlined ----
-const KEYWORDS = new Set(["network", "block", "repeat", "if", "else", "let", "from", "const",
-  "defaults", "input", "output", "param", "as", "in", "true", "false", "none"]);
-const TOKEN = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*")|(\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b)|([A-Za-z_]\w*)/g;
-
-function tokenClasses(text) {
-  const classes = new Array(text.length).fill("");
-  for (const m of text.matchAll(TOKEN)) {
-    const cls = m[1] ? "com" : m[2] ? "str" : m[3] ? "num" : KEYWORDS.has(m[4]) ? "kw" : "";
-    for (let i = m.index; i < m.index + m[0].length; i++) classes[i] = cls;
-  }
-  return classes;
-}
-
-function offset(lines, line, column) {
-  let at = 0;
-  for (let i = 0; i < line - 1 && i < lines.length; i++) at += lines[i].length + 1;
-  return at + column - 1;
-}
-
-function marks(text, diagnostics) {
-  const marked = new Array(text.length).fill("");
-  const lines = text.split("\n");
-  for (const d of diagnostics) {
-    if (!d.line) continue;
-    const start = offset(lines, d.line, d.column);
-    const end = d.end_line ? offset(lines, d.end_line, d.end_column) : start + 1;
-    for (let i = start; i < Math.max(end, start + 1) && i < text.length; i++) marked[i] = d.severity;
-  }
-  return marked;
-}
-
-function escaped(s) {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
-function paint(diagnostics) {
-  const text = editor.value;
-  const classes = tokenClasses(text);
-  const marked = marks(text, diagnostics);
-  let html = "";
-  let i = 0;
-  while (i < text.length) {
-    let j = i + 1;
-    while (j < text.length && classes[j] === classes[i] && marked[j] === marked[i]) j++;
-    let piece = escaped(text.slice(i, j));
-    if (classes[i]) piece = `<span class="${classes[i]}">${piece}</span>`;
-    if (marked[i]) piece = `<mark class="${marked[i]}">${piece}</mark>`;
-    html += piece;
-    i = j;
-  }
-  document.getElementById("highlight").innerHTML = html + "\n";
-}
-
-editor.addEventListener("scroll", () => {
-  const under = document.getElementById("highlight");
-  under.scrollTop = editor.scrollTop;
-  under.scrollLeft = editor.scrollLeft;
+document.querySelector("#report tbody").addEventListener("click", (event) => {
+  const row = event.target.closest("tr[data-layer]");
+  if (row) select(row.dataset.layer, "table");
 });
+on("select", markSelected);
 
-function showDiagnostics(list) {
+function showDiagnostics(doc) {
   const ul = document.getElementById("diagnostics");
   ul.replaceChildren();
-  for (const d of list) {
-    const li = document.createElement("li");
-    li.className = d.severity;
+  const warnings = document.getElementById("warnings");
+  warnings.replaceChildren();
+  for (const d of doc.errors || []) {
     const where = d.line ? `${d.line}:${d.column}: ` : "";
-    li.textContent = `${where}${d.severity}[${d.code}]: ${d.message}` +
-      (d.help.length ? ` (help: ${d.help.join("; ")})` : "");
-    ul.append(li);
+    ul.append(element("li", { class: d.severity, text: where + describe(d).replace(/\n/g, " · ") }));
+  }
+  for (const d of doc.warnings || []) {
+    const where = d.line ? `${d.line}:${d.column}: ` : "";
+    warnings.append(element("li", { class: d.severity, text: where + describe(d).replace(/\n/g, " · ") }));
   }
 }
 
 async function recheck() {
   const mine = ++latest;
+  state.text = editor.value;
   status.textContent = "checking…";
-  const response = await fetch("/api/check", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ text: editor.value }),
-  });
-  const doc = await response.json();
+  let doc;
+  try {
+    const response = await fetch("/api/check", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: state.text, ...state.request }),
+    });
+    doc = await response.json();
+  } catch (error) {
+    if (mine === latest) status.textContent = "the server does not answer";
+    return;
+  }
   if (mine !== latest) return; // a newer request is under way: this answer is stale
+  state.doc = doc;
   showReport(doc);
-  showDiagnostics(doc.errors || doc.warnings || []);
-  paint(doc.errors || doc.warnings || []);
+  showDiagnostics(doc);
+  paint([...(doc.errors || []), ...(doc.warnings || [])]);
   status.textContent = doc.errors ? `${doc.errors.length} error(s)` : "ok";
   if (edited) window.netspecLatencies.push(performance.now() - edited);
   edited = 0;
+  emit("report", doc);
 }
 
 editor.addEventListener("input", () => {
@@ -149,14 +155,49 @@ editor.addEventListener("input", () => {
   timer = setTimeout(recheck, 60);
 });
 
-(async () => {
-  const opening = await (await fetch("/api/initial")).json();
-  const name = new URLSearchParams(location.search).get("spec");
-  if (opening.text !== null && !name) {
-    editor.value = opening.text;
-  } else {
-    const zoo = encodeURIComponent(name || opening.name);
-    editor.value = (await (await fetch(`/api/zoo/${zoo}`)).json()).text || "";
+on("load", ({ text }) => {
+  editor.value = text;
+  editor.scrollTop = 0;
+  paint([]);
+  state.selected = null;
+  recheck();
+});
+on("recheck", recheck);
+
+// ---- tabs ----
+const tabs = document.getElementById("tabs");
+export function openTab(id) {
+  for (const button of tabs.querySelectorAll("button")) {
+    const on = button.dataset.tab === id;
+    button.setAttribute("aria-selected", String(on));
+    document.getElementById(button.dataset.tab).hidden = !on;
   }
+  emit("tab", { id });
+}
+tabs.addEventListener("click", (event) => {
+  const button = event.target.closest("button[data-tab]");
+  if (button) openTab(button.dataset.tab);
+});
+
+// the first check also selects the statement under the caret, once there is a report
+on("report", () => {
+  if (state.selected === null && document.activeElement === editor) selectAtCaret();
+});
+
+// what the page opens with: a shared link's spec, an exercise, a zoo spec, the server's
+async function opening() {
+  for (const module of ["./share.js", "./library.js"]) {
+    const text = await (await import(module)).fromLocation();
+    if (text !== null) return text;
+  }
+  const initial = await (await fetch("/api/initial")).json();
+  if (initial.text !== null) return initial.text;
+  const zoo = await (await fetch(`/api/zoo/${encodeURIComponent(initial.name)}`)).json();
+  return zoo.text || "";
+}
+
+(async () => {
+  editor.value = await opening();
+  paint([]);
   recheck();
 })();

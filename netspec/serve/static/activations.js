@@ -1,0 +1,2 @@
+// placeholder: the activations panel (built next)
+"use strict";

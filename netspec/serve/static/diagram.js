@@ -1,0 +1,2 @@
+// placeholder: the diagram panel (built next)
+"use strict";

@@ -1,0 +1,2 @@
+// placeholder: the layer panel (built next)
+"use strict";

@@ -1,0 +1,2 @@
+// placeholder: the sizes panel (built next)
+"use strict";
