@@ -24,11 +24,12 @@ from typing import NamedTuple
 from netspec.elaborate.networks import elaborate
 from netspec.errors import CompileError
 from netspec.ops import REGISTRY
+from netspec.ops.arith import axis_names
 from netspec.symbolic.expr import Poly
 from netspec.symbolic.sets import SizeSet, Unsupported, guard_set
 from netspec.symbolic.symint import SymInt, tracing
 from netspec.syntax import ast
-from netspec.values import Shape
+from netspec.values import Shape, show_shape
 
 MAX_PATHS = 400  # elaborations per answer: each region needs one
 
@@ -126,3 +127,30 @@ def _unread_rows(graph) -> tuple[str, str]:
             if w.code == "W-floor":
                 return f"W-floor at line {node.span.line}", f"{node.op}: {w.message}"
     return "", ""
+
+
+def named_axes(shape) -> dict[str, int]:
+    """The axes past the batch whose size the spec names (traced: an int with a formula
+    that is just the name)."""
+    return {
+        str(d.expr): i
+        for i, d in enumerate(shape)
+        if i >= 1 and getattr(d, "expr", None) is not None and str(d.expr).isidentifier()
+    }
+
+
+def varied_axes(shape, axis: str | None) -> tuple[int, ...] | str:
+    """The axes to vary: those the spec names (`[N, L, 512]`: L), else the spatial ones
+    (the one `--axis` names), or why `--axis` names none."""
+    named = named_axes(shape)
+    if named and (axis is None or axis in named):
+        return tuple(named.values()) if axis is None else (named[axis],)
+    spatial = len(shape) - 2
+    if spatial < 1:
+        return f"the input {show_shape(shape)} has no spatial axis to vary"
+    names = axis_names(spatial)
+    if axis is None:
+        return tuple(range(2, len(shape)))
+    if axis.upper() not in names:
+        return f"--axis {axis}: the input's spatial axes are {', '.join(names)}"
+    return (2 + names.index(axis.upper()),)

@@ -21,6 +21,7 @@ import argparse
 import sys
 from bisect import bisect_left
 
+from netspec.analysis.accepted import named_axes, varied_axes
 from netspec.cli.common import misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 
@@ -87,10 +88,10 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
             f"no input '{name}' in {graph.name}; its inputs: {', '.join(inputs)}", "sizes"
         )
     declared = graph.shape(inputs[name])
-    axes = _axes(declared, args.axis)
+    axes = varied_axes(declared, args.axis)
     if isinstance(axes, str):
         return misuse(axes, "sizes")
-    args.axis_labels = _named_axes(declared)  # named axes are shown by their names
+    args.axis_labels = named_axes(declared)  # named axes are shown by their names
     declared = tuple(getattr(d, "hint", d) for d in declared)  # the others at their numbers
     module = parse(source)
     job = (module, graph.name, name, declared, axes, overrides)
@@ -111,42 +112,12 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     return 0 if any(not v.reason for v in verdicts) else 1
 
 
-def _named_axes(shape) -> dict[str, int]:
-    """The axes past the batch whose size the spec names (traced: an int with a formula
-    that is just the name)."""
-    return {
-        str(d.expr): i
-        for i, d in enumerate(shape)
-        if i >= 1 and getattr(d, "expr", None) is not None and str(d.expr).isidentifier()
-    }
-
-
 def _declared(exc: CompileError, network: str | None):
     """The partial graph of the one network that failed, when its input elaborated."""
     graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
     if len(graphs) != 1 or not graphs[0].inputs:
         return None
     return graphs[0]
-
-
-def _axes(shape, axis: str | None) -> tuple[int, ...] | str:
-    """The axes to vary: those the spec names (`[N, L, 512]`: L), else the spatial ones
-    (the one `--axis` names), or why `--axis` names none."""
-    from netspec.ops.arith import axis_names
-    from netspec.values import show_shape
-
-    named = _named_axes(shape)
-    if named and (axis is None or axis in named):
-        return tuple(named.values()) if axis is None else (named[axis],)
-    spatial = len(shape) - 2
-    if spatial < 1:
-        return f"the input {show_shape(shape)} has no spatial axis to vary"
-    names = axis_names(spatial)
-    if axis is None:
-        return tuple(range(2, len(shape)))
-    if axis.upper() not in names:
-        return f"--axis {axis}: the input's spatial axes are {', '.join(names)}"
-    return (2 + names.index(axis.upper()),)
 
 
 def _report(network, name, declared, axes, verdicts, args) -> str:

@@ -15,7 +15,7 @@ import sys
 from netspec.analysis.accepted import Answer, accepted_sizes
 from netspec.analysis.sizes import sweep
 from netspec.ops.arith import axis_names
-from netspec.report.accepted import describe, pattern
+from netspec.report.accepted import describe, nearest, pattern
 from netspec.symbolic.sets import SizeSet
 from netspec.values import show_shape
 
@@ -75,16 +75,8 @@ def _accepted_lines(accepted: SizeSet, near: int | None) -> list[str]:
     else:
         lines.append("period: none (the accepted sizes are ranges)")
     if near is not None:
-        lines.append(f"nearest to {near}: {', '.join(map(str, _nearest(accepted, near)))}")
+        lines.append(f"nearest to {near}: {', '.join(map(str, nearest(accepted, near)))}")
     return lines
-
-
-def _nearest(sizes: SizeSet, target: int) -> list[int]:
-    """The accepted sizes at the smallest distance from target (one or two)."""
-    found = sizes.nearest(target, 2)
-    if len(found) == 2 and abs(found[1] - target) != abs(found[0] - target):
-        found = found[:1]
-    return sorted(found)
 
 
 def _refused_lines(job: tuple, answer: Answer, args: argparse.Namespace) -> list[str]:

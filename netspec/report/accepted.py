@@ -3,7 +3,8 @@
 Assumes a SizeSet (netspec.symbolic.sets). Guarantees a short exact text: each piece as
 a range, a range with a step (one residue), or a range with its residues; a piece that
 runs to the largest size as `from N`; and :func:`pattern`, the period and residues
-that hold over the longest stretch, as `netspec sizes` prints them.
+that hold over the longest stretch, as `netspec sizes` prints them; :func:`nearest`, the
+members nearest a size.
 """
 
 from __future__ import annotations
@@ -23,6 +24,14 @@ def pattern(sizes: SizeSet) -> tuple[int, tuple[int, ...], Piece] | None:
         return None
     p = max(periodic, key=lambda q: q.hi - q.lo)
     return p.period, tuple(sorted(p.residues)), p
+
+
+def nearest(sizes: SizeSet, target: int) -> list[int]:
+    """The accepted sizes at the smallest distance from target (one or two)."""
+    found = sizes.nearest(target, 2)
+    if len(found) == 2 and abs(found[1] - target) != abs(found[0] - target):
+        found = found[:1]
+    return sorted(found)
 
 
 def _piece(p: Piece) -> str:

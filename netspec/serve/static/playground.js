@@ -157,6 +157,7 @@ editor.addEventListener("input", () => {
 
 on("load", ({ text }) => {
   editor.value = text;
+  state.request = {}; // another spec: its inputs as it declares them
   editor.scrollTop = 0;
   paint([]);
   state.selected = null;

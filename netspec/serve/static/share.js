@@ -3,7 +3,6 @@
 // opens the spec on the reader's own playground and nothing leaves the machine.
 // `?spec=NAME` opens a zoo spec instead.
 "use strict";
-import { state } from "./state.js";
 
 const status = document.getElementById("status");
 
@@ -52,7 +51,7 @@ export async function fromLocation() {
 }
 
 document.getElementById("share").addEventListener("click", async () => {
-  const data = await encode(state.text);
+  const data = await encode(document.getElementById("editor").value); // as typed now
   history.replaceState(null, "", `${location.pathname}#spec=${data}`);
   try {
     await navigator.clipboard.writeText(location.href);

@@ -1,0 +1,94 @@
+"""The playground's editor, zoo, exercises, sizes and share link in Chromium (fixtures in
+tests/serve_fixtures.py): line numbers and a diagnostic's message on hover; an exercise
+opened from the menu shows its task, then its hint, then its solution; the sizes panel
+names the accepted sizes and one click tries one; a shared link opens with its spec; the
+page fits a phone's width."""
+
+from __future__ import annotations
+
+from tests.serve_fixtures import LENET
+
+
+def wait_checked(page) -> None:
+    page.wait_for_function("document.getElementById('status').textContent !== 'checking…'")
+
+
+def test_line_numbers_and_the_message_under_the_pointer(page):
+    broken = LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 50)")
+    line = next(i for i, row in enumerate(broken.splitlines(), 1) if "conv(120, 50)" in row)
+    page.locator("#editor").fill(broken)
+    page.wait_for_selector("#highlight mark.error")
+    numbers = page.locator("#gutter").inner_text().split()
+    assert numbers[:3] == ["1", "2", "3"] and len(numbers) == broken.count("\n") + 1
+    assert page.locator("#gutter b").inner_text() == str(line)  # the line with the error
+    mark = page.locator("#highlight mark.error").bounding_box()
+    page.mouse.move(mark["x"] + 2, mark["y"] + mark["height"] / 2)
+    page.wait_for_selector("#tooltip:not([hidden])")
+    shown = page.locator("#tooltip").inner_text()
+    assert shown.startswith("error[E-") and "help:" in shown
+    page.mouse.move(5, 5)
+    page.wait_for_selector("#tooltip", state="hidden")
+    page.locator("#editor").fill(LENET)
+    page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
+
+
+def test_an_exercise_shows_its_task_then_its_hint_then_its_solution(page):
+    page.select_option("#open-spec", "exercise:01_mnist_without_padding")
+    page.wait_for_selector("#exercise:not([hidden])")
+    assert "Exercise 1" in page.locator("#exercise-title").inner_text()
+    assert "Which layer fails" in page.locator("#exercise-task").inner_text()
+    assert page.locator("#exercise-hint").is_hidden()
+    assert page.locator("#exercise-solution").is_hidden()
+    page.wait_for_selector("#diagnostics li.error")  # the exercise's mistake, checked
+    assert "kernel 5 is larger" in page.locator("#diagnostics").inner_text()
+    page.click("#show-hint")
+    assert "o = floor" in page.locator("#exercise-hint").inner_text()
+    page.click("#show-solution")
+    assert "padding=2" in page.locator("#exercise-solution pre").inner_text()
+    page.click("#load-solution")
+    page.wait_for_function("document.getElementById('editor').value.includes('padding=2')")
+    page.wait_for_function(
+        "document.querySelectorAll('#report tr.statement').length === 7 "
+        "&& document.querySelectorAll('#diagnostics li').length === 0"
+    )
+
+
+def test_the_sizes_panel_names_the_accepted_sizes_and_tries_one(page):
+    page.goto(page.url.split("?")[0].split("#")[0] + "?exercise=09_unet_size_100")
+    page.wait_for_selector("#diagnostics li.error")
+    page.click("#tabs button[data-tab=sizes-panel]")
+    page.wait_for_selector("#accepted")
+    assert "8-262144 step 8" in page.locator("#accepted .accepted").inner_text()
+    assert page.locator("#accepted .nearest button").all_inner_texts() == ["96", "104"]
+    assert "E-shape at line 14" in page.locator("table.refused").inner_text()
+    page.click("#accepted .nearest button >> text=96")
+    # every figure follows the new size: the report is whole, the input reads 96
+    page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
+    assert "x [N, 1, 96, 96]" in page.locator("#totals").inner_text()
+    page.wait_for_selector("#accepted")
+    assert page.locator("#input-size input[data-axis='2']").input_value() == "96"
+    page.fill("#input-size input[data-axis='2']", "100")
+    page.fill("#input-size input[data-axis='3']", "100")
+    page.click("#input-size button[type=submit]")
+    page.wait_for_selector("#diagnostics li.error")
+
+
+def test_a_shared_link_opens_with_its_spec(page, chromium):
+    page.goto(page.url.split("?")[0].split("#")[0])
+    page.wait_for_function("document.getElementById('editor').value.length > 0")
+    mine = LENET.replace("F6 = ", "# shared\n    F6 = ")
+    page.locator("#editor").fill(mine)
+    wait_checked(page)
+    page.click("#share")
+    page.wait_for_function("location.hash.startsWith('#spec=')")
+    link = page.url
+    other = chromium.new_page(viewport={"width": 390, "height": 844})  # a phone's width
+    try:
+        other.goto(link)
+        other.wait_for_function("document.querySelectorAll('#report tr.statement').length === 7")
+        assert other.locator("#editor").input_value() == mine
+        # nothing wider than the screen: the page scrolls down, not sideways
+        assert other.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        other.close()
+    assert page.script_errors == []
