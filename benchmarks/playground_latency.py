@@ -15,33 +15,15 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import statistics
-import threading
-import time
 from pathlib import Path
 
-import uvicorn
 from playwright.sync_api import sync_playwright
 
-from netspec.serve.app import create_app
-from netspec.serve.worker import Pool
+from netspec.serve.background import serving
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 150
-
-
-def serve() -> tuple[str, uvicorn.Server, Pool]:
-    pool = Pool(2)
-    pool.warm()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(pool), port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    while not server.started:
-        time.sleep(0.05)
-    return f"http://127.0.0.1:{port}/", server, pool
 
 
 def measure(page, text: str, edits: int) -> list[float]:
@@ -61,9 +43,8 @@ def main() -> None:
     parser.add_argument("--edits", type=int, default=50)
     parser.add_argument("--specs", default="resnet50,densenet121")
     args = parser.parse_args()
-    url, server, pool = serve()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    with sync_playwright() as p:
+    with serving() as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
@@ -77,8 +58,6 @@ def main() -> None:
                 f" {len(times)} edits); target <= {TARGET_MS} ms: {verdict}"
             )
         browser.close()
-    server.should_exit = True
-    pool.close()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 # the playground's browser fixtures (served, chromium, page), for every test module
-from tests.serve_fixtures import chromium, page, served  # noqa: F401
+from tests.serve_fixtures import chromium, page, screenshot, served  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = ROOT / "specs"
@@ -22,6 +22,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--update-goldens",
         action="store_true",
         help="rewrite golden files from the current output instead of comparing",
+    )
+    parser.addoption(
+        "--screenshots",
+        metavar="DIR",
+        default=None,
+        help="the playground's browser tests save their screenshots (PNG) into DIR "
+        "(tools/playground_screenshots.py: docs/pictures/playground)",
     )
 
 

@@ -2,18 +2,18 @@
 run, a fresh page per test module.
 
 `served` starts `netspec serve`'s app (two warm workers, LeNet-5 opening) on a free
-loopback port in a thread; `chromium` launches Debian's Chromium through Playwright (no
-browser download); `page_at(url)` opens a page at 1280x800. A module that uses them
-skips, saying how to install what is missing, without Chromium, Playwright or the
-serve extra. Imported by tests/conftest.py, so every test module sees them.
+loopback port in a thread (netspec/serve/background.py); `chromium` launches Debian's
+Chromium through Playwright (no browser download); `page` opens the playground at
+1280x800. A module that uses them skips, saying how to install what is missing, without
+Chromium, Playwright or the serve extra. `screenshot(page, name)` saves the page as
+DIR/name.png when pytest runs with `--screenshots DIR` (the docs' pictures are made by
+the tests: tools/playground_screenshots.py), and does nothing otherwise. Imported by
+tests/conftest.py, so every test module sees them.
 """
 
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,36 +23,15 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 LENET = (ROOT / "specs" / "lenet5.netspec").read_text()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def served():
     """The playground's address, http://127.0.0.1:PORT/ (LeNet-5 opens)."""
     pytest.importorskip("starlette")
-    uvicorn = pytest.importorskip("uvicorn")
-    from netspec.serve.app import create_app
-    from netspec.serve.worker import Pool
+    pytest.importorskip("uvicorn")
+    from netspec.serve.background import serving
 
-    pool = Pool(2)
-    pool.warm()
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(pool, ("lenet5.netspec", LENET)), port=port, log_level="error"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/"
-    server.should_exit = True
-    thread.join(timeout=10)
-    pool.close()
+    with serving(("lenet5.netspec", LENET)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +58,16 @@ def page(served, chromium):
     page.script_errors = errors  # a test can assert the page raised nothing
     yield page
     page.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot(request):
+    """save(page, name): the page as DIR/name.png under `--screenshots DIR`, else nothing."""
+    folder = request.config.getoption("--screenshots")
+
+    def save(page, name: str, full_page: bool = False) -> None:
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
+
+    return save

@@ -15,11 +15,12 @@ def rows(page) -> list[str]:
     return page.locator("#report tbody tr.statement .name").all_inner_texts()
 
 
-def test_the_page_opens_with_the_spec_and_its_report(page):
+def test_the_page_opens_with_the_spec_and_its_report(page, screenshot):
     assert rows(page) == ["C1", "S2", "C3", "S4", "C5", "F6", "output"]
     assert "60,840 parameters" in page.locator("#totals").inner_text()
     assert page.locator("#editor").input_value() == LENET
     assert page.script_errors == []
+    screenshot(page, "lenet5")
 
 
 def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):
@@ -32,7 +33,8 @@ def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):
     # the span is underlined in the text: the kernel size the error names
     page.wait_for_selector("#highlight mark.error")
     assert page.locator("#highlight mark.error").all_inner_texts() == ["7"]
-    assert rows(page)[-1] == "C5"  # the report up to the error
+    assert rows(page)[-1] == "C5"  # the report up to the error, which is marked
+    assert "not accepted" in page.locator("#report tr.failed").inner_text()
     page.locator("#editor").fill(LENET)
     page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
     assert rows(page)[-1] == "output"

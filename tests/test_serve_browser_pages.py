@@ -13,7 +13,7 @@ def wait_checked(page) -> None:
     page.wait_for_function("document.getElementById('status').textContent !== 'checking…'")
 
 
-def test_line_numbers_and_the_message_under_the_pointer(page):
+def test_line_numbers_and_the_message_under_the_pointer(page, screenshot):
     broken = LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 50)")
     line = next(i for i, row in enumerate(broken.splitlines(), 1) if "conv(120, 50)" in row)
     page.locator("#editor").fill(broken)
@@ -26,13 +26,14 @@ def test_line_numbers_and_the_message_under_the_pointer(page):
     page.wait_for_selector("#tooltip:not([hidden])")
     shown = page.locator("#tooltip").inner_text()
     assert shown.startswith("error[E-") and "help:" in shown
+    screenshot(page, "error_hover")
     page.mouse.move(5, 5)
     page.wait_for_selector("#tooltip", state="hidden")
     page.locator("#editor").fill(LENET)
     page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
 
 
-def test_an_exercise_shows_its_task_then_its_hint_then_its_solution(page):
+def test_an_exercise_shows_its_task_then_its_hint_then_its_solution(page, screenshot):
     page.select_option("#open-spec", "exercise:01_mnist_without_padding")
     page.wait_for_selector("#exercise:not([hidden])")
     assert "Exercise 1" in page.locator("#exercise-title").inner_text()
@@ -45,6 +46,7 @@ def test_an_exercise_shows_its_task_then_its_hint_then_its_solution(page):
     assert "o = floor" in page.locator("#exercise-hint").inner_text()
     page.click("#show-solution")
     assert "padding=2" in page.locator("#exercise-solution pre").inner_text()
+    screenshot(page, "exercise", full_page=True)
     page.click("#load-solution")
     page.wait_for_function("document.getElementById('editor').value.includes('padding=2')")
     page.wait_for_function(
@@ -53,7 +55,7 @@ def test_an_exercise_shows_its_task_then_its_hint_then_its_solution(page):
     )
 
 
-def test_the_sizes_panel_names_the_accepted_sizes_and_tries_one(page):
+def test_the_sizes_panel_names_the_accepted_sizes_and_tries_one(page, screenshot):
     page.goto(page.url.split("?")[0].split("#")[0] + "?exercise=09_unet_size_100")
     page.wait_for_selector("#diagnostics li.error")
     page.click("#tabs button[data-tab=sizes-panel]")
@@ -61,6 +63,7 @@ def test_the_sizes_panel_names_the_accepted_sizes_and_tries_one(page):
     assert "8-262144 step 8" in page.locator("#accepted .accepted").inner_text()
     assert page.locator("#accepted .nearest button").all_inner_texts() == ["96", "104"]
     assert "E-shape at line 14" in page.locator("table.refused").inner_text()
+    screenshot(page, "sizes", full_page=True)
     page.click("#accepted .nearest button >> text=96")
     # every figure follows the new size: the report is whole, the input reads 96
     page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")
@@ -73,7 +76,7 @@ def test_the_sizes_panel_names_the_accepted_sizes_and_tries_one(page):
     page.wait_for_selector("#diagnostics li.error")
 
 
-def test_a_shared_link_opens_with_its_spec(page, chromium):
+def test_a_shared_link_opens_with_its_spec(page, chromium, screenshot):
     page.goto(page.url.split("?")[0].split("#")[0])
     page.wait_for_function("document.getElementById('editor').value.length > 0")
     mine = LENET.replace("F6 = ", "# shared\n    F6 = ")
@@ -89,6 +92,7 @@ def test_a_shared_link_opens_with_its_spec(page, chromium):
         assert other.locator("#editor").input_value() == mine
         # nothing wider than the screen: the page scrolls down, not sideways
         assert other.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(other, "phone")
     finally:
         other.close()
     assert page.script_errors == []

@@ -17,7 +17,8 @@ def test_every_exercise_has_its_task_hint_and_solution():
     assert [e["name"] for e in listed] == sorted(p.stem for p in EXERCISES.glob("*.netspec"))
     for e in listed:
         one = run_task({"task": "exercises", "name": e["name"]})
-        assert one["title"].startswith("Exercise ") and one["task"].startswith("Exercise ")
+        assert one["title"].startswith("Exercise ") and one["title"] not in one["task"]
+        assert "netspec " in one["task"]  # what to run
         assert len(one["hint"]) > 40, f"HINTS.md has no hint for {e['name']}"
         assert one["text"] == (EXERCISES / f"{e['name']}.netspec").read_text()
         assert one["solution"] == (EXERCISES / "solutions" / f"{e['name']}.netspec").read_text()

@@ -61,9 +61,10 @@ def _title(path: Path) -> str:
 
 
 def _task(text: str) -> str:
-    """The opening comment, without its `#`s: what the learner is asked."""
+    """The opening comment after its title line, without its `#`s: what the learner is
+    asked."""
     lines = []
-    for line in text.splitlines():
+    for line in text.splitlines()[1:]:
         if not line.startswith("#"):
             break
         lines.append(line[1:].strip())

@@ -49,7 +49,16 @@ function cells(row, item, total) {
   ]) row.append(element("td", { class: numeric ? "num" : "", text }));
 }
 
-function statementRow(net, s) {
+// the failing statement's row, as `netspec check` prints it: marked, with no figures
+function failedRow(s) {
+  const row = element("tr", { class: "statement failed", "data-layer": s.name });
+  row.append(element("td", {}, element("span", { class: "name", text: s.name })));
+  row.append(element("td", { colspan: "7", text: "✗ not accepted: see the error" }));
+  return row;
+}
+
+function statementRow(net, s, failed) {
+  if (failed.has(`${net.name}.${s.name}`)) return [failedRow(s)];
   const layers = net.layers.filter((l) => l.statement === s.name);
   const last = layers[layers.length - 1];
   const row = element("tr", { class: "statement", "data-layer": s.name });
@@ -78,11 +87,12 @@ function showReport(doc) {
   const body = document.querySelector("#report tbody");
   body.replaceChildren();
   const totals = [];
+  const failed = new Set(((doc.partial || {}).failed || []).map((f) => `${f.network}.${f.statement}`));
   for (const net of networks(doc)) {
     if (networks(doc).length > 1) {
       body.append(element("tr", { class: "network" }, element("th", { colspan: "8", text: net.name })));
     }
-    for (const s of net.statements) body.append(...statementRow(net, s));
+    for (const s of net.statements) body.append(...statementRow(net, s, failed));
     const t = net.totals;
     const inputs = Object.entries(net.inputs).map(([name, dims]) => `${name} ${shape(dims)}`).join(", ");
     totals.push(
