@@ -69,3 +69,26 @@ CONV = "network A { input x: [N, 3, 8, 8]\n y = conv(4, 3) }"
 def test_sizes_refuses_what_it_cannot_answer(request_, words):
     [error] = run_task({"task": "sizes", **request_})["errors"]
     assert words in error["message"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (ROOT / "specs" / "lenet5.netspec").read_text(),  # accepted
+        (EXERCISES / "01_mnist_without_padding.netspec").read_text(),  # an error, partial
+        (EXERCISES / "03_alexnet_224.netspec").read_text(),  # a warning
+        (EXERCISES / "06_typos.netspec").read_text(),  # two errors
+        "network {",  # a syntax error: nothing elaborated
+        3,  # not a text: the API refuses it
+    ],
+)
+def test_every_check_answer_is_the_pydantic_models_contract(text):
+    from netspec.serve.models import CheckAnswer
+
+    answer = run_task({"task": "check", "text": text})
+    CheckAnswer.model_validate(answer)  # strict: no key missing, none extra
+    for d in answer.get("errors", []) + answer.get("warnings", []):
+        if "line" in d:  # a placed diagnostic has its whole span
+            assert (d["end_line"], d["end_column"]) >= (d["line"], d["column"])
+    with pytest.raises(ValueError):
+        CheckAnswer.model_validate({**answer, "unexpected": 1})

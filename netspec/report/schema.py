@@ -302,13 +302,17 @@ def json_schema(document: str = "check") -> dict:
     published schema allows them, because REPORT.md lets a later netspec add keys without
     raising ``schema_version``, and a tool validating with this schema must accept those
     reports."""
-    return _open(DOCUMENTS[document].model_json_schema())
+    return allow_extra_keys(DOCUMENTS[document].model_json_schema())
 
 
-def _open(node: object) -> object:
+def allow_extra_keys(node: object) -> object:
     """The schema with ``additionalProperties: false`` taken out, at every level."""
     if isinstance(node, dict):
-        return {k: _open(v) for k, v in node.items() if (k, v) != ("additionalProperties", False)}
+        return {
+            k: allow_extra_keys(v)
+            for k, v in node.items()
+            if (k, v) != ("additionalProperties", False)
+        }
     if isinstance(node, list):
-        return [_open(v) for v in node]
+        return [allow_extra_keys(v) for v in node]
     return node
