@@ -49,6 +49,24 @@ def test_wheel_contains_grammar_and_zoo(installed):
     assert "netspec/_data/docs/tutorial.md" in names  # netspec train --data text's corpus
 
 
+def test_wheel_carries_the_playground(installed, tmp_path):
+    """The page, its assets and the exercises it opens ship in the wheel (issue 17: no
+    Node or network at install or run time)."""
+    names = set(zipfile.ZipFile(installed["wheel"]).namelist())
+    static = ROOT / "netspec" / "serve" / "static"
+    for asset in static.iterdir():
+        assert f"netspec/serve/static/{asset.name}" in names
+    for exercise in (ROOT / "examples" / "exercises").rglob("*.*"):
+        relative = exercise.relative_to(ROOT).as_posix()
+        assert f"netspec/_data/{relative}" in names
+    probe = (
+        "from netspec.serve.tasks import run_task\n"
+        "e = run_task({'task': 'exercises', 'name': '01_mnist_without_padding'})\n"
+        "print(len(e['hint']) > 40, 'padding=2' in e['solution'])\n"
+    )
+    assert _probe(installed, tmp_path, probe).split() == ["True", "True"]
+
+
 def _probe(installed, tmp_path, code: str) -> str:
     """What `code` prints, run by the installed wheel's interpreter outside the checkout."""
     done = subprocess.run(
