@@ -7,7 +7,8 @@ depth, and every layer outside an unopened call is a box. Merges (`add`, `concat
 their branches are never hidden inside an opened scope, so Inception's four branches
 show at depth 1 and ResNet's residual adds at depth 2 (ResNet-18: statement `layer1` ->
 blocks `basic1`, `basic2` -> their layers). `netspec check --depth` groups rows by path
-prefix instead, which counts merges and branch indices as levels too.
+prefix instead, which counts merges and branch indices as levels too. Besides the
+depth, a set of opened box keys (the playground's clicks) opens single boxes one level.
 
 Edges follow the tensors: a box's layer reading a tensor made in another box is an edge
 from that box (one per pair of boxes), from an input node for the network's inputs;
@@ -78,22 +79,40 @@ def _scope(chain: tuple[CallSite, ...], own: set[str]) -> tuple[CallSite, ...]:
     return chain[1:] if chain and chain[0].path in own else chain
 
 
-def group_keys(graph: Graph, depth: int) -> list[tuple[str, str]]:
-    """(box key, kind) for every layer: its statement, unopened call, or itself."""
-    if depth <= 0:
-        return [(n.statement, "statement") for n in graph.nodes]
+def levels(graph: Graph) -> list[list[tuple[str, str]]]:
+    """Per layer, its (box key, kind) from the outside in: its statement, the calls it
+    sits in (a statement's own call left out), the layer itself. Depth N draws level N
+    (or the last); opening a box moves its layers one level in."""
     own = _own_calls(graph)
+    return [
+        [
+            (node.statement, "statement"),
+            *((c.path, "call") for c in _scope(node.chain, own)),
+            (node.path, "layer"),
+        ]
+        for node in graph.nodes
+    ]
+
+
+def group_keys(
+    graph: Graph, depth: int, opened: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """(box key, kind) for every layer: its statement, unopened call, or itself. A box
+    whose key is in `opened` is drawn open, one level further in (the playground opens
+    the blocks a user clicks)."""
+    if depth <= 0 and not opened:
+        return [(n.statement, "statement") for n in graph.nodes]
     keys = []
-    for node in graph.nodes:
-        scope = _scope(node.chain, own)
-        keys.append(
-            (scope[depth - 1].path, "call") if len(scope) >= depth else (node.path, "layer")
-        )
+    for chain in levels(graph):
+        level = min(max(depth, 0), len(chain) - 1)
+        while chain[level][0] in opened and level < len(chain) - 1:
+            level += 1
+        keys.append(chain[level])
     return keys
 
 
-def box_count(graph: Graph, depth: int) -> int:
-    return len(set(group_keys(graph, depth)))
+def box_count(graph: Graph, depth: int, opened: frozenset[str] = frozenset()) -> int:
+    return len(set(group_keys(graph, depth, opened)))
 
 
 def family(op: str) -> str:
@@ -185,12 +204,15 @@ def _single_call(graph: Graph, indices: list[int]) -> str | None:
     return None
 
 
-def diagram_graph(analysis: Analysis, depth: int = 0) -> DiagramGraph:
-    """The boxes and edges of `analysis` at `depth` (see the module docstring)."""
+def diagram_graph(
+    analysis: Analysis, depth: int = 0, opened: frozenset[str] = frozenset()
+) -> DiagramGraph:
+    """The boxes and edges of `analysis` at `depth`, with the boxes `opened` opened one
+    level further (see the module docstring)."""
     graph = analysis.graph
     own = _own_calls(graph)
     members: dict[tuple[str, str], list[int]] = {}
-    for index, key in enumerate(group_keys(graph, depth)):
+    for index, key in enumerate(group_keys(graph, depth, opened)):
         members.setdefault(key, []).append(index)
     boxes = [_terminal("input", n, graph.shape(t)) for n, t in graph.inputs]
     boxes += [_box(analysis, k, kind, idx, own) for (k, kind), idx in members.items()]

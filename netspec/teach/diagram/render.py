@@ -71,19 +71,26 @@ class Canvas(Protocol):
     def close_group(self) -> None: ...
 
 
-def network_svg(analysis: Analysis, *, depth: int = 0) -> str:
-    """The SVG text of the network's diagram at `depth` (0: one box per statement)."""
-    return str(draw_network(analysis, depth, Svg))
+def network_svg(analysis: Analysis, *, depth: int = 0, opened: frozenset[str] = frozenset()) -> str:
+    """The SVG text of the network's diagram at `depth` (0: one box per statement), the
+    boxes whose keys are in `opened` opened one level further."""
+    return str(draw_network(analysis, depth, Svg, opened))
 
 
-def draw_network(analysis: Analysis, depth: int, canvas: Callable[[float, float, str], C]) -> C:
+def draw_network(
+    analysis: Analysis,
+    depth: int,
+    canvas: Callable[[float, float, str], C],
+    opened: frozenset[str] = frozenset(),
+) -> C:
     """The diagram at `depth` drawn on `canvas(width, height, title)`, which is returned."""
     if depth < 0:
         raise DiagramError(f"--depth must be 0 or more, got {depth}")
-    count = box_count(analysis.graph, depth)
+    count = box_count(analysis.graph, depth, opened)
     if count > MAX_BOXES:
         raise DiagramError(_too_many(analysis, depth, count))
-    return _render(analysis, diagram_graph(analysis, depth), canvas)
+    g = diagram_graph(analysis, depth, opened)
+    return _render(analysis, g, canvas, len(opened))
 
 
 def _too_many(analysis: Analysis, depth: int, count: int) -> str:
@@ -98,7 +105,9 @@ def _too_many(analysis: Analysis, depth: int, count: int) -> str:
     return f"{head}; `netspec check` lists its layers as a table instead"
 
 
-def _render(analysis: Analysis, g: DiagramGraph, canvas: Callable[[float, float, str], C]) -> C:
+def _render(
+    analysis: Analysis, g: DiagramGraph, canvas: Callable[[float, float, str], C], opened: int = 0
+) -> C:
     lines = [box_lines(b) for b in g.boxes]
     width = box_width(lines)
     room = width - 2 * PAD_X
@@ -106,7 +115,7 @@ def _render(analysis: Analysis, g: DiagramGraph, canvas: Callable[[float, float,
     sizes = [(width, box_height(ls)) for ls in lines]
     index = {b.key: i for i, b in enumerate(g.boxes)}
     placed = layout(sizes, [(index[e.source], index[e.target]) for e in g.edges])
-    header = _header(analysis, g)
+    header = _header(analysis, g, opened)
     header_width = max(text_width(x.text, x.size, x.bold) for x in header)
     present = {b.family for b in g.boxes}
     families = list(dict.fromkeys(s[2] for f, s in FAMILY_STYLE.items() if f in present))
@@ -133,7 +142,7 @@ def _render(analysis: Analysis, g: DiagramGraph, canvas: Callable[[float, float,
     return svg
 
 
-def _header(analysis: Analysis, g: DiagramGraph) -> list[Line]:
+def _header(analysis: Analysis, g: DiagramGraph, opened: int = 0) -> list[Line]:
     graph, t = analysis.graph, analysis.totals
     params = ", ".join(f"{k}={v}" for k, v in graph.parameters.items())
     inputs = ", ".join(f"{n} {show_shape(graph.shape(i))}" for n, i in graph.inputs)
@@ -143,7 +152,7 @@ def _header(analysis: Analysis, g: DiagramGraph) -> list[Line]:
         if g.depth == 0
         else f"statements opened, block calls {g.depth} level{'s' if g.depth > 1 else ''} in "
         "drawn whole"
-    )
+    ) + (f", {opened} opened" if opened else "")
     return [
         Line(g.name + (f"({params})" if params else ""), 20, bold=True),
         Line(
