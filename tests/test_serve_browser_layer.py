@@ -67,7 +67,7 @@ def test_scrubbing_to_the_end_shows_the_last_output_cell(c1):
     assert current.get_attribute("data-cell") == "27,27"
 
 
-def test_hovering_an_output_cell_shows_its_window(c1):
+def test_hovering_an_output_cell_shows_its_window(c1, screenshot):
     c1.hover(f'{ANIM} .anim-output rect[data-cell="3,5"]')
     assert c1.get_attribute(ANIM, "data-output") == "3,5"
     window = {(3 + a, 5 + b) for a in range(5) for b in range(5)}
@@ -78,6 +78,8 @@ def test_hovering_an_output_cell_shows_its_window(c1):
     )} == window  # fmt: skip
     # the receptive field follows: unit (3, 5) of C1 sees rows [3, 8), cols [5, 10)
     assert c1.get_attribute(f"{PANEL} .anim-field", "data-box") == "3,8,5,10"
+    c1.locator("#tabs").scroll_into_view_if_needed()
+    screenshot(c1, "layer")
 
 
 def test_the_caret_on_a_statement_shows_it(c1):
