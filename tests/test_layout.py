@@ -44,17 +44,19 @@ SIBLINGS = (
 # Packages netspec check must never need: imported only where they are used.
 HEAVY = ("torch", "onnx", "onnxruntime", "numpy", "PIL", "sklearn", "safetensors", "pydantic")
 HEAVY += ("starlette", "uvicorn")
+# the playground's activations tab runs the built module in a worker, on a request
+_ACTIVATIONS = ("serve.activations", "serve.activation_inputs", "serve.dot_product")
 HEAVY_HOMES = {
-    "torch": ("backends.torch", "backends.onnx.weights", "training"),  # .pt weights
+    "torch": ("backends.torch", "backends.onnx.weights", "training", *_ACTIVATIONS),
     "onnx": ("backends.onnx", "cli.predict"),
     "onnxruntime": ("cli.predict",),
     "numpy": ("backends.onnx", "training", "cli.predict", "teach.figures"),
-    "PIL": ("teach.figures", "cli.predict"),
+    "PIL": ("teach.figures", "cli.predict", *_ACTIVATIONS),  # image uploads
     "sklearn": ("training",),
-    "safetensors": ("backends.onnx",),
-    "pydantic": ("report.schema",),
+    "safetensors": ("backends.onnx", "serve.activation_inputs"),  # uploaded weights
+    "pydantic": ("report.schema", "serve.models"),
     "starlette": ("serve",),  # the playground (the serve extra)
-    "uvicorn": ("cli.serve",),
+    "uvicorn": ("cli.serve", "serve.background"),
 }
 
 

@@ -50,12 +50,12 @@ def test_wheel_contains_grammar_and_zoo(installed):
 
 
 def test_wheel_carries_the_playground(installed, tmp_path):
-    """The page, its assets and the exercises it opens ship in the wheel (issue 17: no
-    Node or network at install or run time)."""
+    """The page, its assets, its sample images and the exercises it opens ship in the
+    wheel (issue 17: no Node or network at install or run time)."""
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
-    static = ROOT / "netspec" / "serve" / "static"
-    for asset in static.iterdir():
-        assert f"netspec/serve/static/{asset.name}" in names
+    for folder in ("static", "samples"):  # the page's assets, the activations' images
+        for asset in (ROOT / "netspec" / "serve" / folder).iterdir():
+            assert f"netspec/serve/{folder}/{asset.name}" in names
     for exercise in (ROOT / "examples" / "exercises").rglob("*.*"):
         relative = exercise.relative_to(ROOT).as_posix()
         assert f"netspec/_data/{relative}" in names

@@ -34,6 +34,12 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     )
     serve.add_argument("--open", action="store_true", help="open the page in a browser")
     serve.add_argument("--workers", type=int, default=2, help="analysis processes (2)")
+    serve.add_argument(
+        "--weights",
+        metavar="FILE",
+        help="a checkpoint (`netspec train`'s, or .safetensors) the activations panel can run "
+        "the network with",
+    )
 
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
@@ -51,6 +57,9 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     spec = _opening(args.spec)
     if spec is None:
         return 1
+    weights = _weights(args.weights)
+    if weights == "":
+        return 1
     if args.host not in LOOPBACK:
         print(
             f"netspec serve: warning: listening on {args.host}: anyone who reaches this "
@@ -65,8 +74,22 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         import webbrowser
 
         webbrowser.open(url)
-    uvicorn.run(create_app(pool, spec), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(
+        create_app(pool, spec, weights), host=args.host, port=args.port, log_level="warning"
+    )
     return 0
+
+
+def _weights(path: str | None) -> str | None:
+    """The checkpoint's absolute path; None without one, "" after saying it is missing."""
+    if path is None:
+        return None
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        print(f"netspec serve: error: no checkpoint file {path}", file=sys.stderr)
+        return ""
+    return str(Path(path).resolve())
 
 
 def _opening(spec: str | None) -> tuple[str, str] | tuple[()] | None:
