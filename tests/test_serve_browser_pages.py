@@ -96,3 +96,19 @@ def test_a_shared_link_opens_with_its_spec(page, chromium, screenshot):
     finally:
         other.close()
     assert page.script_errors == []
+
+
+def test_a_row_opens_into_its_layers_and_stays_open_through_edits(page):
+    page.goto(page.url.split("?")[0].split("#")[0])
+    page.wait_for_function("document.querySelectorAll('#report tr.statement').length === 7")
+    assert page.locator("#report tr.layer").count() == 0  # made when first opened
+    page.click("#report tr.statement[data-layer=C1] button.toggle")
+    layers = page.locator("#report tr.layer:not([hidden]) td:first-child")
+    assert layers.all_inner_texts() == ["C1.conv", "C1.scaled_tanh"]
+    page.locator("#editor").fill(LENET.replace("conv(6, 5) scaled_tanh", "conv(6, 5) relu"))
+    page.wait_for_function(
+        "document.querySelector('#report tr.statement').textContent.includes('relu')"
+    )
+    assert layers.all_inner_texts() == ["C1.conv", "C1.relu"]  # still open, and new
+    page.click("#report tr.statement[data-layer=C1] button.toggle")
+    assert page.locator("#report tr.layer:not([hidden])").count() == 0

@@ -57,23 +57,45 @@ function failedRow(s) {
   return row;
 }
 
-function statementRow(net, s, failed) {
+const opened = new Set(); // statements whose layers are shown: kept across edits
+
+// a statement's row; its layers' rows are made when it is first opened (a keystroke
+// redraws the table, and most rows stay closed)
+function statementRow(net, s, failed, layers) {
   if (failed.has(`${net.name}.${s.name}`)) return [failedRow(s)];
-  const layers = net.layers.filter((l) => l.statement === s.name);
   const last = layers[layers.length - 1];
   const row = element("tr", { class: "statement", "data-layer": s.name });
   const toggle = element("button", { class: "toggle", type: "button", title: "its layers", text: "▸" });
   const name = element("td", {}, layers.length > 1 ? toggle : "", element("span", { class: "name", text: s.name }));
   row.append(name, element("td", { text: s.description }));
   cells(row, { ...s, receptive_field: last && last.receptive_field }, Number(net.totals.macs));
-  const children = layers.length > 1 ? layers.map((l) => layerRow(net, l)) : [];
+  let children = null;
+  const show = (open) => {
+    toggle.textContent = open ? "▾" : "▸";
+    if (open && children === null) {
+      children = layers.map((l) => layerRow(net, l));
+      row.after(...children);
+    }
+    for (const child of children || []) child.hidden = !open;
+  };
   toggle.addEventListener("click", (event) => {
     event.stopPropagation();
     const open = toggle.textContent === "▸";
-    toggle.textContent = open ? "▾" : "▸";
-    for (const child of children) child.hidden = !open;
+    if (open) opened.add(s.name);
+    else opened.delete(s.name);
+    show(open);
   });
-  return [row, ...children];
+  if (layers.length > 1 && opened.has(s.name)) queueMicrotask(() => show(true)); // once in the table
+  return [row];
+}
+
+function byStatement(net) {
+  const groups = new Map();
+  for (const l of net.layers) {
+    if (!groups.has(l.statement)) groups.set(l.statement, []);
+    groups.get(l.statement).push(l);
+  }
+  return groups;
 }
 
 function layerRow(net, l) {
@@ -92,7 +114,8 @@ function showReport(doc) {
     if (networks(doc).length > 1) {
       body.append(element("tr", { class: "network" }, element("th", { colspan: "8", text: net.name })));
     }
-    for (const s of net.statements) body.append(...statementRow(net, s, failed));
+    const groups = byStatement(net);
+    for (const s of net.statements) body.append(...statementRow(net, s, failed, groups.get(s.name) || []));
     const t = net.totals;
     const inputs = Object.entries(net.inputs).map(([name, dims]) => `${name} ${shape(dims)}`).join(", ");
     totals.push(
