@@ -145,26 +145,27 @@ def test_a_path_from_the_client_is_never_read(tmp_path):
     from starlette.testclient import TestClient
 
     from netspec.serve.app import create_app
+    from netspec.serve.worker import decoded
 
     secret = tmp_path / "server.pt"
     torch.save({"state_dict": to_torch("lenet5", seed=3).state_dict()}, secret)
     seen = []
 
     class Recorder:
-        def run(self, request):
-            seen.append(request)
-            return {"ok": True}
+        def answer(self, request):
+            seen.append(decoded(request))  # as the worker reads it
+            return 200, b"{}"
 
         def close(self):
             pass
 
     body = {"text": LENET, "weights": "checkpoint", "server_weights": "/etc/passwd"}
-    body |= {"weights_path": "/etc/shadow", "file": "/etc/hosts"}
-    with TestClient(create_app(Recorder(), weights=str(secret))) as client:
+    local = "http://127.0.0.1"
+    with TestClient(create_app(Recorder(), weights=str(secret)), base_url=local) as client:
         assert client.get("/api/initial").json()["checkpoint"] == "server.pt"
         client.post("/api/activations", json=body)
         client.post("/api/check", json={"text": LENET, "server_weights": "/etc/passwd"})
-    with TestClient(create_app(Recorder())) as client:
+    with TestClient(create_app(Recorder()), base_url=local) as client:
         client.post("/api/activations", json=body)
         big = client.post("/api/activations", json={"image": {"upload": "A" * 17_000_000}})
         assert big.status_code == 413
@@ -207,3 +208,17 @@ def test_the_photo_is_resized_to_the_networks_input():
     spec = LENET.replace("[N, 1, 32, 32]", "[N, 3, 32, 32]")
     doc = activations({"text": spec, "image": "photo"})
     assert doc["input"]["shape"] == [1, 3, 32, 32] and doc["layers"][0]["shape"] == [1, 6, 28, 28]
+
+
+def test_what_the_review_found_is_a_clear_refusal(tmp_path):
+    """Weights keyed by numbers, a checkpoint gone from the disk, a `maps` that is not a
+    boolean, a batch the panel does not run: diagnostics, never E-internal."""
+    numbered = checkpoint_bytes({0: torch.zeros(1)})
+    assert diagnostic(answer(weights={"upload": numbered})).startswith("E-weights")
+    for name in ("gone.pt", "gone.safetensors"):
+        gone = {"weights": "checkpoint", "server_weights": str(tmp_path / name)}
+        assert diagnostic(answer(**gone)).startswith("E-weights")
+    assert "true or false" in diagnostic(answer(maps="no"))
+    # a batch of 64 declared: the panel runs one image, so it is judged at one
+    big_batch = answer(input_shapes={"image": [64, 1, 32, 32]}, maps=False)
+    assert "errors" not in big_batch

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient  # noqa: E402
 
 from netspec.api import check  # noqa: E402
 from netspec.serve.app import MAX_BODY, create_app  # noqa: E402
-from netspec.serve.worker import Pool  # noqa: E402
+from netspec.serve.worker import MAX_ANSWER, Pool, Worker, encoded  # noqa: E402
 from tests.conftest import ROOT  # noqa: E402
 
 LENET = (ROOT / "specs" / "lenet5.netspec").read_text()
@@ -26,7 +26,9 @@ SLOW = "network Slow {\n    input x: [N, 16]\n    repeat 4900 {\n        linear(
 @pytest.fixture(scope="module")
 def client():
     pool = Pool(2, seconds=1.5)
-    with TestClient(create_app(pool, ("mine.netspec", LENET))) as client:
+    with TestClient(
+        create_app(pool, ("mine.netspec", LENET)), base_url="http://127.0.0.1"
+    ) as client:
         yield client
     pool.close()
 
@@ -78,13 +80,39 @@ def test_a_request_it_cannot_read_is_a_400_in_json(client, body, says):
 
 
 def test_a_body_too_large_is_refused_before_it_is_read(client):
-    answer = client.post("/api/check", content=b"x" * (MAX_BODY + 1))
+    json_ = {"content-type": "application/json"}
+    answer = client.post("/api/check", content=b"x" * (MAX_BODY + 1), headers=json_)
     assert answer.status_code == 413 and answer.json()["errors"][0]["code"] == "E-request"
+
+
+def test_a_body_nested_past_the_parser_is_a_400_from_the_worker(client):
+    json_ = {"content-type": "application/json"}
+    answer = client.post("/api/check", content=b"[" * 100_000, headers=json_)
+    assert answer.status_code == 400 and "not JSON" in answer.json()["errors"][0]["message"]
+
+
+def test_a_post_from_another_site_or_host_is_refused(client):
+    """A page elsewhere can post text/plain without asking the browser first; a DNS
+    rebinding page reaches the server under its own host name. Neither gets an answer."""
+    plain = client.post("/api/check", content=json.dumps({"text": LENET}))
+    assert plain.status_code == 415 and plain.json()["errors"][0]["code"] == "E-request"
+    rebound = client.post("/api/check", json={"text": LENET}, headers={"host": "evil.example"})
+    assert rebound.status_code == 400 and "networks" not in rebound.text
+    assert client.get("/", headers={"host": "localhost:8765"}).status_code == 200
+
+
+def test_a_figure_too_large_to_send_is_refused(client):
+    # a 4096x4096 input and a 2049-wide kernel: millions of taps to list per axis
+    text = "network Big {\n input x: [1, 1, 4096, 4096]\n c = conv(1, 2049)\n}"
+    answer = client.post("/api/figure", json={"text": text, "layer": "c"})
+    assert len(answer.content) < 100_000
+    doc = answer.json()
+    assert doc["window"] is None and "taps" in doc["why"]
 
 
 def test_a_slow_spec_is_stopped_and_the_server_answers_the_next():
     pool = Pool(1, seconds=10)
-    with TestClient(create_app(pool)) as client:
+    with TestClient(create_app(pool), base_url="http://127.0.0.1") as client:
         warm = client.post("/api/check", json={"text": LENET})  # the worker started
         assert warm.json()["networks"]
         pool.workers[0].seconds = 0.05  # far below the spec's 0.3 s, far above LeNet's
@@ -126,3 +154,21 @@ def test_serve_listens_on_loopback_and_warns_otherwise(capsys, monkeypatch):
     assert seen["host"] == "127.0.0.1" and "warning" not in capsys.readouterr().err
     assert main(["serve", "--host", "0.0.0.0", "--port", "9"]) == 0
     assert seen["host"] == "0.0.0.0" and "warning: listening on 0.0.0.0" in capsys.readouterr().err
+
+
+def test_a_worker_over_its_memory_cap_is_an_e_limit_answer():
+    """The cap is RLIMIT_DATA (what an analysis allocates; shared libraries such as
+    torch's do not count): a worker allowed almost nothing fails, and says so in JSON."""
+    worker = Worker(seconds=10, memory=4 * 1024**2)
+    try:
+        answer = worker.run({"task": "check", "text": LENET})
+    finally:
+        worker.stop()
+    [error] = answer["errors"]
+    assert error["code"] == "E-limit" and "memory" in error["message"]
+
+
+def test_an_answer_too_large_to_send_is_an_e_limit():
+    status, data = encoded({"networks": ["x" * MAX_ANSWER]})
+    assert status == 200 and len(data) < 2000
+    assert json.loads(data)["errors"][0]["code"] == "E-limit"

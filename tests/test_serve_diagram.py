@@ -26,7 +26,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def client():
     pool = Pool(1)
-    with TestClient(create_app(pool)) as client:
+    with TestClient(create_app(pool), base_url="http://127.0.0.1") as client:
         yield client
     pool.close()
 

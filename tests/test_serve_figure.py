@@ -37,7 +37,9 @@ SMALL = """network T {
 @pytest.fixture(scope="module")
 def client():
     pool = Pool(1)
-    with TestClient(create_app(pool, ("mine.netspec", LENET))) as client:
+    with TestClient(
+        create_app(pool, ("mine.netspec", LENET)), base_url="http://127.0.0.1"
+    ) as client:
         yield client
     pool.close()
 

@@ -58,12 +58,12 @@ CONV = "network A { input x: [N, 3, 8, 8]\n y = conv(4, 3) }"
     "request_, words",
     [
         ({"text": "network A { input x: [N, 16]\n output = linear(4) }"}, "no spatial axis"),
-        ({"text": "network A { input x: [N, 3, 8, 8]\n y = conv(4, 3) }", "near": 0}, "`near`"),
-        (
-            {"text": "network A { input x: [N, 3, 8, 8]\n y = conv(4, 3) }", "input": "z"},
-            "no input",
-        ),
-        ({"text": "x = ", "ignore_checkpoints": 1}, "true or false"),
+        ({"text": CONV, "near": 0}, "`near`"),
+        ({"text": CONV, "input": "z"}, "no input"),
+        ({"text": CONV, "input": [1]}, "an input's name"),
+        ({"text": CONV, "set": []}, "`set`"),
+        ({"text": CONV, "ignore_checkpoints": 1}, "true or false"),
+        ({"text": "network A { input x: [N, 3, 8, 8]\n y = conv(4, 3 }"}, "does not match"),
     ],
 )
 def test_sizes_refuses_what_it_cannot_answer(request_, words):

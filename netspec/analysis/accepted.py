@@ -154,3 +154,12 @@ def varied_axes(shape, axis: str | None) -> tuple[int, ...] | str:
     if axis.upper() not in names:
         return f"--axis {axis}: the input's spatial axes are {', '.join(names)}"
     return (2 + names.index(axis.upper()),)
+
+
+def refused_graph(exc: CompileError, network: str | None):
+    """The partial graph of the one network that failed, when its input elaborated: a
+    network refused at its declared size still has sizes it accepts."""
+    graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
+    if len(graphs) != 1 or not graphs[0].inputs:
+        return None
+    return graphs[0]

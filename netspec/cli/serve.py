@@ -46,7 +46,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     try:
         import uvicorn
 
-        from netspec.serve.app import create_app
+        from netspec.serve.app import LOOPBACK_HOSTS, create_app
         from netspec.serve.worker import Pool
     except ImportError:
         print(
@@ -74,9 +74,11 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         import webbrowser
 
         webbrowser.open(url)
-    uvicorn.run(
-        create_app(pool, spec, weights), host=args.host, port=args.port, log_level="warning"
-    )
+    # on loopback only this machine's names are served (a DNS-rebinding page is refused);
+    # on another address the visitors' own names for it are unknown here
+    hosts = LOOPBACK_HOSTS if args.host in LOOPBACK else ("*",)
+    app = create_app(pool, spec, weights, hosts)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

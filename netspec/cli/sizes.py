@@ -21,7 +21,7 @@ import argparse
 import sys
 from bisect import bisect_left
 
-from netspec.analysis.accepted import named_axes, varied_axes
+from netspec.analysis.accepted import named_axes, refused_graph, varied_axes
 from netspec.cli.common import misuse, network_arguments, print_errors
 from netspec.errors import CompileError
 
@@ -70,7 +70,7 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         source = load(args.spec)
         graph = one_network(source, args.network, overrides).graph
     except CompileError as exc:
-        graph = _declared(exc, args.network)
+        graph = refused_graph(exc, args.network)
         if graph is None:
             print_errors(exc, "table", args.spec)
             return 1
@@ -110,14 +110,6 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
     )
     sys.stdout.write(_report(graph.name, name, declared, axes, verdicts, args))
     return 0 if any(not v.reason for v in verdicts) else 1
-
-
-def _declared(exc: CompileError, network: str | None):
-    """The partial graph of the one network that failed, when its input elaborated."""
-    graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
-    if len(graphs) != 1 or not graphs[0].inputs:
-        return None
-    return graphs[0]
 
 
 def _report(network, name, declared, axes, verdicts, args) -> str:

@@ -13,7 +13,8 @@ state dict, loaded strictly.
 
 Assumes torch and Pillow are importable (activations.py checks first) and runs in a
 playground worker. Guarantees that no file is read but the bundled samples and the
-server's own checkpoint (SERVER_WEIGHTS, which the app sets and a client cannot), that
+server's own checkpoint (SERVER_WEIGHTS, which the app sets and a client cannot: the
+worker drops a client's), that
 nothing is written, and that every refusal is a BadRequest or a WeightsRefused saying why.
 """
 
@@ -32,10 +33,10 @@ from PIL import Image, UnidentifiedImageError
 from netspec.analysis.fingerprint import architecture_hash
 from netspec.ir import Graph
 from netspec.serve.fields import BadRequest
+from netspec.serve.worker import SERVER_WEIGHTS
 
-SERVER_WEIGHTS = "server_weights"  # set by the app only (app.py drops a client's)
 MAX_IMAGE = 2 * 1024**2  # bytes of an uploaded image
-MAX_WEIGHTS = 16 * 1024**2 - 64 * 1024  # bytes of uploaded weights: the route's body limit
+MAX_WEIGHTS = 11 * 1024**2  # bytes of uploaded weights: as base64 (4/3), within the 16 MiB body
 MAX_PIXELS = 4096 * 4096  # an image's width x height, read from its header
 SAMPLES = {"digit": "digit.png", "photo": "photo.jpg"}
 FORMATS = ("PNG", "JPEG")
@@ -122,11 +123,13 @@ def load_weights(module: torch.nn.Module, graph: Graph, choice: str | bytes, req
     if isinstance(saved, dict) and "format" in saved:
         _check_architecture(saved, graph)
         state = saved.get("state_dict")
-    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+    if not isinstance(state, dict) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
         raise WeightsRefused("the weights are neither a netspec checkpoint nor a state dict")
     try:
         module.load_state_dict(state)
-    except RuntimeError as exc:  # missing or unexpected keys, or sizes that differ
+    except (RuntimeError, TypeError, ValueError) as exc:  # keys or sizes that differ
         first = " ".join(str(exc).split())[:300]
         raise WeightsRefused(f"the weights do not fit this network: {first}") from None
     pre = saved.get("preprocessing") if "format" in saved else None
@@ -138,13 +141,15 @@ def _server_checkpoint(path: str) -> Any:
     from netspec.training.checkpoint import read
     from netspec.training.errors import TrainingError
 
-    if path.endswith(".safetensors"):
-        with open(path, "rb") as stream:
-            return _safetensors(stream.read())
     try:
+        if path.endswith(".safetensors"):
+            with open(path, "rb") as stream:
+                return _safetensors(stream.read())
         return read(path)
     except TrainingError as exc:
         raise WeightsRefused(str(exc)) from None
+    except OSError as exc:  # moved or removed since the server started
+        raise WeightsRefused(f"the server's checkpoint cannot be read: {exc.strerror}") from None
 
 
 def _uploaded(data: bytes) -> Any:

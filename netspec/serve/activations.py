@@ -78,6 +78,8 @@ def activations_task(request: dict[str, Any]) -> dict[str, Any]:
 def _missing_extra() -> dict[str, Any] | None:
     try:
         import torch  # noqa: F401 (imported here, in the worker, on the first request)
+    except OSError as exc:  # its libraries would not load (the worker's memory cap, say)
+        return failure("E-limit", f"PyTorch would not load in the playground's worker: {exc}")
     except ImportError:
         return failure(
             "E-extra",
@@ -133,13 +135,19 @@ def _image_input(analysis: Analysis) -> tuple[int, int, int]:
     if max(dims[2:]) > MAX_SIDE:
         raise Refused(f"the input is {dims[2]} x {dims[3]}; the panel takes up to {MAX_SIDE}")
     memory = analysis.memory()
-    need = [memory.param_bytes, memory.buffer_bytes, memory.activation_bytes]
+    batch = dims[0] if isinstance(dims[0], int) and dims[0] > 0 else 1
+    # the panel runs one image, whatever batch the spec declares
+    need = [memory.param_bytes, memory.buffer_bytes, _per_image(memory.activation_bytes, batch)]
     if all(isinstance(n, int) for n in need) and sum(need) > MAX_BYTES:
         raise Refused(
             f"{graph.name} needs {sum(need) / 1024**2:,.0f} MiB for its weights and outputs; "
             f"the playground runs networks up to {MAX_BYTES / 1024**2:,.0f} MiB"
         )
     return dims[1], dims[2], dims[3]
+
+
+def _per_image(total, batch: int):
+    return total // batch if isinstance(total, int) else total
 
 
 def _run(analysis, image: bytes, choice, cell, request, size) -> dict[str, Any]:
@@ -168,7 +176,7 @@ def _run(analysis, image: bytes, choice, cell, request, size) -> dict[str, Any]:
         "input": {"png": _png(seen[0], (0.0, 1.0)), "shape": list(seen.shape)},
         "weights": choice if isinstance(choice, str) else "upload",
     }
-    if request.get("maps", True) is not False:  # `maps: false`: only the cell, for a click
+    if fields.flag(request, "maps", True):  # `maps: false`: only the cell, for a click
         answer["layers"] = [
             _layer(n, outputs[n.path], maps) for n in graph.nodes if n.path in outputs
         ]

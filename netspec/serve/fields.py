@@ -53,7 +53,8 @@ def network(request: dict[str, Any]) -> str | None:
 
 
 def overrides(request: dict[str, Any]) -> dict[str, object] | None:
-    values = request.get("set") or {}
+    values = request.get("set")
+    values = {} if values is None else values
     if not isinstance(values, dict) or not all(
         isinstance(k, str) and isinstance(v, (int, float, bool, str)) for k, v in values.items()
     ):
@@ -62,7 +63,8 @@ def overrides(request: dict[str, Any]) -> dict[str, object] | None:
 
 
 def shapes(request: dict[str, Any]) -> dict[str, tuple] | None:
-    value = request.get("input_shapes") or {}
+    value = request.get("input_shapes")
+    value = {} if value is None else value
     ok = isinstance(value, dict) and all(
         isinstance(k, str)
         and isinstance(v, list)
@@ -79,6 +81,14 @@ def options(request: dict[str, Any]) -> Options:
     if convention not in CONVENTIONS:
         raise BadRequest(f"`convention` is one of {', '.join(CONVENTIONS)}")
     return Options(convention)
+
+
+def flag(request: dict[str, Any], key: str, default: bool) -> bool:
+    """An optional true or false."""
+    value = request.get(key, default)
+    if not isinstance(value, bool):
+        raise BadRequest(f"`{key}` must be true or false")
+    return value
 
 
 def integer(request: dict[str, Any], key: str, default: int, low: int, high: int) -> int:

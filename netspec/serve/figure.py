@@ -20,8 +20,9 @@ such as `C1`: its first layer with a window, or a block instance path), and opti
   page can follow the animation's current cell. Null with `field_why` when unknown.
 
 Assumes the worker bounds time and memory. Guarantees answers of bounded size: an axis
-of more than MAX_AXIS canvas or output cells is not animated (`why` says so), so the
-data is at most a few MAX_AXIS x kernel numbers per axis, whatever the input's size.
+of more than MAX_AXIS canvas or output cells, or MAX_TAPS outputs x taps, is not
+animated (`why` says so), so the data is at most a few MAX_TAPS numbers per axis,
+whatever the input's size.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from netspec.teach.figures import geometry as cg
 from netspec.teach.question import ConvQuestion
 
 MAX_AXIS = 4096  # canvas or output cells per axis that the page is sent
+MAX_TAPS = 200_000  # output cells x kernel taps per axis: the lists of where each tap lands
 MAX_OTHERS = 64  # other windowed layers of a statement the page may switch to
 POOLS = {"maxpool": "max", "avgpool": "avg", "subsample": "avg"}
 WINDOWED = ("conv", "partial_conv", "conv_transpose", *POOLS)
@@ -110,6 +112,13 @@ def window(layer: LayerFigures) -> dict[str, Any]:
             raise NoWindow(
                 f"{layer.path} would be {side:,} cells {name}: the panel animates at most "
                 f"{MAX_AXIS:,} per axis"
+            )
+        taps = out[axis] * layer.attrs["kernel"][axis]
+        if taps > MAX_TAPS:  # the answer lists every tap of every output, per axis
+            raise NoWindow(
+                f"{layer.path} has {taps:,} taps along an axis ({out[axis]:,} outputs x "
+                f"kernel {layer.attrs['kernel'][axis]}): the panel animates at most "
+                f"{MAX_TAPS:,}"
             )
     rows, cols = (axis_geometry(layer, axis) for axis in (0, 1))
     return {

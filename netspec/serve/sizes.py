@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from netspec.analysis.accepted import accepted_sizes, named_axes, varied_axes
+from netspec.analysis.accepted import accepted_sizes, named_axes, refused_graph, varied_axes
 from netspec.analysis.sizes import sweep
 from netspec.api import parse
 from netspec.errors import CompileError
@@ -34,7 +34,7 @@ MAX_PATHS = 120  # elaborations: the worker's time limit stops a longer analysis
 
 def sizes_task(request: dict[str, Any]) -> dict[str, Any]:
     """The accepted sizes of one input's spatial (or named) axes, square when several."""
-    checkpoints = not _flag(request, "ignore_checkpoints")
+    checkpoints = not fields.flag(request, "ignore_checkpoints", False)
     overrides = fields.overrides(request)
     graph, refused = _graph(request)
     if graph is None:
@@ -42,6 +42,8 @@ def sizes_task(request: dict[str, Any]) -> dict[str, Any]:
     module = parse(Source(NAME, fields.text(request)))  # parsed once already: no error now
     inputs = dict(graph.inputs)
     name = request.get("input") or graph.inputs[0][0]
+    if not isinstance(name, str):
+        raise BadRequest("`input` must be an input's name")
     if name not in inputs:
         raise BadRequest(f"no input {name!r} in {graph.name}; its inputs: {', '.join(inputs)}")
     declared = graph.shape(inputs[name])
@@ -71,13 +73,6 @@ def sizes_task(request: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _flag(request: dict[str, Any], key: str) -> bool:
-    value = request.get(key, False)
-    if not isinstance(value, bool):
-        raise BadRequest(f"`{key}` must be true or false")
-    return value
-
-
 def _graph(request: dict[str, Any]):
     """(graph, None) when the spec is accepted; (graph, the error document) when it is
     refused at its declared size but its input elaborated; else (None, that document)."""
@@ -86,11 +81,7 @@ def _graph(request: dict[str, Any]):
         return analysis.graph, None
     except CompileError as exc:
         failed = failure(exc.diagnostics[0].code, exc.diagnostics[0].message)
-        network = fields.network(request)
-        graphs = [p.graph for p in exc.partial if network in (None, p.graph.name)]
-        if len(graphs) == 1 and graphs[0].inputs:
-            return graphs[0], failed
-        return None, failed
+        return refused_graph(exc, fields.network(request)), failed
 
 
 def _one(analyses):
