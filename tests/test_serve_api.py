@@ -158,10 +158,12 @@ def test_serve_listens_on_loopback_and_warns_otherwise(capsys, monkeypatch):
 
 def test_a_worker_over_its_memory_cap_is_an_e_limit_answer():
     """The cap is RLIMIT_DATA (what an analysis allocates; shared libraries such as
-    torch's do not count): a worker allowed almost nothing fails, and says so in JSON."""
-    worker = Worker(seconds=10, memory=4 * 1024**2)
+    torch's do not count). A spec of 110,000 tokens, within the token limit, needs about
+    100 MiB to parse; a worker allowed 48 MiB fails on it (or dies), and says so."""
+    text = "const T = [" + ",".join(["1"] * 55_000) + "]\n" + LENET
+    worker = Worker(seconds=20, memory=48 * 1024**2)
     try:
-        answer = worker.run({"task": "check", "text": LENET})
+        answer = worker.run({"task": "check", "text": text})
     finally:
         worker.stop()
     [error] = answer["errors"]

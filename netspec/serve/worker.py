@@ -22,6 +22,7 @@ to every request, a JSON object with the HTTP status it calls for: never an exce
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import queue
@@ -60,13 +61,21 @@ def _serve(connection, memory: int) -> None:
             answer = run_task(decoded(message))
         except BadBody as exc:
             answer = failure("E-request", str(exc))
-        except MemoryError:
-            answer = failure(
-                "E-limit", "the analysis needed more memory than the playground allows"
-            )
         except Exception as exc:  # noqa: BLE001 (a bug must not take the worker down)
-            answer = failure("E-internal", f"netspec failed on this spec: {type(exc).__name__}")
+            answer = _failed(exc)
         connection.send(encoded(answer))
+
+
+def _failed(exc: BaseException) -> dict[str, Any]:
+    """E-limit where the memory cap is the cause (a MemoryError or an OSError saying
+    ENOMEM, also one that a library turned into another exception on its way out), else
+    E-internal."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, MemoryError) or getattr(seen, "errno", None) == errno.ENOMEM:
+            return failure("E-limit", "the analysis needed more memory than the playground allows")
+        seen = seen.__cause__ or seen.__context__
+    return failure("E-internal", f"netspec failed on this spec: {type(exc).__name__}")
 
 
 def decoded(message: dict[str, Any]) -> dict[str, Any]:
