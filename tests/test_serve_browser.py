@@ -1,7 +1,8 @@
 """The playground in a real browser: Chromium (Debian's package, driven by Playwright)
 against `netspec serve`'s app on a free loopback port (tests/serve_fixtures.py). The page
 opens with the spec, shows the report, and follows edits: a mistake shows its error at
-its line and column with the hint, and the fix brings the table back.
+its line and column with the hint, and the fix brings the table back; an answer for older
+text that arrives after a newer keystroke is not drawn.
 
 Skips, saying how to install it, where Chromium is absent (.ci/run installs it)."""
 
@@ -50,3 +51,48 @@ def test_the_page_times_each_edit_for_the_benchmark(page):
     page.locator("#editor").press("Space")
     page.wait_for_function("window.netspecLatencies.length === 1")
     assert page.evaluate("window.netspecLatencies[0]") > 0
+
+
+STALE = """async (text) => {
+    // the first check's answer is held until a newer keystroke, then let through at once:
+    // it arrives within the debounce, before the newer check is even sent
+    const editor = document.getElementById("editor");
+    const real = window.fetch;
+    let release;
+    const held = new Promise((ok) => (release = ok));
+    let first = true;
+    window.fetch = (url, ...rest) => {
+        if (!String(url).endsWith("/api/check") || !first) return real(url, ...rest);
+        first = false;
+        return real(url, ...rest).then(async (answer) => (await held, answer));
+    };
+    const seen = []; // every underline drawn
+    const observer = new MutationObserver(() => {
+        const marks = document.querySelectorAll("#highlight mark.error");
+        for (const m of marks) seen.push(m.textContent);
+    });
+    observer.observe(document.getElementById("highlight"), { childList: true, subtree: true });
+    const type = (value) => {
+        editor.value = value;
+        editor.dispatchEvent(new Event("input"));
+    };
+    const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+    window.netspecLatencies = [];
+    type(text);
+    await sleep(400);
+    type("# a line more, the offsets move\\n" + text);
+    release();
+    while (!document.querySelector("#highlight mark.error")) await sleep(20);
+    await sleep(200);
+    observer.disconnect();
+    window.fetch = real;
+    return [seen, window.netspecLatencies.length];
+}"""
+
+
+def test_an_answer_for_older_text_is_not_drawn_on_newer_text(page):
+    seen, shown = page.evaluate(STALE, LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 50)"))
+    assert seen and set(seen) == {"50"}  # never the old offsets on the new text
+    assert shown == 1  # one answer shown: the newest text's
+    page.locator("#editor").fill(LENET)
+    page.wait_for_function("document.querySelectorAll('#diagnostics li').length === 0")

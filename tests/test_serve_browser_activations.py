@@ -1,6 +1,7 @@
 """The activations panel in a real browser (tests/serve_fixtures.py): opening its tab runs
 LeNet-5 on the bundled digit, the feature-map grid shows C1's six 28 x 28 maps, and a
-click on a pixel of one shows that cell's dot product with its numbers.
+click on a pixel of one shows that cell's dot product with its numbers, worked out in the
+run shown even after the sizes tab changed the input.
 
 Skips, saying how to install it, where Chromium or torch is absent."""
 
@@ -30,3 +31,25 @@ def test_the_panel_runs_the_digit_and_explains_a_clicked_cell(page, screenshot):
     assert "+ bias" in equation and "✓" in equation and "scaled_tanh" in equation
     assert page.script_errors == []
     screenshot(page, "activations")
+
+
+def test_a_cell_clicked_after_a_size_change_is_of_the_run_shown(page):
+    """The maps are of the run; the sizes tab changing the input since must not change
+    which network a clicked cell is worked out in."""
+    first = page.locator('.act-layer[data-layer="C1.conv"] img.act-map').first
+    box = first.bounding_box()
+    first.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.4})
+    page.wait_for_selector(".act-dot")
+    before = page.locator(".act-equation").inner_text()
+    page.evaluate(
+        "async () => (await import('/static/state.js'))"
+        ".setRequest({input_shapes: {image: ['N', 1, 36, 36]}})"
+    )
+    page.wait_for_selector(".act-status.problem")  # the run is not of these sizes
+    assert "changed" in page.locator(".act-status").inner_text()
+    page.evaluate("document.querySelector('.act-cell').replaceChildren()")
+    first.click(position={"x": box["width"] * 0.5, "y": box["height"] * 0.4})
+    page.wait_for_selector(".act-dot")
+    assert page.locator(".act-equation").inner_text() == before
+    page.evaluate("async () => (await import('/static/state.js')).setRequest({input_shapes: {}})")
+    assert page.script_errors == []

@@ -1,6 +1,7 @@
-"""The playground's diagram panel in Chromium (netspec/serve/static/diagram.js): the tab
-draws the boxes, a click on a box selects its statement in the table, the zoom buttons
-change the view, and a ResNet-18 stage opens into its blocks and closes again.
+"""The playground's diagram panel in Chromium (netspec/serve/static/diagram.js and its
+viewport, diagram_view.js): the tab draws the boxes, a click on a box selects its
+statement in the table, the zoom buttons change the view, and a ResNet-18 stage opens into
+its blocks and closes again.
 
 Skips, saying how to install it, where Chromium is absent (tests/serve_fixtures.py)."""
 

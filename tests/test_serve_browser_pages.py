@@ -1,12 +1,17 @@
 """The playground's editor, zoo, exercises, sizes and share link in Chromium (fixtures in
 tests/serve_fixtures.py): line numbers and a diagnostic's message on hover; an exercise
 opened from the menu shows its task, then its hint, then its solution; the sizes panel
-names the accepted sizes and one click tries one; a shared link opens with its spec; the
-page fits a phone's width."""
+names the accepted sizes and one click tries one (also for a spec of several networks); a
+shared link opens with its spec, and one that unpacks too large is refused; the page fits a
+phone's width; an emoji or a tab earlier on a line keeps the underline and the hover on
+the right characters; of two quick menu choices the later one opens."""
 
 from __future__ import annotations
 
-from tests.serve_fixtures import LENET
+import base64
+import zlib
+
+from tests.serve_fixtures import LENET, ROOT
 
 
 def wait_checked(page) -> None:
@@ -112,3 +117,73 @@ def test_a_row_opens_into_its_layers_and_stays_open_through_edits(page):
     assert layers.all_inner_texts() == ["C1.conv", "C1.relu"]  # still open, and new
     page.click("#report tr.statement[data-layer=C1] button.toggle")
     assert page.locator("#report tr.layer:not([hidden])").count() == 0
+
+
+def fill_and_wait(page, text: str) -> None:
+    """Type `text` into the editor and wait for its check's answer."""
+    page.locator("#editor").fill(text)
+    page.wait_for_function(
+        "t => document.getElementById('status').textContent !== 'checking…' "
+        "&& document.getElementById('editor').value === t",
+        arg=text,
+    )
+
+
+def test_an_emoji_or_a_tab_earlier_on_the_line_keeps_the_underline_and_hover(page):
+    c5 = next(row for row in LENET.splitlines() if "C5 =" in row)
+    # diagnostics count code points, JS strings UTF-16 units: the emoji is 1 column, 2 units
+    emoji = LENET.replace(c5, '    # 😀 comment\n    C5 = conv(120, 5, padding="😀", stride=0)')
+    page.locator("#editor").fill(emoji)
+    page.wait_for_selector("#highlight mark.error")
+    assert page.locator("#highlight mark.error").all_inner_texts() == ["0"]  # stride=0
+    # a tab is 1 column in diagnostics, up to 4 wide on screen: the hover still finds it
+    page.locator("#editor").fill(LENET.replace(c5, "\tC5 = conv(120, 50) scaled_tanh"))
+    page.wait_for_function("document.querySelector('#highlight mark.error')?.textContent === '50'")
+    mark = page.locator("#highlight mark.error").bounding_box()
+    page.mouse.move(mark["x"] + mark["width"] / 2, mark["y"] + mark["height"] / 2)
+    page.wait_for_selector("#tooltip:not([hidden])")
+    assert page.locator("#tooltip").inner_text().startswith("error[E-size]")
+    page.mouse.move(5, 5)
+    fill_and_wait(page, LENET)
+
+
+def test_a_link_too_large_when_unpacked_is_refused(page):
+    bomb = zlib.compressobj(9, zlib.DEFLATED, -15)  # raw deflate, as the page's links
+    packed = bomb.compress(b"#" * 900_000) + bomb.flush()  # past 4 x MAX_TEXT characters
+    fragment = base64.urlsafe_b64encode(packed).decode().rstrip("=")
+    base = page.url.split("?")[0].split("#")[0]
+    page.goto("about:blank")
+    page.goto(f"{base}#spec={fragment}")
+    # said beside the check of the spec the page opens instead: the server's
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('ok · ')")
+    assert "the link's spec is too large" in page.locator("#status").inner_text()
+    assert page.locator("#editor").input_value() == LENET
+    assert page.script_errors == []
+
+
+def test_the_sizes_panel_answers_for_a_spec_of_several_networks(page):
+    page.goto(page.url.split("?")[0].split("#")[0])
+    page.wait_for_function("document.querySelectorAll('#report tr.statement').length === 7")
+    fill_and_wait(page, (ROOT / "examples" / "why_convolution.netspec").read_text())
+    page.click("#tabs button[data-tab=sizes-panel]")
+    page.wait_for_selector("#accepted")  # for the first network, whose input it edits
+    assert "FullyConnected" in page.locator("#accepted h3").inner_text()
+    page.click("#tabs button[data-tab=layer-panel]")
+
+
+def test_of_two_quick_menu_choices_the_later_one_opens(page):
+    # the first choice's answer is held back until after the second's has come
+    page.evaluate(
+        """() => {
+        const real = window.fetch;
+        window.fetch = (url, ...rest) => String(url).endsWith('/api/zoo/resnet18')
+            ? new Promise((ok) => setTimeout(ok, 700)).then(() => real(url, ...rest))
+            : real(url, ...rest);
+        window.realFetch = real;
+    }"""
+    )
+    page.select_option("#open-spec", "zoo:resnet18")
+    page.select_option("#open-spec", "zoo:lenet5")
+    page.wait_for_timeout(1000)  # past the held answer
+    page.evaluate("window.fetch = window.realFetch")
+    assert page.locator("#editor").input_value() == LENET

@@ -5,17 +5,18 @@
 // product with its numbers.
 // POST /api/activations (netspec/serve/activations.py).
 "use strict";
-import { state, on, ask, problem, element } from "./state.js";
+import { state, on, post, problem, element } from "./state.js";
+import { dotProduct, fmt } from "./dot_product.js";
 
 const panel = document.getElementById("activations-panel");
 const MAX_IMAGE = 2 * 1024 * 1024; // bytes: the server's limit too
 const MAX_WEIGHTS = 11 * 1024 * 1024; // bytes: as base64 it stays under the 16 MiB body limit
-const SHOWN_CHANNELS = 8; // input channels of a dot product shown in full
 const MAP_PX = 64; // CSS pixels of a map's longer side (drawn pixelated)
 
 let checkpoint = null; // the server's checkpoint's name, if it has one
-let run = null; // the request fields of the shown maps: a click asks for the same run
-let ran = ""; // the spec text the shown maps are for
+let run = null; // the whole request of the shown maps (spec, sizes, image, weights): a
+// click asks for the same run, whatever the sizes tab or the editor changed since
+let ran = ""; // the spec and shared fields the shown maps are for, as JSON
 let runs = 0; // runs asked for: only the newest one's answer is shown
 let cells = 0; // cells asked for: likewise, and none of a run older than the shown one
 
@@ -105,8 +106,16 @@ async function start() {
   }
   say("running the network…");
   panel.classList.add("busy");
-  const answer = await ask("activations", request);
-  panel.classList.remove("busy");
+  const sent = { text: state.text, ...state.request }; // as the editor and sizes tab say now
+  let answer;
+  try {
+    answer = await post("activations", { ...sent, ...request });
+  } catch (error) {
+    if (mine === runs) say("the server does not answer", true);
+    return;
+  } finally {
+    panel.classList.remove("busy");
+  }
   if (mine !== runs) return;
   cellBox.replaceChildren();
   if (!answer.layers) {
@@ -115,10 +124,15 @@ async function start() {
     run = null;
     return;
   }
-  run = request;
-  ran = state.text;
+  run = { ...sent, ...request };
+  ran = JSON.stringify(sent);
   say(`${answer.network}, ${answer.weights} weights`);
   results.replaceChildren(inputFigure(answer.input), ...answer.layers.map(layerBox));
+}
+
+// the spec and the shared fields (input shapes, ...) a request would send now
+function current() {
+  return JSON.stringify({ text: state.text, ...state.request });
 }
 
 function inputFigure(input) {
@@ -195,7 +209,13 @@ async function explain(cell, target) {
   target.classList.add("act-chosen");
   cellBox.replaceChildren(element("p", { class: "act-note", text: `working out ${cell.layer} at channel ${cell.channel}, row ${cell.row}, col ${cell.col}…` }));
   const [mine, of] = [++cells, runs];
-  const answer = await ask("activations", { ...run, cell, maps: false, text: ran });
+  let answer;
+  try {
+    answer = await post("activations", { ...run, cell, maps: false });
+  } catch (error) {
+    if (mine === cells && of === runs) cellBox.replaceChildren(element("p", { class: "problem", text: "the server does not answer" }));
+    return;
+  }
   if (mine !== cells || of !== runs) return;
   if (!answer.cell) {
     cellBox.replaceChildren(element("p", { class: "problem", text: problem(answer) }));
@@ -205,79 +225,13 @@ async function explain(cell, target) {
   cellBox.scrollIntoView({ block: "nearest" });
 }
 
-function dotProduct(cell, after) {
-  const where = cell.kind === "conv" ? `channel ${cell.channel}, row ${cell.row}, col ${cell.col}` : `output ${cell.channel}`;
-  const box = element("div", { class: "act-dot" });
-  box.append(element("h4", { text: `${cell.layer} (${cell.op}) at ${where}` }));
-  if (cell.kind === "conv") box.append(convTerms(cell));
-  else box.append(linearTerms(cell));
-  const check = cell.agrees ? "✓ the module's own output" : `✗ the module computed ${fmt(cell.pre_activation)}`;
-  const lines = [
-    `Σ products = ${fmt(cell.sum)}`,
-    `+ bias ${fmt(cell.bias)} = ${fmt(cell.computed)}  (pre-activation; ${check})`,
-    ...after.map((a) => `→ ${a.op} (${a.path}) = ${fmt(a.value)}`),
-  ];
-  box.append(element("pre", { class: "act-equation", text: lines.join("\n") }));
-  return box;
-}
-
-function convTerms(cell) {
-  const [height, width] = cell.input_size;
-  const outside = (i, j) => cell.rows[i] < 0 || cell.rows[i] >= height || cell.cols[j] < 0 || cell.cols[j] >= width;
-  const wrap = element("div", { class: "act-terms" });
-  const rows = `rows ${cell.rows[0]}…${cell.rows[cell.rows.length - 1]}, cols ${cell.cols[0]}…${cell.cols[cell.cols.length - 1]} of the input`;
-  const count = cell.channels.length === 1 ? "1 input channel" : `${cell.channels.length} input channels`;
-  wrap.append(element("p", { class: "act-note", text: `${count}; window: ${rows}; grey 0s are padding` }));
-  cell.channels.slice(0, SHOWN_CHANNELS).forEach((part) => {
-    wrap.append(element("div", { class: "act-term" },
-      element("span", { class: "act-ch", text: `in ${part.channel}` }),
-      grid(part.window, outside), element("span", { class: "act-op", text: "⊙" }),
-      grid(part.kernel), element("span", { class: "act-op", text: `= ${fmt(part.sum)}` })));
-  });
-  const rest = cell.channels.slice(SHOWN_CHANNELS);
-  if (rest.length) {
-    const sum = rest.reduce((s, p) => s + p.sum, 0);
-    wrap.append(element("p", { class: "act-note", text: `+ ${rest.length} more input channels (${rest[0].channel}…${rest[rest.length - 1].channel}), their products summing to ${fmt(sum)}` }));
-  }
-  return wrap;
-}
-
-function linearTerms(cell) {
-  const n = cell.inputs.length;
-  const shown = Math.min(n, 12);
-  const table = element("table", { class: "act-vector" });
-  table.append(element("tr", {}, element("th", { text: "i" }), element("th", { text: "input" }), element("th", { text: "weight" }), element("th", { text: "product" })));
-  for (let i = 0; i < shown; i++) {
-    const [x, w] = [cell.inputs[i], cell.weights[i]];
-    table.append(element("tr", {}, element("td", { text: String(i) }), element("td", { text: fmt(x) }), element("td", { text: fmt(w) }), element("td", { text: fmt(x * w) })));
-  }
-  const more = n > shown ? element("p", { class: "act-note", text: `… and ${n - shown} more of ${n} inputs` }) : "";
-  return element("div", { class: "act-terms" }, table, more);
-}
-
-function grid(values, outside = () => false) {
-  const table = element("table", { class: "act-grid" });
-  values.forEach((row, i) => {
-    const tr = element("tr");
-    row.forEach((v, j) => tr.append(element("td", { class: outside(i, j) ? "act-pad" : "", text: fmt(v) })));
-    table.append(tr);
-  });
-  return table;
-}
-
-function fmt(v) {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  return a >= 1000 || a < 0.001 ? v.toExponential(2) : v.toFixed(a >= 100 ? 1 : 3);
-}
-
 controls.addEventListener("submit", (event) => {
   event.preventDefault();
   start();
 });
 
 on("report", () => {
-  if (run && state.text !== ran) say("the spec changed since this run: run again", true);
+  if (run && current() !== ran) say("the spec or its sizes changed since this run: run again", true);
 });
 on("tab", ({ id }) => {
   if (id === "activations-panel" && !run && !panel.classList.contains("busy")) start();

@@ -7,16 +7,17 @@
 // It asks only while its tab is open: a report that arrives while it is hidden marks the
 // diagram out of date, and opening the tab draws it. Only the newest answer is shown.
 // Zoom and pan stay while the same network is redrawn; opening or closing a block keeps
-// that block where it was on the screen.
+// that block where it was on the screen. The viewport that pans and zooms is
+// diagram_view.js.
 "use strict";
 import { state, on, ask, select, networks, problem, element } from "./state.js";
+import { canvas, viewport, zoomTools, apply, firstView, onScreen, pin, reveal, dragged } from "./diagram_view.js";
 
 const panel = document.getElementById("diagram-panel");
 const SVG = "http://www.w3.org/2000/svg";
-const MIN_SCALE = 0.05;
-const MAX_SCALE = 4;
 
-const view = { depth: 0, open: [], network: null, scale: 1, x: 0, y: 0, refit: true };
+// what is drawn (the pan and zoom are diagram_view.js's camera); refit: fit the next view
+const view = { depth: 0, open: [], network: null, refit: true };
 let shown = null; // the answer drawn: {network, depth, open, max_depth, boxes}
 let meta = new Map(); // box key -> its record in the answer
 let latest = 0;
@@ -28,20 +29,15 @@ const depthLess = button("−", "close every block one level");
 const depthMore = button("+", "open every block one level");
 const depthShown = element("span", { class: "depth", text: "depth 0" });
 const closeAll = button("close all", "close the blocks you opened");
-const zoomOut = button("−", "zoom out");
-const zoomIn = button("+", "zoom in");
-const fitAll = button("fit", "the whole diagram");
 const picker = element("select", { "aria-label": "network", hidden: "" });
 const toolbar = element(
   "div",
   { class: "diagram-tools" },
   element("span", { class: "group" }, depthLess, depthShown, depthMore, closeAll),
   picker,
-  element("span", { class: "group zoom" }, zoomOut, zoomIn, fitAll),
+  zoomTools,
 );
 const message = element("p", { class: "problem", hidden: "" });
-const canvas = element("div", { class: "diagram-canvas" });
-const viewport = element("div", { class: "diagram-view", tabindex: "0" }, canvas);
 const hint = element("p", {
   class: "diagram-hint",
   text: "drag to move · wheel to zoom · click a box to select it · ⊕ opens a block, ⊖ closes it",
@@ -142,111 +138,9 @@ function control(cx, cy, action, title) {
   return g;
 }
 
-// ---- zoom and pan ----
-function apply() {
-  canvas.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-}
-
-function size() {
-  const svg = canvas.querySelector("svg");
-  return svg ? [Number(svg.getAttribute("width")), Number(svg.getAttribute("height"))] : [1, 1];
-}
-
-// the whole diagram where it is readable, else its top at the viewport's width (no
-// smaller than READABLE: a phone sees the middle, and pans); false while the panel is
-// hidden (it has no size to fit)
-const READABLE = 0.7;
-function firstView() {
-  const [w, h] = size();
-  if (!viewport.clientWidth) return false;
-  const whole = Math.min(viewport.clientWidth / w, viewport.clientHeight / h, 1);
-  view.scale = whole >= 0.6 ? whole : Math.max(READABLE, Math.min(1, viewport.clientWidth / w));
-  view.x = (viewport.clientWidth - w * view.scale) / 2;
-  view.y = whole >= 0.6 ? (viewport.clientHeight - h * view.scale) / 2 : 0;
-  return true;
-}
-
-function fit() {
-  const [w, h] = size();
-  view.scale = Math.max(MIN_SCALE, Math.min(viewport.clientWidth / w, viewport.clientHeight / h, MAX_SCALE));
-  view.x = (viewport.clientWidth - w * view.scale) / 2;
-  view.y = (viewport.clientHeight - h * view.scale) / 2;
-  apply();
-}
-
-function zoomAt(factor, px, py) {
-  const scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, view.scale * factor));
-  view.x = px - ((px - view.x) * scale) / view.scale;
-  view.y = py - ((py - view.y) * scale) / view.scale;
-  view.scale = scale;
-  apply();
-}
-
-const middle = () => [viewport.clientWidth / 2, viewport.clientHeight / 2];
-zoomIn.addEventListener("click", () => zoomAt(1.25, ...middle()));
-zoomOut.addEventListener("click", () => zoomAt(0.8, ...middle()));
-fitAll.addEventListener("click", fit);
-
-viewport.addEventListener(
-  "wheel",
-  (event) => {
-    event.preventDefault();
-    const lines = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? 400 : 1;
-    const r = viewport.getBoundingClientRect();
-    zoomAt(Math.exp(-event.deltaY * lines * 0.0015), event.clientX - r.left, event.clientY - r.top);
-  },
-  { passive: false },
-);
-
-// the viewport hides its overflow, yet focus and scrollIntoView still scroll it: that
-// scroll becomes a pan, so the transform alone says what is seen
-viewport.addEventListener("scroll", () => {
-  view.x -= viewport.scrollLeft;
-  view.y -= viewport.scrollTop;
-  viewport.scrollTo(0, 0);
-  apply();
-});
-
-let drag = null; // {x, y, startX, startY, moved}
-viewport.addEventListener("pointerdown", (event) => {
-  if (event.button !== 0) return;
-  drag = { x: event.clientX, y: event.clientY, startX: view.x, startY: view.y, moved: false };
-});
-viewport.addEventListener("pointermove", (event) => {
-  if (!drag) return;
-  const dx = event.clientX - drag.x;
-  const dy = event.clientY - drag.y;
-  if (!drag.moved && Math.hypot(dx, dy) < 4) return; // a click that shook a little
-  if (!drag.moved) viewport.setPointerCapture(event.pointerId);
-  drag.moved = true;
-  viewport.classList.add("dragging");
-  view.x = drag.startX + dx;
-  view.y = drag.startY + dy;
-  apply();
-});
-const endDrag = () => {
-  viewport.classList.remove("dragging");
-  setTimeout(() => (drag = null)); // after the click that ends the drag has looked
-};
-viewport.addEventListener("pointerup", endDrag);
-viewport.addEventListener("pointercancel", endDrag);
-
-// keys, for a keyboard: + and − zoom, 0 fits, the arrows move
-const KEYS = { "+": [1.25], "=": [1.25], "-": [0.8], ArrowLeft: [1, 60, 0], ArrowRight: [1, -60, 0],
-  ArrowUp: [1, 0, 60], ArrowDown: [1, 0, -60] };
-viewport.addEventListener("keydown", (event) => {
-  if (event.key === "0") return fit();
-  const [factor, dx = 0, dy = 0] = KEYS[event.key] || [];
-  if (!factor) return;
-  event.preventDefault();
-  view.x += dx;
-  view.y += dy;
-  zoomAt(factor, ...middle());
-});
-
 // ---- clicks: a control opens or closes, a box selects ----
 viewport.addEventListener("click", (event) => {
-  if (drag && drag.moved) return;
+  if (dragged()) return;
   const group = event.target.closest("g.box[data-key]");
   const box = group && meta.get(group.dataset.key);
   if (!box) return;
@@ -267,7 +161,7 @@ function where(group) {
   const rect = group.querySelector("rect");
   const x = Number(rect.getAttribute("x")) + Number(rect.getAttribute("width")) / 2;
   const y = Number(rect.getAttribute("y"));
-  return { x, y, screenX: view.x + x * view.scale, screenY: view.y + y * view.scale };
+  return { x, y, ...onScreen(x, y) };
 }
 
 // after opening or closing: the block's first box where the block was
@@ -276,8 +170,7 @@ function keep(anchor) {
   const group = box && canvas.querySelector(`g.box[data-key="${CSS.escape(box.key)}"]`);
   if (!group) return;
   const now = where(group);
-  view.x = anchor.at.screenX - now.x * view.scale;
-  view.y = anchor.at.screenY - now.y * view.scale;
+  pin(now.x, now.y, anchor.at.screenX, anchor.at.screenY);
 }
 
 // ---- the selection ----
@@ -295,17 +188,11 @@ function mark(from = null) {
     group.classList.toggle("selected", on);
     if (on && !first) first = group;
   }
-  if (first && from && from !== "diagram" && viewport.clientWidth) reveal(first);
-}
-
-// a box selected elsewhere and out of sight is brought to the viewport's middle
-function reveal(group) {
-  const at = where(group);
-  const inside = (v, n) => v >= 0 && v <= n;
-  if (inside(at.screenX, viewport.clientWidth) && inside(at.screenY, viewport.clientHeight)) return;
-  view.x = viewport.clientWidth / 2 - at.x * view.scale;
-  view.y = viewport.clientHeight / 3 - at.y * view.scale;
-  apply();
+  // a box selected elsewhere and out of sight is brought to the viewport's middle
+  if (first && from && from !== "diagram" && viewport.clientWidth) {
+    const at = where(first);
+    reveal(at.x, at.y);
+  }
 }
 
 // ---- the toolbar ----

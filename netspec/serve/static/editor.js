@@ -25,11 +25,21 @@ function tokenClasses(text) {
   return classes;
 }
 
-// the offset in the text of (line, column), both from 1 as diagnostics give them
+const TAB = 4; // the CSS's tab-size: a tab reaches the next multiple of 4 on screen
+
+// the offset in the text (UTF-16 units, as JS strings count) of (line, column), both from
+// 1 as diagnostics give them; a diagnostic's column counts code points (Python's), so an
+// emoji earlier on the line is one column but two units
 function offset(lines, line, column) {
   let at = 0;
   for (let i = 0; i < line - 1 && i < lines.length; i++) at += lines[i].length + 1;
-  return at + column - 1;
+  let counted = 0;
+  for (const ch of lines[line - 1] || "") {
+    if (counted === column - 1) return at;
+    at += ch.length;
+    counted++;
+  }
+  return at + (column - 1 - counted); // past the line's end (its newline, say)
 }
 
 function span(lines, d) {
@@ -99,13 +109,26 @@ function metrics() {
   return { width, height: parseFloat(style.lineHeight), pad: parseFloat(style.paddingLeft) };
 }
 
+// the column (code points, from 1, as diagnostics count) of the character drawn at
+// screen column `visual` (from 0) of `text`: a tab is drawn up to TAB wide
+function columnAt(text, visual) {
+  let x = 0;
+  let column = 1;
+  for (const ch of text) {
+    x += ch === "\t" ? TAB - (x % TAB) : 1;
+    if (visual < x) return column;
+    column++;
+  }
+  return column + (visual - x);
+}
+
 // (line, column) under a pointer event, both from 1
 function position(event) {
   const m = metrics();
   const box = editor.getBoundingClientRect();
   const line = Math.floor((event.clientY - box.top - m.pad + editor.scrollTop) / m.height) + 1;
-  const column = Math.floor((event.clientX - box.left - m.pad + editor.scrollLeft) / m.width) + 1;
-  return [line, column];
+  const visual = Math.floor((event.clientX - box.left - m.pad + editor.scrollLeft) / m.width);
+  return [line, columnAt(editor.value.split("\n")[line - 1] || "", visual)];
 }
 
 function covers(d, line, column) {

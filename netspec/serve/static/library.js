@@ -1,32 +1,24 @@
 // The zoo and the exercises: the header's menu opens a bundled spec or an exercise; an
 // exercise shows its task, then its hint, then its solution, each on request.
 "use strict";
-import { load, element } from "./state.js";
+import { load, post, element } from "./state.js";
 
 const menu = document.getElementById("open-spec");
 const panel = document.getElementById("exercise");
+let latest = 0; // menu choices made: only the newest one's spec is loaded
 
 async function get(url) {
   return (await fetch(url)).json();
 }
 
 async function fill() {
-  const [zoo, exercises] = await Promise.all([get("/api/zoo"), ask("exercises")]);
+  const [zoo, exercises] = await Promise.all([get("/api/zoo"), post("exercises")]);
   for (const s of zoo.specs || []) {
     document.getElementById("zoo-specs").append(element("option", { value: `zoo:${s.name}`, text: s.name }));
   }
   for (const e of exercises.exercises || []) {
     document.getElementById("exercise-specs").append(element("option", { value: `exercise:${e.name}`, text: e.title }));
   }
-}
-
-async function ask(task, fields = {}) {
-  const response = await fetch(`/api/${task}`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(fields),
-  });
-  return response.json();
 }
 
 function showExercise(e) {
@@ -41,10 +33,11 @@ function showExercise(e) {
   panel.hidden = false;
 }
 
-// an exercise's text, its panel shown; null for a name that is not one
-export async function exercise(name) {
-  const e = await ask("exercises", { name });
-  if (!e.text) return null;
+// an exercise's text, its panel shown; null for a name that is not one, or when
+// `current()` says a newer choice was made while it was on its way
+export async function exercise(name, current = () => true) {
+  const e = await post("exercises", { name });
+  if (!e.text || !current()) return null;
   showExercise(e);
   return e.text;
 }
@@ -58,12 +51,14 @@ export async function fromLocation() {
 menu.addEventListener("change", async () => {
   const [kind, name] = menu.value.split(":");
   menu.value = "";
+  const mine = ++latest;
+  const current = () => mine === latest; // a later choice wins, whichever answer is first
   if (kind === "zoo") {
     panel.hidden = true;
     const spec = await get(`/api/zoo/${encodeURIComponent(name)}`);
-    if (spec.text) load(spec.text, name);
+    if (spec.text && current()) load(spec.text, name);
   } else if (kind === "exercise") {
-    const text = await exercise(name);
+    const text = await exercise(name, current);
     if (text !== null) load(text, name);
   }
 });

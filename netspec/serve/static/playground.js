@@ -183,6 +183,7 @@ async function recheck() {
 
 editor.addEventListener("input", () => {
   edited = performance.now();
+  latest++; // an answer still on its way is for older text: its offsets no longer fit
   paint([]); // the new text at once; its underlines come with the answer
   clearTimeout(timer);
   timer = setTimeout(recheck, 60);

@@ -3,8 +3,22 @@
 // opens the spec on the reader's own playground and nothing leaves the machine.
 // `?spec=NAME` opens a zoo spec instead.
 "use strict";
+import { on } from "./state.js";
 
 const status = document.getElementById("status");
+// the longest spec a link may unpack to: 4 x the server's MAX_TEXT (characters), so a
+// hostile link (a deflate bomb) stops early instead of filling the tab's memory
+const MAX_LINK_TEXT = 4 * 200_000;
+
+class TooLarge extends Error {}
+
+// why the link's spec was not opened: said beside the first check's status, which would
+// otherwise overwrite it at once
+let unread = "";
+on("report", () => {
+  if (unread) status.textContent += ` · ${unread}`;
+  unread = "";
+});
 
 function base64url(bytes) {
   let binary = "";
@@ -27,9 +41,22 @@ export async function encode(text) {
   return base64url(packed);
 }
 
+// the link's text, read chunk by chunk; TooLarge past MAX_LINK_TEXT characters
 export async function decode(data) {
-  const bytes = await through(new DecompressionStream("deflate-raw"), unbase64url(data));
-  return new TextDecoder().decode(bytes);
+  const stream = new Blob([unbase64url(data)]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const parts = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return parts.join("");
+    length += value.length;
+    if (length > MAX_LINK_TEXT) {
+      reader.cancel(); // stops the decompression too
+      throw new TooLarge();
+    }
+    parts.push(value);
+  }
 }
 
 // The spec the address names (#spec=..., or ?spec=NAME from the zoo), else null.
@@ -39,7 +66,10 @@ export async function fromLocation() {
     try {
       return await decode(fragment);
     } catch (error) {
-      status.textContent = "the link's spec could not be read";
+      unread = error instanceof TooLarge
+        ? "the link's spec is too large to open (a spec takes at most 200,000 characters)"
+        : "the link's spec could not be read";
+      status.textContent = unread;
     }
   }
   const name = new URLSearchParams(location.search).get("spec");

@@ -12,8 +12,13 @@ function open() {
   return !panel.hidden;
 }
 
+// the network whose input the panel edits: the first the check reports
+function firstNetwork() {
+  return networks(state.doc)[0] || null;
+}
+
 function firstInput() {
-  const net = networks(state.doc)[0];
+  const net = firstNetwork();
   if (!net) return null;
   const [name, dims] = Object.entries(net.inputs)[0] || [];
   return name ? { name, dims } : null;
@@ -101,7 +106,16 @@ async function refresh(force = false) {
   const option = element("label", {}, ignore, " judge the layers alone (ignore the -> checkpoints, as the built model does)");
   const body = element("div", { id: "sizes-answer", text: "working out the accepted sizes…" });
   panel.replaceChildren(head, option, body);
-  const answer = await ask("sizes", { ignore_checkpoints: ignore.checked });
+  const net = firstNetwork(); // a spec of several networks: the one whose input is shown
+  let answer;
+  try {
+    answer = await ask("sizes", { ignore_checkpoints: ignore.checked, ...(net ? { network: net.name } : {}) });
+  } catch (error) {
+    if (mine !== latest) return;
+    asked = ""; // ask again next time
+    body.replaceChildren(element("p", { class: "problem", text: "the server does not answer" }));
+    return;
+  }
   if (mine !== latest) return; // a newer question is under way
   if (answer.errors && !answer.network) {
     body.replaceChildren(element("p", { class: "problem", text: problem(answer) }));

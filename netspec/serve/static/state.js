@@ -26,15 +26,20 @@ export function emit(name, detail) {
   bus.dispatchEvent(new CustomEvent(name, { detail }));
 }
 
-// POST /api/<task> with the spec and the shared fields; the parsed JSON answer, also for
-// an HTTP error (the API answers every error as REPORT.md's error document).
-export async function ask(task, fields = {}) {
-  const response = await fetch(`/api/${task}`, {
+// POST `body` as JSON to /api/<path>; the parsed JSON answer, also for an HTTP error (the
+// API answers every error as REPORT.md's error document). Throws when the server is gone.
+export async function post(path, body = {}) {
+  const response = await fetch(`/api/${path}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ text: state.text, ...state.request, ...fields }),
+    body: JSON.stringify(body),
   });
   return response.json();
+}
+
+// POST /api/<task> with the spec and the shared fields (`fields` win over both)
+export function ask(task, fields = {}) {
+  return post(task, { text: state.text, ...state.request, ...fields });
 }
 
 export function select(layer, from) {
