@@ -92,3 +92,20 @@ def test_every_check_answer_is_the_pydantic_models_contract(text):
             assert (d["end_line"], d["end_column"]) >= (d["line"], d["column"])
     with pytest.raises(ValueError):
         CheckAnswer.model_validate({**answer, "unexpected": 1})
+
+
+def test_the_editor_colours_the_grammars_keywords():
+    """The page's highlighter (static/editor.js) writes no grammar of its own: its
+    keywords are the grammar's quoted words, its soft keywords the ones it declares."""
+    import re
+
+    grammar = (ROOT / "grammars" / "netspec.lark").read_text()
+    script = (ROOT / "netspec" / "serve" / "static" / "editor.js").read_text()
+
+    def js_set(name: str) -> set[str]:
+        [body] = re.findall(rf"const {name} = new Set\(\[(.*?)\]\)", script, re.S)
+        return set(re.findall(r'"(\w+)"', body))
+
+    assert js_set("KEYWORDS") == set(re.findall(r'"([a-z_]+)"', grammar))
+    [declared] = re.findall(r"^%declare (.*)$", grammar, re.M)
+    assert js_set("SOFT") == {t.lower() for t in declared.split()}

@@ -11,15 +11,23 @@ const gutter = document.getElementById("gutter");
 const tooltip = document.getElementById("tooltip");
 let shown = []; // the diagnostics underlined now
 
-// the grammar's keywords (grammars/netspec.lark); numbers, strings and comments as it lexes them
-const KEYWORDS = new Set(["network", "block", "repeat", "if", "else", "let", "from", "const",
-  "defaults", "input", "output", "param", "as", "in", "true", "false", "none"]);
+// The grammar's keywords (grammars/netspec.lark's quoted words: tests/test_serve_tasks.py
+// holds this list to it) and its soft keywords, which the post-lexer makes keywords only
+// where a name follows them (`input image: ...`, not `output = linear(10)`).
+const KEYWORDS = new Set(["and", "as", "block", "const", "defaults", "else", "false", "from",
+  "if", "let", "network", "none", "not", "or", "repeat", "true"]);
+const SOFT = new Set(["input", "output", "param"]);
 const TOKEN = /(#[^\n]*)|("(?:[^"\\\n]|\\.)*")|(\b\d+(?:\.\d+)?(?:e[-+]?\d+)?\b)|([A-Za-z_]\w*)/g;
+
+function keyword(word, text, end) {
+  return KEYWORDS.has(word) || (SOFT.has(word) && /^[ \t]+[A-Za-z_]/.test(text.slice(end, end + 64)));
+}
 
 function tokenClasses(text) {
   const classes = new Array(text.length).fill("");
   for (const m of text.matchAll(TOKEN)) {
-    const cls = m[1] ? "com" : m[2] ? "str" : m[3] ? "num" : KEYWORDS.has(m[4]) ? "kw" : "";
+    const end = m.index + m[0].length;
+    const cls = m[1] ? "com" : m[2] ? "str" : m[3] ? "num" : keyword(m[4], text, end) ? "kw" : "";
     for (let i = m.index; i < m.index + m[0].length; i++) classes[i] = cls;
   }
   return classes;
