@@ -29,6 +29,7 @@ STAGES = (
     "training",
     "teach",
     "api",
+    "frontends",
     "serve",
     "cli",
 )
@@ -48,9 +49,9 @@ HEAVY += ("starlette", "uvicorn")
 _ACTIVATIONS = ("serve.activations", "serve.activation_inputs", "serve.dot_product")
 HEAVY_HOMES = {
     "torch": ("backends.torch", "backends.onnx.weights", "training", *_ACTIVATIONS),
-    "onnx": ("backends.onnx", "cli.predict"),
+    "onnx": ("backends.onnx", "cli.predict", "frontends"),  # frontends: netspec import
     "onnxruntime": ("cli.predict",),
-    "numpy": ("backends.onnx", "training", "cli.predict", "teach.figures"),
+    "numpy": ("backends.onnx", "training", "cli.predict", "teach.figures", "frontends"),
     "PIL": ("teach.figures", "cli.predict", *_ACTIVATIONS),  # image uploads
     "sklearn": ("training",),
     "safetensors": ("backends.onnx", "serve.activation_inputs"),  # uploaded weights
