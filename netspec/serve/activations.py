@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from typing import Any
 
 from netspec.analysis import Analysis
 from netspec.errors import CompileError
-from netspec.report.json_report import errors_json
 from netspec.serve import fields
-from netspec.serve.answers import NAME, failure
+from netspec.serve.answers import NAME, failure, spec_errors
 
 SEED = 0
 MAX_SIDE = 512  # pixels of the network's input height and width
@@ -65,7 +63,7 @@ def activations_task(request: dict[str, Any]) -> dict[str, Any]:
     try:
         analysis = _network(request)
     except CompileError as exc:
-        return json.loads(errors_json(exc.diagnostics, NAME, None))
+        return spec_errors(exc.diagnostics)
     try:
         channels, height, width = _image_input(analysis)
         return _run(analysis, image, choice, cell, request, (channels, height, width))

@@ -27,6 +27,12 @@ def failure(code: str, message: str, help: str = "") -> dict[str, Any]:
     return json.loads(errors_json([d], NAME))
 
 
+def spec_errors(diagnostics) -> dict[str, Any]:
+    """The error document of a spec that is not accepted, without a partial report (a
+    task other than the check answers only whether it could)."""
+    return json.loads(errors_json(list(diagnostics), NAME))
+
+
 def status_of(answer: dict[str, Any]) -> int:
     """The HTTP status of an answer: by its first error's code, else 200."""
     errors = answer.get("errors") or [{}]

@@ -18,15 +18,13 @@ opened (keys left over from an older text are dropped, not errors).
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Any
 
 from netspec.analysis import Analysis
 from netspec.errors import CompileError
-from netspec.report.json_report import errors_json
 from netspec.serve import fields
-from netspec.serve.answers import NAME, failure
+from netspec.serve.answers import failure, spec_errors
 from netspec.serve.fields import BadRequest
 from netspec.teach.diagram.graph import box_count, diagram_graph, levels
 from netspec.teach.diagram.render import MAX_BOXES, DiagramError, network_svg
@@ -43,7 +41,7 @@ def diagram_task(request: dict[str, Any]) -> dict[str, Any]:
     try:
         analyses: list[Analysis] = fields.analysed(request)
     except CompileError as exc:
-        return json.loads(errors_json(exc.diagnostics, NAME, None))
+        return spec_errors(exc.diagnostics)
     if not analyses:
         raise BadRequest("the spec has no network to draw")
     analysis = analyses[0]

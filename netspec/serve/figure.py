@@ -27,16 +27,14 @@ whatever the input's size.
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 from typing import Any
 
 from netspec.analysis import Analysis, LayerFigures
 from netspec.errors import CompileError
 from netspec.ops.arith import effective_kernel
-from netspec.report.json_report import errors_json
 from netspec.serve import fields
-from netspec.serve.answers import NAME
+from netspec.serve.answers import spec_errors
 from netspec.serve.fields import BadRequest
 from netspec.teach.figures import geometry as cg
 from netspec.teach.question import ConvQuestion
@@ -65,7 +63,7 @@ def figure_task(request: dict[str, Any]) -> dict[str, Any]:
     try:
         chosen = choose(fields.analysed(request), name)
     except CompileError as exc:
-        return json.loads(errors_json(exc.diagnostics, NAME, None))
+        return spec_errors(exc.diagnostics)
     except UnknownLayer as exc:
         raise BadRequest(str(exc)) from None
     analysis, indices = chosen[0]

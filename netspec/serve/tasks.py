@@ -26,7 +26,7 @@ from netspec.api import partial_analyses
 from netspec.errors import CompileError, Diagnostic
 from netspec.report.json_report import errors_json, partial_json, to_json
 from netspec.serve import fields
-from netspec.serve.answers import NAME, failure
+from netspec.serve.answers import NAME, failure, spec_errors
 from netspec.serve.fields import BadRequest
 
 # task -> "module:function"; each function takes the request and returns the answer
@@ -98,7 +98,7 @@ def explain_task(request: dict[str, Any]) -> dict[str, Any]:
         analyses: list[Analysis] = fields.analysed(request)
         chosen = choose(analyses, layer)
     except CompileError as exc:
-        return json.loads(errors_json(exc.diagnostics, NAME, None))
+        return spec_errors(exc.diagnostics)
     except UnknownLayer as exc:
         raise BadRequest(str(exc)) from None
     layers = [explain_layer(a, i) for a, indices in chosen for i in indices[:64]]
