@@ -44,6 +44,7 @@ COMMANDS: dict[str, Command] = {
     "sizes": Command("netspec.cli.sizes", "list the input sizes a network accepts, over a range"),
     "schema": Command("netspec.cli.schema", "print the JSON Schema of the --format json reports"),
     "zoo": Command("netspec.cli.zoo", "list the bundled specs: parameters, multiply-adds, source"),
+    "import": Command("netspec.cli.import_", "read an ONNX model into a spec and its weights"),
     "build": Command(
         "netspec.cli.build", "write the network as standalone PyTorch source (a .py file)"
     ),

@@ -1,0 +1,236 @@
+"""An imported model as spec text: `spec_text(imported)`.
+
+Stages that each read the one before become one chain on one line (`conv(64, 7,
+stride=2, padding=3, bias=false) bn relu maxpool(3, stride=2, padding=1)`); a tensor
+read again later is a named statement; `from name` switches the stream; a merge whose
+inputs start from one tensor takes branches (`add { conv bn relu conv bn | }`), any
+other names its inputs (`concat(left, dim=1)`). The plan is netspec/frontends/plan.py.
+
+A chain longer than a line is split into statements on several lines (the language
+has no line continuation outside brackets; the stream carries over), the statement's
+name on its last line.
+
+Assumes an :class:`Imported` whose stages are netspec ops with their arguments as the
+spec writes them. Guarantees deterministic text (no date, no path but `source`) that
+elaborates to one layer per stage, in :func:`netspec.frontends.plan.stage_order`; with
+`checkpoints`, each named statement ends with its shape as `netspec check` gives it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+
+from netspec.frontends.imported import Imported, Stage, Value
+from netspec.frontends.plan import Line, Unit, lines, referenced, units
+from netspec.ops import REGISTRY
+
+WIDTH = 100  # the longest line written, where a chain can be split
+INDENT = "    "
+# docs/language.md §2.3: reserved words, never names
+KEYWORDS = frozenset(
+    ("const", "defaults", "block", "network", "let", "repeat", "as", "if", "else", "from")
+    + ("true", "false", "none", "and", "or", "not")
+)
+# stages that finish the one before them (`conv bn relu`): a line is not broken before them
+FOLLOWERS = frozenset(("bn", "relu", "relu6", "sigmoid", "silu", "gelu", "tanh", "hardswish"))
+AVOIDED = KEYWORDS | {"in", "param", "input"}  # names that would read as something else
+
+
+def spec_text(imported: Imported, checkpoints: bool = False, branches: bool = True) -> str:
+    """The spec of `imported`; with `checkpoints`, `-> [dims]` after named statements
+    (the text is checked once without them to learn the shapes)."""
+    shapes = _shapes(imported, branches) if checkpoints else {}
+    return _text(imported, branches, shapes)
+
+
+def _text(imported: Imported, branches: bool, shapes: dict[str, str]) -> str:
+    top = units(imported, branches)
+    found = lines(imported, top)
+    names = _names(imported, top, found)
+    out = _comment(f"Imported by `netspec import` from {imported.source}.")
+    for note in imported.notes:
+        out += _comment(f"Note: {note}")
+    out += [f"network {_identifier(imported.name, KEYWORDS, 'Imported')} {{"]
+    out += [INDENT + _input_text(i, names[i.name]) for i in imported.inputs]
+    for line in found:
+        out += _statement(imported, line, names, shapes)
+    outputs = [names[t] for t in imported.outputs]
+    if outputs and outputs != [names.get(found[-1].units[-1].output) if found else None]:
+        out.append(f"{INDENT}output {', '.join(outputs)}")
+    return "\n".join(out) + "\n}\n"
+
+
+def _shapes(imported: Imported, branches: bool) -> dict[str, str]:
+    """Each named statement's output shape, as `netspec check` of the plain text says."""
+    from netspec.api import check
+    from netspec.source import Source
+
+    [analysis] = check(Source("<import>", _text(imported, branches, {})))
+    graph = analysis.graph
+    # a size traced as a formula (floor((H - 1) / 2) + 1) is not written: no checkpoint
+    written = {s.name: [str(d) for d in graph.shape(s.output)] for s in graph.statements}
+    return {
+        name: "[" + ", ".join(dims) + "]"
+        for name, dims in written.items()
+        if all(d.isdigit() or d.isidentifier() for d in dims)
+    }
+
+
+def _names(imported: Imported, top: list[Unit], found: list[Line]) -> dict[str, str]:
+    """Tensor -> its name in the spec: the inputs, and each statement's result that is
+    read by name; names kept from the source where they are free, else suffixed."""
+    taken = set(AVOIDED)
+    for i in imported.inputs:
+        taken.update(d for d in i.shape if isinstance(d, str))  # N, H: bound in the scope
+    names: dict[str, str] = {}
+    for i in imported.inputs:
+        names[i.name] = _free(i.name, taken)
+    wanted = referenced(imported, top, found)
+    for line in found:
+        last = line.units[-1].output
+        if last in wanted and last not in names:
+            names[last] = _free(last, taken)
+    return names
+
+
+def _free(name: str, taken: set[str]) -> str:
+    base = _identifier(name, (), "t")
+    name, n = base, 1
+    while name in taken or name in REGISTRY:
+        n += 1
+        name = f"{base}_{n}"
+    taken.add(name)
+    return name
+
+
+def _identifier(name: str, avoid, fallback: str) -> str:
+    name = re.sub(r"\W", "_", name, flags=re.ASCII).strip("_") or fallback
+    if name[0].isdigit() or name in avoid:
+        name = f"{fallback}_{name}"
+    return name
+
+
+def _comment(text: str) -> list[str]:
+    """`text` as comment lines of at most WIDTH, on one line or several."""
+    lines = textwrap.wrap(" ".join(str(text).split()), WIDTH - 2, break_on_hyphens=False)
+    return [f"# {line}" for line in lines]
+
+
+def _input_text(i, name: str) -> str:
+    dims = ", ".join(str(d) for d in i.shape)
+    dtype = "" if i.dtype == "float32" else f" {i.dtype}"
+    return f"input {name}: [{dims}]{dtype}"
+
+
+def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) -> list[str]:
+    out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
+    name = names.get(line.units[-1].output)
+    head = f"{name} = " if name else ""
+    tail = f" -> {shapes[name]}" if name in shapes else ""
+    pieces = [_unit(imported, unit, names, INDENT) for unit in line.units]
+    groups = _groups(pieces, len(INDENT), len(head) + len(tail))
+    out += [INDENT + group for group in groups[:-1]]
+    return [*out, f"{INDENT}{head}{groups[-1]}{tail}"]
+
+
+def _groups(pieces: list[str], indent: int, lead: int = 0) -> list[str]:
+    """The pieces joined into lines of at most WIDTH after `indent` (a branch merge over
+    several lines stands alone); the last line leaves room for `lead` (`name = `)."""
+    groups: list[list[str]] = [[]]
+    for piece in pieces:
+        current = groups[-1]
+        fits = indent + len(" ".join([*current, piece])) <= WIDTH
+        if current and ("\n" in piece or "\n" in current[-1]):
+            groups.append([])
+        elif current and not fits:
+            groups.append(_carried(current, piece, indent))
+        groups[-1].append(piece)
+    # the name goes in front of the last line: move its first piece up if it overflows
+    while len(groups[-1]) > 1 and indent + lead + len(" ".join(groups[-1])) > WIDTH:
+        groups.insert(-1, [groups[-1].pop(0)])
+    return [" ".join(group) for group in groups]
+
+
+def _carried(line: list[str], piece: str, indent: int) -> list[str]:
+    """What of a full line goes on to the next with `piece`: where `piece` finishes the
+    stages before it (a bn, an activation), those from the last that does not, so that
+    `conv bn relu` stays on one line where it fits (taken off `line`)."""
+    if _op(piece) not in FOLLOWERS:
+        return []
+    k = len(line) - 1
+    while k > 0 and _op(line[k]) in FOLLOWERS:
+        k -= 1
+    if k == 0 or indent + len(" ".join([*line[k:], piece])) > WIDTH:
+        return []
+    carried = line[k:]
+    del line[k:]
+    return carried
+
+
+def _op(piece: str) -> str:
+    return piece.split("(")[0].split(" ")[0]
+
+
+def _unit(imported: Imported, unit: Unit, names: dict[str, str], indent: str) -> str:
+    stage = imported.stages[unit.stage]
+    if unit.branches is None:
+        others = [names[t] for t in stage.inputs[1:]]
+        return _call(stage.op, others + _args(stage), _kwargs(stage))
+    head = _call(stage.op, [], _kwargs(stage))
+    bodies = [[_unit(imported, u, names, indent + INDENT) for u in b] for b in unit.branches]
+    flat = [" ".join(body) for body in bodies]
+    one = f"{head} {{ {' | '.join(flat).strip()} }}"
+    if len(indent) + len(one) <= WIDTH and not any("\n" in b for b in flat):
+        return one
+    out = [f"{head} {{"]
+    for k, body in enumerate(bodies):
+        groups = _groups(body, len(indent) + len(INDENT)) if body else []
+        rows = [indent + INDENT + g for g in groups]
+        if k:
+            bar = indent + "  |"
+            rows = [bar + (" " + rows[0].lstrip() if rows else ""), *rows[1:]]
+        out += rows
+    return "\n".join([*out, indent + "}"])
+
+
+def _args(stage: Stage) -> list[str]:
+    """Positional arguments, except a merge's: its positionals are the names of its
+    inputs, so its own arguments go by keyword (see _kwargs)."""
+    if REGISTRY[stage.op].merge:
+        return []
+    return [_value(v) for v in stage.args]
+
+
+def _kwargs(stage: Stage) -> list[str]:
+    kwargs = list(stage.kwargs)
+    if REGISTRY[stage.op].merge and stage.args:
+        params = [p.name for p in REGISTRY[stage.op].params]
+        kwargs = list(zip(params, stage.args, strict=False)) + kwargs
+    return [f"{key}={_value(v)}" for key, v in kwargs]
+
+
+def _call(op: str, args: list[str], kwargs: list[str]) -> str:
+    every = args + kwargs
+    return f"{op}({', '.join(every)})" if every else op
+
+
+def _value(v: Value) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "none"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"{v} cannot be written in a spec (no literal for it)")
+        return repr(v)
+    if isinstance(v, str):
+        return f"'{v}'" if '"' in v else f'"{v}"'
+    if isinstance(v, (tuple, list)):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if hasattr(v, "item"):  # a numpy scalar
+        return _value(v.item())
+    raise ValueError(f"{v!r} ({type(v).__name__}) cannot be written as a spec argument")

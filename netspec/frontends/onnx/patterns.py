@@ -1,0 +1,98 @@
+"""Patterns found before translation, where an exporter spelled one netspec op as a
+subgraph with shape arithmetic in it (which a node-by-node translation would refuse).
+
+- torch.onnx's Expand of a computed tensor to its own batch (netspec's concat
+  broadcasts a batch of 1; a computed tensor already has the network's batch): an alias.
+- torch.onnx's `F.local_response_norm`: Div(x, Pow(Add(Mul(AveragePool3d(Pad(
+  Reshape(x * x))), alpha), k), beta)) with Shape/Gather/If nodes around the pool:
+  `lrn(size, alpha=, beta=, k=)`, given to the Div node.
+
+Assumes a :class:`Context` before any translator ran. Guarantees that what a pattern
+replaces reads only the pattern's input (`Context.replace`: node -> its stages and the
+tensors they read), so the liveness pass leaves the shape arithmetic behind as dead.
+"""
+
+from __future__ import annotations
+
+from netspec.frontends.onnx.context import Context, attrs, number
+from netspec.frontends.onnx.read import reads
+
+
+def find(ctx: Context) -> None:
+    for node in ctx.graph.nodes:
+        if node.op_type == "Expand" and _batch_only(node, ctx):
+            ctx.alias[node.output[0]] = node.input[0]
+            ctx.skip.add(id(node))
+        elif node.op_type == "Div":
+            _local_response_norm(node, ctx)
+
+
+def _batch_only(node, ctx: Context) -> bool:
+    before, after = ctx.shape(node.input[0]), ctx.shape(node.output[0])
+    return (
+        ctx.const(node.input[0]) is None
+        and before is not None
+        and after is not None
+        and tuple(before[1:]) == tuple(after[1:])
+        and all(r.op_type == "Concat" for r in ctx.readers(node.output[0]))
+    )
+
+
+def _local_response_norm(div, ctx: Context) -> None:
+    x = div.input[0]
+    power = _maker(ctx, div.input[1], "Pow")
+    shift = _maker(ctx, power.input[0], "Add") if power else None
+    scale = _maker(ctx, shift.input[0], "Mul") if shift else None
+    if scale is None:
+        return
+    beta, k, alpha = (ctx.const(n.input[1]) for n in (power, shift, scale))
+    pool = _pool_behind(ctx, scale.input[0], x)
+    if None in (beta, k, alpha) or pool is None:
+        return
+    size = int(attrs(pool)["kernel_shape"][0])
+    kwargs = {"alpha": _unless(alpha, 1e-4), "beta": _unless(beta, 0.75), "k": _unless(k, 1.0)}
+    stage = ctx.stage(div, "lrn", (size,), kwargs, inputs=(x,))
+    ctx.replace[id(div)] = ([stage], [x])
+
+
+def _pool_behind(ctx: Context, tensor: str, x: str):
+    """The AveragePool (kernel [size, 1, 1]) of the squares of x that `tensor` derives
+    from, through reshapes and the If that squeezes it; None if it is not there."""
+    maker = _makers(ctx)
+    seen, todo = set(), [tensor]
+    while todo:
+        node = maker.get(todo.pop())
+        if node is None or id(node) in seen or node.op_type in ("Shape", "Gather"):
+            continue
+        seen.add(id(node))
+        if node.op_type == "AveragePool":
+            kernel = list(attrs(node).get("kernel_shape", []))
+            square = _square_behind(ctx, node.input[0], maker)
+            return node if kernel[1:] == [1] * (len(kernel) - 1) and square == x else None
+        todo.extend(t for t in reads(node) if t != x)
+    return None
+
+
+def _square_behind(ctx: Context, tensor: str, maker) -> str | None:
+    node = maker.get(tensor)
+    while node is not None and node.op_type in ("Pad", "Reshape", "Unsqueeze"):
+        node = maker.get(node.input[0])
+    if node is not None and node.op_type == "Mul" and node.input[0] == node.input[1]:
+        return node.input[0]
+    return None
+
+
+def _maker(ctx: Context, tensor: str, op: str):
+    node = _makers(ctx).get(tensor)
+    return node if node is not None and node.op_type == op else None
+
+
+def _makers(ctx: Context) -> dict:
+    if not ctx.makers:
+        ctx.makers.update({t: n for n in ctx.graph.nodes for t in n.output})
+    return ctx.makers
+
+
+def _unless(value, default: float) -> float | None:
+    v = number(float(value.reshape(-1)[0]))
+    return None if v == default else v

@@ -1,0 +1,188 @@
+"""Shape ops: Flatten, Reshape (to [N, -1] = flatten; Reshape-Transpose-Reshape =
+channel_shuffle), Transpose, Squeeze/Unsqueeze, Slice, Resize/Upsample.
+
+Assumes shapes and axes stored as constants (a shape computed at run time is refused:
+netspec's shapes are static). Guarantees netspec's op where it computes the same
+tensor; `upsample` only for Resize modes that match PyTorch's (nearest: asymmetric with
+floor; linear and cubic: half_pixel).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from netspec.frontends.imported import Stage, Unsupported
+from netspec.frontends.onnx import elementwise
+from netspec.frontends.onnx.context import Context, attrs, number, refuse
+
+Result = list[Stage] | Unsupported
+RUNTIME = "its shape or axes are computed at run time (a data-dependent shape)"
+
+
+def flatten(node, ctx: Context) -> Result:
+    axis = attrs(node).get("axis", 1)
+    if axis != 1:
+        return refuse(
+            node, f"Flatten(axis={axis}) keeps {axis} leading axes; netspec's flatten keeps 1"
+        )
+    return [ctx.stage(node, "flatten")]
+
+
+def reshape(node, ctx: Context) -> Result:
+    target = ctx.const(node.input[1])
+    if target is None:
+        return refuse(node, RUNTIME)
+    target = [int(d) for d in target]
+    shuffle = _channel_shuffle(node, ctx, target)
+    if shuffle is not None:
+        return shuffle
+    shape = ctx.shape(node.input[0])
+    if len(target) == 2 and target[1] == -1 and (target[0] == 0 or _batch(shape, target[0])):
+        return [ctx.stage(node, "flatten")]
+    if shape is not None and len(target) == 2 and (target[0] == 0 or _batch(shape, target[0])):
+        rest = shape[1:]
+        if all(isinstance(d, int) for d in rest) and int(np.prod(rest)) == target[1]:
+            return [ctx.stage(node, "flatten")]
+    return refuse(node, f"reshape to {target}: only flattening to [N, -1] is recognised")
+
+
+def _batch(shape, size: int) -> bool:
+    return shape is not None and len(shape) > 0 and shape[0] == size
+
+
+def _channel_shuffle(node, ctx: Context, grouped: list[int]) -> list[Stage] | None:
+    """[N, C, ...] -> [N, g, C/g, ...] -> swap axes 1, 2 -> [N, C, ...]: channel_shuffle(g)."""
+    shape = ctx.shape(node.input[0])
+    turn = ctx.only_reader(node.output[0])
+    if shape is None or turn is None or turn.op_type != "Transpose" or len(grouped) < 3:
+        return None
+    perm = list(attrs(turn).get("perm", []))
+    back = ctx.only_reader(turn.output[0])
+    if perm != [0, 2, 1, *range(3, len(grouped))] or back is None or back.op_type != "Reshape":
+        return None
+    final = ctx.const(back.input[1])
+    if final is None or len(final) != len(shape) or not isinstance(shape[1], int):
+        return None
+    kept = all(int(f) in (0, s) for f, s in zip(final, shape, strict=False))
+    if not kept or grouped[1] * grouped[2] != shape[1]:
+        return None
+    ctx.skip.update((id(turn), id(back)))
+    return [ctx.stage(node, "channel_shuffle", (grouped[1],), output=back.output[0])]
+
+
+def transpose(node, ctx: Context) -> Result:
+    perm = attrs(node).get("perm")
+    if perm is None:
+        return refuse(node, "no perm: it reverses the axes, batch included")
+    perm = [int(p) % len(perm) for p in perm]
+    folded = _channel_norm(node, ctx, perm)
+    if folded is not None:
+        return folded
+    return [ctx.stage(node, "permute", (tuple(perm),))]
+
+
+def _channel_norm(node, ctx: Context, perm: list[int]) -> Result | None:
+    """Channels last, LayerNormalization over the last axis, channels first again (a
+    channels-first layer norm, as torch.onnx writes ConvNeXt's): `layer_norm(dim=1)`."""
+    rank = len(perm)
+    norm = ctx.only_reader(node.output[0])
+    if perm != [0, *range(2, rank), 1] or norm is None or norm.op_type != "LayerNormalization":
+        return None
+    back = ctx.only_reader(norm.output[0])
+    if attrs(norm).get("axis", -1) % rank != rank - 1 or back is None:
+        return None
+    undo = (
+        [int(p) % rank for p in attrs(back).get("perm", [])] if back.op_type == "Transpose" else []
+    )
+    if undo != [0, rank - 1, *range(1, rank - 1)]:
+        return None
+    stages = elementwise.layer_norm(norm, ctx, rank=rank)
+    if isinstance(stages, Unsupported):
+        return stages
+    ctx.skip.update((id(norm), id(back)))
+    (s,) = stages
+    kwargs = (("dim", 1), *s.kwargs)
+    return [
+        s._replace(
+            kwargs=kwargs, inputs=(ctx.name(node.input[0]),), output=ctx.name(back.output[0])
+        )
+    ]
+
+
+def squeeze(node, ctx: Context) -> Result:
+    axes = attrs(node).get("axes")
+    if axes is None and len(node.input) > 1:
+        axes = ctx.const(node.input[1])
+    if axes is None or len(axes) != 1:
+        return refuse(node, "netspec squeezes or unsqueezes one stated axis at a time")
+    op = "squeeze" if node.op_type == "Squeeze" else "unsqueeze"
+    return [ctx.stage(node, op, (int(axes[0]),))]
+
+
+def slice_(node, ctx: Context) -> Result:
+    parts = [ctx.const(t) if len(node.input) > i and node.input[i] else None for i, t in
+             enumerate(node.input[:5])]  # fmt: skip
+    starts, ends, axes, steps = (parts + [None] * 5)[1:5]
+    a = attrs(node)
+    starts = a.get("starts", starts)
+    ends = a.get("ends", ends)
+    axes = a.get("axes", axes)
+    if starts is None or ends is None or len(starts) != 1:
+        return refuse(node, "netspec slices one axis with stored bounds")
+    axis = int(axes[0]) if axes is not None else 0
+    end = int(ends[0])
+    step = int(steps[0]) if steps is not None else 1
+    kwargs = {"start": int(starts[0]) or None, "end": None if end >= 2**31 - 1 else end}
+    kwargs["step"] = None if step == 1 else step
+    return [ctx.stage(node, "slice", (axis,), kwargs)]
+
+
+def resize(node, ctx: Context) -> Result:
+    a = attrs(node)
+    scales = _scales(node, ctx)
+    if scales is None:
+        return refuse(node, "its scales or sizes are computed at run time")
+    if len(scales) < 3 or scales[0] != 1 or scales[1] != 1:
+        return refuse(node, "it resizes the batch or channel axes")
+    spatial = len(scales) - 2
+    mode = a.get("mode", "nearest")
+    how = a.get("coordinate_transformation_mode", "half_pixel")
+    if node.op_type == "Upsample":
+        how = "asymmetric" if mode == "nearest" else "align_corners"
+    if mode == "nearest":
+        floor = node.op_type == "Upsample" or a.get("nearest_mode") == "floor"
+        if how != "asymmetric" or not floor:
+            return refuse(node, "nearest with other rounding than PyTorch's (asymmetric, floor)")
+        name = "nearest"
+    elif how not in ("half_pixel", "pytorch_half_pixel"):
+        return refuse(node, f"{how} coordinates: PyTorch's align_corners=False is half_pixel")
+    elif mode == "linear":
+        name = {1: "linear", 2: "bilinear", 3: "trilinear"}[spatial]
+    elif mode == "cubic" and spatial == 2 and number(a.get("cubic_coeff_a", -0.75)) == -0.75:
+        name = "bicubic"
+    else:
+        return refuse(node, f"mode {mode!r} on {spatial}-d input has no netspec upsample mode")
+    factors = [int(s) if float(s).is_integer() else number(s) for s in scales[2:]]
+    scale = factors[0] if len(set(factors)) == 1 else tuple(factors)
+    kwargs = {"mode": None if name == "nearest" else name}
+    return [ctx.stage(node, "upsample", (scale,), kwargs)]
+
+
+def _scales(node, ctx: Context) -> list[float] | None:
+    if node.op_type == "Upsample":
+        s = attrs(node).get("scales")
+        s = s if s is not None else ctx.const(node.input[1])
+        return None if s is None else [float(v) for v in s]
+    scales = ctx.const(node.input[2]) if len(node.input) > 2 and node.input[2] else None
+    if scales is not None and scales.size:
+        return [float(v) for v in scales]
+    sizes = ctx.const(node.input[3]) if len(node.input) > 3 and node.input[3] else None
+    shape = ctx.shape(node.input[0])
+    if sizes is None or shape is None or not all(isinstance(d, int) for d in shape[1:]):
+        return None
+    return [1.0] + [float(o) / float(i) for o, i in zip(sizes[1:], shape[1:], strict=False)]
+
+
+TABLE = {"Flatten": flatten, "Reshape": reshape, "Transpose": transpose}
+TABLE |= {"Squeeze": squeeze, "Unsqueeze": squeeze, "Slice": slice_}
+TABLE |= {"Resize": resize, "Upsample": resize}
