@@ -23,7 +23,7 @@ import re
 import textwrap
 
 from netspec.frontends.imported import Imported, Stage, Value
-from netspec.frontends.plan import Line, Unit, lines, referenced, units
+from netspec.frontends.plan import Line, Unit, is_param, lines, referenced, units
 from netspec.ops import REGISTRY
 
 WIDTH = 100  # the longest line written, where a chain can be split
@@ -125,6 +125,10 @@ def _input_text(i, name: str) -> str:
 
 
 def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) -> list[str]:
+    if is_param(imported, line.units[0]):
+        stage = imported.stages[line.units[0].stage]
+        dims = ", ".join(str(d) for d in stage.args[0])
+        return [f"{INDENT}param {names[stage.output]}: [{dims}]"]
     out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
     name = names.get(line.units[-1].output)
     head = f"{name} = " if name else ""

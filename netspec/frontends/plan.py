@@ -45,14 +45,24 @@ def lines(imported: Imported, top: list[Unit]) -> list[Line]:
     uses = _uses(top, imported.outputs)
     stream = imported.inputs[0].name if imported.inputs else ""
     found: list[list] = []  # [units, source]
+    joinable = False  # whether the next unit may join the last line
     for unit in top:
+        if is_param(imported, unit):  # a statement of its own; the stream goes on
+            found.append([[unit], None])
+            joinable = False
+            continue
         head = unit.inputs[0] if unit.inputs else stream
-        if found and head == stream and uses[stream] == 1:
+        if joinable and head == stream and uses[stream] == 1:
             found[-1][0].append(unit)
         else:
             found.append([[unit], None if head == stream else head])
-        stream = unit.output
+        stream, joinable = unit.output, True
     return [Line(tuple(units_), source) for units_, source in found]
+
+
+def is_param(imported: Imported, unit: Unit) -> bool:
+    """A learned tensor (`param name: [dims]`): it reads nothing and leaves the stream."""
+    return imported.stages[unit.stage].op == "param"
 
 
 def referenced(imported: Imported, top: list[Unit], found: list[Line]) -> set[str]:

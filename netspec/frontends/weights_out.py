@@ -43,7 +43,8 @@ def weights_by_key(imported: Imported, graph: Graph, branches: bool = True) -> d
     out: dict[str, np.ndarray] = {}
     for stage, node in pairs:
         for name, array in stage.weights:
-            out[f"{node.path}.{name}"] = _array(array)
+            # a learned tensor (`param`) is its own state_dict entry, named by its path
+            out[f"{node.path}.{name}" if name else node.path] = _array(array)
         if node.op == "bn" and node.attrs.get("track_running_stats", True):
             out.setdefault(f"{node.path}.{COUNTER}", np.zeros((), dtype="<i8"))
     return out

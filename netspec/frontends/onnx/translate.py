@@ -94,10 +94,15 @@ def _unread(inputs: tuple[Input, ...], stages: list[Stage]) -> tuple[str, ...]:
     return left or tuple(i.name for i in inputs)
 
 
+NORMS = ("bn", "layer_norm", "group_norm", "instance_norm", "rms_norm")
+
+
 def _notes(graph: Graph, stages: list[Stage]) -> tuple[str, ...]:
+    """The folded-batch-norm note, where biased convolutions are the only sign: a model
+    that normalises in any other way (ConvNeXt's layer norm) kept its own."""
     convs = [s for s in stages if s.op == "conv"]
     biased = [s for s in convs if any(k == "bias" for k, _ in s.weights)]
-    if biased and not any(n.op_type == "BatchNormalization" for n in graph.nodes):
+    if biased and not any(s.op in NORMS for s in stages):
         return (
             f"batch norm arrived folded into the convolutions: {len(biased)} of "
             f"{len(convs)} convolutions have biases and there is no BatchNormalization; "
