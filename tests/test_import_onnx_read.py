@@ -294,3 +294,14 @@ def test_what_torch_onnx_export_writes(tmp_path, training):
     assert next(s for s in result.stages if s.op == "lrn").args == (5,)
     assert result.name == "Imported" and result.inputs[0].shape == ("N", 3, 16, 16)
     assert bool(result.notes) is not training  # folded bn is said, "may have"
+
+
+@pytest.mark.parametrize("content", [b"", b"not a model at all", bytes(range(256)) * 4])
+def test_a_file_that_is_not_a_model_is_a_clear_error_and_nothing_is_written(tmp_path, content):
+    from netspec.cli.main import main
+
+    model = tmp_path / "model.onnx"
+    model.write_bytes(content)
+    spec = tmp_path / "model.netspec"
+    assert main(["import", str(model), "-o", str(spec)]) == 1
+    assert not spec.exists() and not spec.with_suffix(".safetensors").exists()

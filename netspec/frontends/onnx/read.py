@@ -35,8 +35,17 @@ class Graph(NamedTuple):
     shapes: dict[str, Dims]  # every tensor shape inference knows
 
 
+class Unreadable(ValueError):
+    """A file that is not an ONNX model onnx can load: the message says why."""
+
+
 def read_graph(path: str | Path) -> Graph:
-    model = onnx.load(str(path), load_external_data=True)
+    try:
+        model = onnx.load(str(path), load_external_data=True)
+    except OSError:  # a missing file, or its external data: the caller says which
+        raise
+    except Exception as exc:  # noqa: BLE001 (protobuf's DecodeError and kin: not a model)
+        raise Unreadable(f"not an ONNX model onnx can read ({type(exc).__name__})") from None
     # an op of an unknown domain stops inference: the shapes found so far are kept
     with contextlib.suppress(Exception):
         model = onnx.shape_inference.infer_shapes(model)
@@ -45,6 +54,8 @@ def read_graph(path: str | Path) -> Graph:
     nodes = [n for n in _ordered(g) if not _constant(n, constants)]
     shapes = {v.name: _dims(v) for v in [*g.input, *g.value_info, *g.output]}
     inputs = tuple(Input(v.name, _dims(v), _dtype(v)) for v in g.input if v.name not in constants)
+    if not inputs or not g.output:  # an empty file loads as an empty model
+        raise Unreadable("the model has no graph inputs or outputs: there is nothing to import")
     return Graph(
         name=g.name,
         opset=_opset(model),
