@@ -47,8 +47,9 @@ HEAVY = ("torch", "onnx", "onnxruntime", "numpy", "PIL", "sklearn", "safetensors
 HEAVY += ("starlette", "uvicorn")
 # the playground's activations tab runs the built module in a worker, on a request
 _ACTIVATIONS = ("serve.activations", "serve.activation_inputs", "serve.dot_product")
+_TRACED = ("frontends.torch_module",)  # netspec import --torch traces the module
 HEAVY_HOMES = {
-    "torch": ("backends.torch", "backends.onnx.weights", "training", *_ACTIVATIONS),
+    "torch": ("backends.torch", "backends.onnx.weights", "training", *_ACTIVATIONS, *_TRACED),
     "onnx": ("backends.onnx", "cli.predict", "frontends"),  # frontends: netspec import
     "onnxruntime": ("cli.predict",),
     "numpy": ("backends.onnx", "training", "cli.predict", "teach.figures", "frontends"),

@@ -24,3 +24,11 @@ def read_onnx(path: str | Path, partial: bool = False) -> Imported:
     from netspec.frontends.onnx.translate import translate
 
     return translate(read_graph(path), str(path), partial=partial)
+
+
+def read_model(model, source: str, partial: bool = False) -> Imported:
+    """An ONNX ModelProto already in memory (a module exported on the fly)."""
+    from netspec.frontends.onnx.read import graph_of
+    from netspec.frontends.onnx.translate import translate
+
+    return translate(graph_of(model), source, partial=partial)

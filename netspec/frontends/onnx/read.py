@@ -46,6 +46,11 @@ def read_graph(path: str | Path) -> Graph:
         raise
     except Exception as exc:  # noqa: BLE001 (protobuf's DecodeError and kin: not a model)
         raise Unreadable(f"not an ONNX model onnx can read ({type(exc).__name__})") from None
+    return graph_of(model)
+
+
+def graph_of(model) -> Graph:
+    """A loaded ModelProto's graph, as the translators read it."""
     # an op of an unknown domain stops inference: the shapes found so far are kept
     with contextlib.suppress(Exception):
         model = onnx.shape_inference.infer_shapes(model)

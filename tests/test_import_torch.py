@@ -1,0 +1,52 @@
+"""`netspec import --torch`: a PyTorch module traced (torch's ONNX exporter, in memory,
+batch norm kept) and read into a spec with the module's parameters, buffers and
+multiply-adds, whose own module computes the module's outputs with the imported weights.
+The modules are netspec's own `to_torch` builds of zoo specs (torchvision does not load
+on this machine kind: tools/torchvision_figures.py repeats the figures with it)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("onnx")
+
+from netspec.api import check, to_torch  # noqa: E402
+from netspec.frontends.emit import spec_text  # noqa: E402
+from netspec.frontends.torch_module import BadFactory, module_from, read_module  # noqa: E402
+from netspec.frontends.weights_out import weights_by_key  # noqa: E402
+from netspec.source import Source  # noqa: E402
+
+# the zoo specs that equal torchvision's models, and their published parameter counts
+TORCHVISION = {"resnet18": 11_689_512, "mobilenet_v2": 3_504_872, "efficientnet_b0": 5_288_548}
+
+
+@pytest.mark.parametrize("name", list(TORCHVISION))
+def test_a_module_imports_with_its_figures_and_outputs(name):
+    module = to_torch(name, seed=1).eval()
+    imported = read_module(module, [(1, 3, 224, 224)], f"to_torch({name})")
+    text = spec_text(imported)
+    [spec] = check(Source(f"{name}.netspec", text))
+    [zoo] = check(name)
+    assert spec.totals.params == zoo.totals.params == TORCHVISION[name]
+    assert (spec.totals.buffers, spec.totals.macs) == (zoo.totals.buffers, zoo.totals.macs)
+    built = to_torch(Source(f"{name}.netspec", text)).eval()
+    weights = weights_by_key(imported, spec.graph)
+    built.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in weights.items()})
+    x = torch.randn(2, 3, 224, 224, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        assert torch.allclose(module(x), built(x), atol=1e-4)
+
+
+def test_what_cannot_be_traced_or_found_is_said():
+    with pytest.raises(BadFactory, match="cannot be traced on"):
+        read_module(to_torch("alexnet"), [(1, 3, 224, 224)], "alexnet")  # it needs 227
+    for target, says in [
+        ("torch.nn", "not package.module:factory"),
+        ("no_such_package:make", "No module named"),
+        ("torch.nn:NoSuchThing", "NoSuchThing"),
+        ("math:sqrt", "failed"),
+        ("math:pi", "not a torch.nn.Module"),
+    ]:
+        with pytest.raises(BadFactory, match=says):
+            module_from(target)
