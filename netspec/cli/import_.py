@@ -1,6 +1,7 @@
 """`netspec import MODEL.onnx -o SPEC.netspec`: an ONNX model as a spec and its weights.
 
-Writes the spec (netspec/frontends/emit.py) and a `.safetensors` file of the weights
+Writes the spec (netspec/frontends/emit.py; repeated structure as blocks and repeats,
+netspec/frontends/blocks.py, unless `--flat`) and a `.safetensors` file of the weights
 keyed by the spec's paths (netspec/frontends/weights_out.py; by default beside the spec,
 `model.netspec` -> `model.safetensors`), which `netspec export SPEC --weights FILE`
 reads. A model with nodes netspec cannot express is refused with every such node listed,
@@ -45,6 +46,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--name", help="the network's name (default: from the model)")
     parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="write every layer out: no blocks or repeats for repeated structure",
+    )
+    parser.add_argument(
         "--checkpoints",
         action="store_true",
         help="end each named statement with its shape (-> [N, 64, 56, 56])",
@@ -70,7 +76,7 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
         imported = imported._replace(name=args.name)
     spec = Path(args.output)
     weights = Path(args.weights_out) if args.weights_out else spec.with_suffix(".safetensors")
-    return _write(imported, spec, weights, args.checkpoints)
+    return _write(imported, spec, weights, args.checkpoints, not args.flat)
 
 
 def _refused(model: str, exc) -> int:
@@ -86,14 +92,14 @@ def _refused(model: str, exc) -> int:
     return 1
 
 
-def _write(imported, spec: Path, weights: Path, checkpoints: bool) -> int:
+def _write(imported, spec: Path, weights: Path, checkpoints: bool, blocks: bool = True) -> int:
     from netspec.api import check
     from netspec.frontends.emit import spec_text
     from netspec.frontends.weights_out import weights_by_key, write_safetensors
     from netspec.source import Source
 
     try:
-        text = spec_text(imported, checkpoints=checkpoints)
+        text = spec_text(imported, checkpoints=checkpoints, blocks=blocks)
         [analysis] = check(Source(str(spec), text))
     except CompileError as exc:  # the importer wrote a spec netspec refuses: a bug
         print_errors(exc, "table", str(spec))

@@ -10,6 +10,11 @@ A chain longer than a line is split into statements on several lines (the langua
 has no line continuation outside brackets; the stream carries over), the statement's
 name on its last line.
 
+Repeated structure becomes blocks, calls and repeats (netspec/frontends/blocks.py; off
+with `blocks=False`): the blocks stand before the network, a block's parameters marked
+in its stages' arguments and named once the stages are written; a repeat is a statement
+of its own.
+
 Assumes an :class:`Imported` whose stages are netspec ops with their arguments as the
 spec writes them. Guarantees deterministic text (no date, no path but `source`) that
 elaborates to one layer per stage, in :func:`netspec.frontends.plan.stage_order`; with
@@ -22,6 +27,8 @@ import math
 import re
 import textwrap
 
+from netspec.frontends.blocks import find_blocks
+from netspec.frontends.blocks_shape import Block, Call, Item, Ref, Repeat
 from netspec.frontends.imported import Imported, Stage, Value
 from netspec.frontends.plan import Line, Unit, is_param, lines, referenced, units
 from netspec.ops import REGISTRY
@@ -38,24 +45,35 @@ FOLLOWERS = frozenset(("bn", "relu", "relu6", "sigmoid", "silu", "gelu", "tanh",
 AVOIDED = KEYWORDS | {"in", "param", "input"}  # names that would read as something else
 
 
-def spec_text(imported: Imported, checkpoints: bool = False, branches: bool = True) -> str:
+def spec_text(
+    imported: Imported, checkpoints: bool = False, branches: bool = True, blocks: bool = True
+) -> str:
     """The spec of `imported`; with `checkpoints`, `-> [dims]` after named statements
-    (the text is checked once without them to learn the shapes)."""
+    (the text is checked once without them to learn the shapes); with `blocks`, repeated
+    structure as blocks and repeats (netspec/frontends/blocks.py), else written out."""
     shapes = _shapes(imported, branches) if checkpoints else {}
-    return _text(imported, branches, shapes)
+    return _text(imported, branches, shapes, blocks)
 
 
-def _text(imported: Imported, branches: bool, shapes: dict[str, str]) -> str:
+def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bool = True) -> str:
     top = units(imported, branches)
     found = lines(imported, top)
     names = _names(imported, top, found)
+    taken = {*names.values(), *AVOIDED, _identifier(imported.name, KEYWORDS, "Imported")}
+    blocked = find_blocks(imported, found, taken) if blocks else None
     out = _comment(f"Imported by `netspec import` from {imported.source}.")
     for note in imported.notes:
         out += _comment(f"Note: {note}")
+    for block in blocked.blocks if blocked else ():
+        out += [*_block_text(imported, block, blocked.blocks), ""]
     out += [f"network {_identifier(imported.name, KEYWORDS, 'Imported')} {{"]
     out += [INDENT + _input_text(i, names[i.name]) for i in imported.inputs]
-    for line in found:
-        out += _statement(imported, line, names, shapes)
+    for k, line in enumerate(found):
+        if blocked is None:
+            out += _statement(imported, line, names, shapes)
+        else:
+            items = blocked.statements[k]
+            out += _blocked_statement(imported, line, items, names, shapes, blocked.blocks)
     outputs = [names[t] for t in imported.outputs]
     if outputs and outputs != [names.get(found[-1].units[-1].output) if found else None]:
         out.append(f"{INDENT}output {', '.join(outputs)}")
@@ -137,6 +155,88 @@ def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) ->
     groups = _groups(pieces, len(INDENT), len(head) + len(tail))
     out += [INDENT + group for group in groups[:-1]]
     return [*out, f"{INDENT}{head}{groups[-1]}{tail}"]
+
+
+def _blocked_statement(imported: Imported, line: Line, items, names, shapes, blocks) -> list[str]:
+    """A statement whose units are items (units, calls, repeats): a repeat stands as its
+    own statement; a named statement ends with a call, not a repeat (a name in a repeat
+    would get the copy's index in its paths). One of units alone is written as ever."""
+    if all(isinstance(item, Unit) for item in items):
+        return _statement(imported, line, names, shapes)
+    out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
+    name = names.get(line.units[-1].output)
+    items = list(items)
+    if name and isinstance(items[-1], Repeat):
+        last = items.pop()
+        items += [last.call if last.count == 2 else last._replace(count=last.count - 1)]
+        items.append(last.call)
+    head = f"{name} = " if name else ""
+    tail = f" -> {shapes[name]}" if name in shapes else ""
+    return out + _items_text(imported, items, names, blocks, INDENT, head, tail)
+
+
+def _items_text(imported, items: list[Item], names, blocks, indent, head="", tail="") -> list:
+    """Items as statements at `indent`: chains of units and calls, and repeats; the last
+    chain takes `head` and `tail` (the statement's name, its checkpoint)."""
+    segments: list = []
+    for item in items:
+        if isinstance(item, Repeat) or not segments or isinstance(segments[-1], Repeat):
+            segments.append(item if isinstance(item, Repeat) else [item])
+        else:
+            segments[-1].append(item)
+    rows: list[str] = []
+    for k, segment in enumerate(segments):
+        if isinstance(segment, Repeat):
+            call = _call_text(segment.call, blocks)
+            rows += [f"{indent}repeat {_arg(segment.count)} {{", indent + INDENT + call]
+            rows.append(indent + "}")
+            continue
+        lead, end = (head, tail) if k == len(segments) - 1 else ("", "")
+        pieces = [
+            _call_text(item, blocks) if isinstance(item, Call) else
+            _unit(imported, item, names, indent)
+            for item in segment
+        ]  # fmt: skip
+        groups = _groups(pieces, len(indent), len(lead) + len(end))
+        rows += [indent + group for group in groups[:-1]]
+        rows.append(f"{indent}{lead}{groups[-1]}{end}")
+    return rows
+
+
+def _call_text(call: Call, blocks: list[Block]) -> str:
+    return _call(blocks[call.block].name, [_arg(a) for a in call.args], [])
+
+
+def _arg(v) -> str:
+    return v.name if isinstance(v, Ref) else _value(v)
+
+
+# a block parameter in a stage's arguments, written as a string the emitter quotes, then
+# replaced by the parameter's name: the stage is written as any other
+_MARK = re.compile("([\"'])\x01([^\x02]+)\x02\\1")
+
+
+def _block_text(imported: Imported, block: Block, blocks: list[Block]) -> list[str]:
+    """`block name(params) { body }`: the body's stages as the block writes them."""
+    stages = tuple(_marked(block.stages.get(i, s)) for i, s in enumerate(imported.stages))
+    view = imported._replace(stages=stages)
+    rows = [f"block {block.name}({', '.join(block.params)}) {{"]
+    rows += _items_text(view, list(block.body), {}, blocks, INDENT)
+    rows.append("}")
+    return [_MARK.sub(r"\2", row) for row in rows]
+
+
+def _marked(stage: Stage) -> Stage:
+    args = tuple(_mark(a) for a in stage.args)
+    return stage._replace(args=args, kwargs=tuple((k, _mark(v)) for k, v in stage.kwargs))
+
+
+def _mark(v):
+    if isinstance(v, Ref):
+        return f"\x01{v.name}\x02"
+    if isinstance(v, tuple):
+        return tuple(_mark(x) for x in v)
+    return v
 
 
 def _groups(pieces: list[str], indent: int, lead: int = 0) -> list[str]:
