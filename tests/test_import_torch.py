@@ -50,3 +50,24 @@ def test_what_cannot_be_traced_or_found_is_said():
     ]:
         with pytest.raises(BadFactory, match=says):
             module_from(target)
+
+
+def test_the_command_imports_a_module_by_its_factory(tmp_path, monkeypatch, capsys):
+    from netspec.cli.main import main
+
+    (tmp_path / "mymodels.py").write_text(
+        "import torch.nn as nn\n"
+        "def small():\n"
+        "    return nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),\n"
+        "                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 10))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = tmp_path / "small.netspec"
+    command = ["import", "--torch", "mymodels:small", "-o", str(spec)]
+    assert main([*command, "--shape", "1,3,32,32"]) == 0
+    [analysis] = check(spec)
+    assert analysis.totals.params == 8 * 3 * 9 + 8 + 16 + 8 * 10 + 10
+    assert "conv(8, 3, padding=1) bn relu global_avgpool flatten linear(10)" in spec.read_text()
+    assert main(command) == 2  # no --shape
+    assert main(["import", "--torch", "mymodels:nope", "--shape", "1,3,32,32", "-o", "x"]) == 1
+    assert "has no attribute 'nope'" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-"""`netspec import MODEL.onnx -o SPEC.netspec`: an ONNX model as a spec and its weights.
+"""`netspec import MODEL.onnx -o SPEC.netspec`: an ONNX model as a spec and its weights;
+`netspec import --torch package.module:factory --shape 1,3,224,224 -o SPEC.netspec`: a
+PyTorch module, traced (netspec/frontends/torch_module.py), the same way.
 
 Writes the spec (netspec/frontends/emit.py; repeated structure as blocks and repeats,
 netspec/frontends/blocks.py, unless `--flat`) and a `.safetensors` file of the weights
@@ -32,7 +34,18 @@ DESCRIPTION = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", help="the .onnx file")
+    parser.add_argument("model", nargs="?", help="the .onnx file (or --torch)")
+    parser.add_argument(
+        "--torch",
+        metavar="PACKAGE.MODULE:FACTORY",
+        help="a PyTorch module instead: FACTORY() (or the module itself) is traced",
+    )
+    parser.add_argument(
+        "--shape",
+        metavar="DIMS",
+        action="append",
+        help="with --torch, an input's shape, batch first (repeatable): --shape 1,3,224,224",
+    )
     parser.add_argument("-o", "--output", metavar="SPEC", required=True, help="the .netspec file")
     parser.add_argument(
         "--weights-out",
@@ -63,20 +76,52 @@ def run_command(args: argparse.Namespace, overrides: dict) -> int:
     missing = [m for m in ("numpy", "onnx") if importlib.util.find_spec(m) is None]
     if missing:
         return fail(f"import needs {missing[0]} (pip install 'netspec[onnx]')", "import")
+    if (args.model is None) == (args.torch is None):
+        return misuse("give an .onnx file or --torch PACKAGE.MODULE:FACTORY, one of them", "import")
+    shapes = _shapes(args)
+    if isinstance(shapes, str):
+        return misuse(shapes, "import")
     from netspec.frontends.imported import NotImportable
-    from netspec.frontends.onnx import read_onnx
 
+    source = args.model or args.torch
     try:
-        imported = read_onnx(args.model, partial=args.partial)
+        imported = _read(args, shapes)
     except NotImportable as exc:
-        return _refused(args.model, exc)
+        return _refused(source, exc)
     except (OSError, ValueError) as exc:
-        return fail(f"{args.model}: {exc}", "import")
+        return fail(f"{source}: {exc}", "import")
     if args.name:
         imported = imported._replace(name=args.name)
     spec = Path(args.output)
     weights = Path(args.weights_out) if args.weights_out else spec.with_suffix(".safetensors")
     return _write(imported, spec, weights, args.checkpoints, not args.flat)
+
+
+def _shapes(args: argparse.Namespace) -> list[tuple[int, ...]] | str:
+    """--torch's input shapes, or what is wrong with them."""
+    if args.torch is None:
+        return "--shape goes with --torch" if args.shape else []
+    if not args.shape:
+        return "--torch needs the input's shape: --shape 1,3,224,224"
+    shapes = []
+    for text in args.shape:
+        dims = text.strip("[]() ").split(",")
+        if not all(d.strip().isdigit() and int(d) > 0 for d in dims):
+            return f"--shape {text}: sizes are positive integers, batch first: 1,3,224,224"
+        shapes.append(tuple(int(d) for d in dims))
+    return shapes
+
+
+def _read(args: argparse.Namespace, shapes: list[tuple[int, ...]]):
+    if args.torch is None:
+        from netspec.frontends.onnx import read_onnx
+
+        return read_onnx(args.model, partial=args.partial)
+    if importlib.util.find_spec("torch") is None:
+        raise ValueError("--torch needs torch (pip install 'netspec[torch]')")
+    from netspec.frontends.torch_module import module_from, read_module
+
+    return read_module(module_from(args.torch), shapes, args.torch, partial=args.partial)
 
 
 def _refused(model: str, exc) -> int:

@@ -71,17 +71,17 @@ def module_from(target: str):
 
     path, _, attribute = target.partition(":")
     if not path or not attribute:
-        raise BadFactory(f"{target!r} is not package.module:factory")
+        raise BadFactory("not package.module:factory")
     try:
         found = getattr(importlib.import_module(path), attribute)
     except (ImportError, AttributeError) as exc:
-        raise BadFactory(f"{target}: {exc}") from None
+        raise BadFactory(str(exc)) from None
     if not isinstance(found, torch.nn.Module) and not callable(found):
-        raise BadFactory(f"{target} is a {type(found).__name__}, not a torch.nn.Module")
+        raise BadFactory(f"a {type(found).__name__}, not a torch.nn.Module")
     try:
         module = found if isinstance(found, torch.nn.Module) else found()
     except Exception as exc:  # noqa: BLE001 (the factory's own error, said in one line)
-        raise BadFactory(f"{target}() failed: {type(exc).__name__}: {exc}") from None
+        raise BadFactory(f"the factory failed: {type(exc).__name__}: {exc}") from None
     if not isinstance(module, torch.nn.Module):
-        raise BadFactory(f"{target} gives a {type(module).__name__}, not a torch.nn.Module")
+        raise BadFactory(f"the factory gives a {type(module).__name__}, not a torch.nn.Module")
     return module.eval()
