@@ -10,7 +10,8 @@ A chain longer than a line is split into statements on several lines (the langua
 has no line continuation outside brackets; the stream carries over), the statement's
 name on its last line.
 
-Repeated structure becomes blocks, calls and repeats (netspec/frontends/blocks.py; off
+Repeated structure becomes blocks, calls and repeats (netspec/frontends/blocks.py, or
+the source's own blocks where it has them, netspec/frontends/blocks_given.py; off
 with `blocks=False`): the blocks stand before the network, a block's parameters marked
 in its stages' arguments and named once the stages are written; a repeat is a statement
 of its own.
@@ -27,7 +28,8 @@ import math
 import re
 import textwrap
 
-from netspec.frontends.blocks import find_blocks
+from netspec.frontends.blocks import Blocked, find_blocks
+from netspec.frontends.blocks_given import given_blocks
 from netspec.frontends.blocks_shape import Block, Call, Item, Ref, Repeat
 from netspec.frontends.imported import Imported, Stage, Value
 from netspec.frontends.plan import Line, Unit, is_param, lines, referenced, units
@@ -55,12 +57,19 @@ def spec_text(
     return _text(imported, branches, shapes, blocks)
 
 
+def _blocks(imported: Imported, found: list[Line], taken: set[str]) -> Blocked:
+    """The source's own blocks (an ONNX model's local functions) where it has them and
+    they fit the statements; else the blocks the search finds."""
+    given = given_blocks(imported, found, taken) if any(s.scope for s in imported.stages) else None
+    return given if given is not None else find_blocks(imported, found, taken)
+
+
 def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bool = True) -> str:
     top = units(imported, branches)
     found = lines(imported, top)
     names = _names(imported, top, found)
     taken = {*names.values(), *AVOIDED, _identifier(imported.name, KEYWORDS, "Imported")}
-    blocked = find_blocks(imported, found, taken) if blocks else None
+    blocked = _blocks(imported, found, taken) if blocks else None
     out = _comment(f"Imported by `netspec import` from {imported.source}.")
     for note in imported.notes:
         out += _comment(f"Note: {note}")

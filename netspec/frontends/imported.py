@@ -27,6 +27,9 @@ class Stage(NamedTuple):
     output: str  # the tensor made
     weights: tuple[tuple[str, Any], ...] = ()  # PyTorch parameter name -> numpy array
     source: str = ""  # the node(s) of the source model it came from
+    # the block calls it lay in, outermost first, as (function name, call path): an ONNX
+    # model's local functions (`netspec export --functions`); () where the source has none
+    scope: tuple[tuple[str, str], ...] = ()
 
 
 class Input(NamedTuple):

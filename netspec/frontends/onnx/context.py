@@ -48,6 +48,7 @@ class Context:
     skip: set[int] = field(default_factory=set)  # id() of nodes fused into an earlier one
     pads: dict[str, tuple[str, list[int]]] = field(default_factory=dict)  # folded Pads
     params: set[str] = field(default_factory=set)  # constants already made `param`s
+    no_bias: set[str] = field(default_factory=set)  # computed zero biases (patterns.py)
     # node -> the stages a pattern made for it and the tensors they read (patterns.py)
     replace: dict[int, tuple[list[Stage], list[str]]] = field(default_factory=dict)
     makers: dict[str, Any] = field(default_factory=dict)  # tensor -> node, filled lazily

@@ -71,8 +71,9 @@ def conv(node, ctx: Context) -> Result:
     if isinstance(window, str):
         return refuse(node, window)
     source, pads = window
-    bias = ctx.const(node.input[2]) if len(node.input) > 2 else None
-    if len(node.input) > 2 and node.input[2] and bias is None:
+    biased = len(node.input) > 2 and node.input[2] and node.input[2] not in ctx.no_bias
+    bias = ctx.const(node.input[2]) if biased else None
+    if biased and bias is None:
         return refuse(node, "its bias is computed at run time, not stored")
     spatial = len(kernel)
     kwargs = {
@@ -140,6 +141,22 @@ def pool(node, ctx: Context) -> Result:
 def global_pool(node, ctx: Context) -> Result:
     op = "global_avgpool" if node.op_type == "GlobalAveragePool" else "global_maxpool"
     return [ctx.stage(node, op)]
+
+
+def spatial_mean(node, ctx: Context, axes: list[int] | None) -> Result | None:
+    """ReduceMean (ReduceMax) over every spatial axis, as torch's dynamo exporter writes
+    `AdaptiveAvgPool2d(1)`: the global pool, and a flatten where the axes are dropped;
+    None for other axes."""
+    shape = ctx.shape(node.input[0])
+    if axes is None or shape is None or len(shape) < 3:
+        return None
+    if sorted(a % len(shape) for a in axes) != list(range(2, len(shape))):
+        return None
+    op = "global_avgpool" if node.op_type == "ReduceMean" else "global_maxpool"
+    if attrs(node).get("keepdims", 1):
+        return [ctx.stage(node, op)]
+    pooled = node.output[0] + "_pooled"
+    return [ctx.stage(node, op, output=pooled), ctx.stage(node, "flatten", inputs=(pooled,))]
 
 
 def pad(node, ctx: Context) -> Result:

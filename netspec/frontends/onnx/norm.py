@@ -4,22 +4,28 @@ Sqrt, Div, then Mul by a stored scale and Add of a stored shift, each optional.
 
 Assumes the pattern's nodes each read only the one before (the centred tensor read
 twice). Guarantees `layer_norm(dim=d, eps=...)` with its weight and bias as [C], taken
-from the first ReduceMean, the other nodes consumed; anything else is refused as the
-ReduceMean it starts with.
+from the first ReduceMean, the other nodes consumed. A ReduceMean (ReduceMax) over
+every spatial axis is the global pool (conv.py); anything else is refused.
 """
 
 from __future__ import annotations
 
 from netspec.frontends.imported import Stage, Unsupported
+from netspec.frontends.onnx import conv
 from netspec.frontends.onnx.context import Context, attrs, number, refuse
 
 Result = list[Stage] | Unsupported
 
 
 def reduce_mean(node, ctx: Context) -> Result:
-    found = _layer_norm(node, ctx)
+    """A layer norm written out, a mean over the spatial axes (a global pool), or refused."""
+    found = _layer_norm(node, ctx) if node.op_type == "ReduceMean" else None
+    found = found or conv.spatial_mean(node, ctx, _axes(node, ctx, keepdims=False))
     if found is None:
-        return refuse(node, "a mean over axes that is not part of a layer norm netspec knows")
+        kind = "mean" if node.op_type == "ReduceMean" else "maximum"
+        return refuse(
+            node, f"a {kind} over axes that is neither a global pool nor part of a layer norm"
+        )
     return found
 
 
@@ -59,9 +65,10 @@ def _layer_norm(node, ctx: Context) -> list[Stage] | None:
     return [ctx.stage(node, "layer_norm", (), kwargs, output=last.output[0], weights=weights)]
 
 
-def _axes(node, ctx: Context) -> list[int] | None:
+def _axes(node, ctx: Context, keepdims: bool = True) -> list[int] | None:
+    """The axes reduced (None if not stored, or if dropped and `keepdims` is asked)."""
     a = attrs(node)
-    if not a.get("keepdims", 1):
+    if keepdims and not a.get("keepdims", 1):
         return None
     if "axes" in a:
         return [int(v) for v in a["axes"]]
@@ -88,4 +95,4 @@ def _eps(eps) -> float | None:
     return None if value == 1e-5 else value
 
 
-TABLE = {"ReduceMean": reduce_mean}
+TABLE = {"ReduceMean": reduce_mean, "ReduceMax": reduce_mean}

@@ -3,6 +3,13 @@ subgraph with shape arithmetic in it (which a node-by-node translation would ref
 
 - torch.onnx's Expand of a computed tensor to its own batch (netspec's concat
   broadcasts a batch of 1; a computed tensor already has the network's batch): an alias.
+- torch's dynamo exporter's `as_strided` of a tensor onto itself (a permute of a
+  [N, C, 1, 1] map): Reshape to [-1], then Gather of the stored indices
+  arange(size).reshape(shape): an alias.
+- torch's dynamo exporter unoptimised (optimize=False): CastLike(stored c, x), a
+  stored value cast to the stream's type (Clip's bounds), is the constant c; the zero
+  bias of a convolution without one, Expand(CastLike(0, x), [C]), is no bias
+  (`Context.no_bias`).
 - torch.onnx's `F.local_response_norm`: Div(x, Pow(Add(Mul(AveragePool3d(Pad(
   Reshape(x * x))), alpha), k), beta)) with Shape/Gather/If nodes around the pool:
   `lrn(size, alpha=, beta=, k=)`, given to the Div node.
@@ -13,6 +20,8 @@ tensors they read), so the liveness pass leaves the shape arithmetic behind as d
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from netspec.frontends.onnx.context import Context, attrs, number
 from netspec.frontends.onnx.read import reads
@@ -25,6 +34,13 @@ def find(ctx: Context) -> None:
             ctx.skip.add(id(node))
         elif node.op_type == "Div":
             _local_response_norm(node, ctx)
+        elif node.op_type == "Gather":
+            _restrided(node, ctx)
+        elif node.op_type == "CastLike" and _floating(ctx.const(node.input[0])):
+            ctx.graph.constants[node.output[0]] = ctx.const(node.input[0])
+            ctx.replace[id(node)] = ([], [])
+        elif node.op_type == "Conv" and len(node.input) > 2:
+            _zero_bias(node, ctx)
 
 
 def _batch_only(node, ctx: Context) -> bool:
@@ -36,6 +52,35 @@ def _batch_only(node, ctx: Context) -> bool:
         and tuple(before[1:]) == tuple(after[1:])
         and all(r.op_type == "Concat" for r in ctx.readers(node.output[0]))
     )
+
+
+def _restrided(gather, ctx: Context) -> None:
+    """Gather(Reshape(x, [-1]), arange(x.size).reshape(x.shape)) is x itself."""
+    flat = _maker(ctx, gather.input[0], "Reshape")
+    target = ctx.const(flat.input[1]) if flat is not None else None
+    indices = ctx.const(gather.input[1])
+    shape = ctx.shape(flat.input[0]) if flat is not None else None
+    if target is None or indices is None or shape is None or list(target) != [-1]:
+        return
+    if attrs(gather).get("axis", 0) != 0 or tuple(indices.shape) != tuple(shape):
+        return
+    if (indices.reshape(-1) == np.arange(indices.size)).all():
+        ctx.alias[gather.output[0]] = flat.input[0]
+        ctx.replace[id(gather)] = ([], [flat.input[0]])
+
+
+def _floating(value) -> bool:
+    return value is not None and value.dtype.kind == "f"
+
+
+def _zero_bias(conv, ctx: Context) -> None:
+    """A bias Expand(zeros, stored shape) (zeros cast like the input) is no bias at all."""
+    expand = _maker(ctx, conv.input[2], "Expand")
+    zero = ctx.const(expand.input[0]) if expand is not None else None
+    if zero is None or ctx.const(expand.input[1]) is None or zero.any():
+        return
+    ctx.no_bias.add(conv.input[2])
+    ctx.replace[id(expand)] = ([], [])  # nothing behind it is needed
 
 
 def _local_response_norm(div, ctx: Context) -> None:

@@ -4,9 +4,11 @@ Assumes a ModelProto that `onnx.load` accepts (external data beside the file is 
 with it). Guarantees a :class:`Graph`: the graph's real inputs (initializers excluded;
 a symbolic size by its name, an unknown one as "N" for the batch or "D<i>"), its output
 tensors, its nodes in topological order without the Constant nodes, every constant
-(initializers, Constant nodes, and Identity, Transpose and Unsqueeze nodes of constants,
-which exporters write for shared or rearranged weights) as a numpy array, and the shapes
-ONNX shape inference found.
+(initializers, Constant nodes, and Identity, Transpose, Unsqueeze, Reshape, Shape, Concat
+and Expand nodes of constants, which exporters write for shared or rearranged weights and
+for computed axes and sizes) as a numpy array, and the shapes
+ONNX shape inference found. Local function calls are inlined first (functions.py), each
+inlined node's calls kept in `scopes`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import onnx
 from onnx import numpy_helper
 
 from netspec.frontends.imported import Input
+from netspec.frontends.onnx.functions import Scope, inline
 
 Dims = tuple[int | str, ...]
 
@@ -33,6 +36,8 @@ class Graph(NamedTuple):
     nodes: tuple[Any, ...]  # onnx.NodeProto, topological order
     constants: dict[str, np.ndarray]
     shapes: dict[str, Dims]  # every tensor shape inference knows
+    # a node inlined from local functions, by its first output: the calls it lay in
+    scopes: dict[str, Scope] = {}  # noqa: RUF012 (never mutated: a NamedTuple's default)
 
 
 class Unreadable(ValueError):
@@ -50,7 +55,8 @@ def read_graph(path: str | Path) -> Graph:
 
 
 def graph_of(model) -> Graph:
-    """A loaded ModelProto's graph, as the translators read it."""
+    """A loaded ModelProto's graph, as the translators read it (local functions inlined)."""
+    model, scopes = inline(model)
     # an op of an unknown domain stops inference: the shapes found so far are kept
     with contextlib.suppress(Exception):
         model = onnx.shape_inference.infer_shapes(model)
@@ -69,12 +75,13 @@ def graph_of(model) -> Graph:
         nodes=tuple(nodes),
         constants=constants,
         shapes={k: v for k, v in shapes.items() if v is not None},
+        scopes=scopes,
     )
 
 
 def _constant(node, constants: dict[str, np.ndarray]) -> bool:
     """Record a Constant node's value, or the value of a node that only rearranges
-    constants (an Identity, a Transpose, an Unsqueeze), and say so."""
+    constants (FOLDED: an Identity, a Transpose, a Reshape, ...), and say so."""
     if node.op_type == "Constant":
         attr = {a.name: a for a in node.attribute}
         if "value" in attr:
@@ -112,12 +119,38 @@ def _unsqueeze(node, values):
     return x
 
 
+def _reshape(node, values):
+    target = [int(d) for d in values[1]]
+    return None if 0 in target else values[0].reshape(target)  # 0: "keep", or allowzero
+
+
+def _shape(node, values):
+    a = {x.name: x.i for x in node.attribute}
+    return np.array(values[0].shape[a.get("start", 0) : a.get("end")], dtype=np.int64)
+
+
+def _concat(node, values):
+    axis = next(a.i for a in node.attribute if a.name == "axis")
+    return np.concatenate(values, axis=axis)
+
+
+def _expand(node, values):
+    shape = np.broadcast_shapes(values[0].shape, tuple(int(d) for d in values[1]))
+    return np.broadcast_to(values[0], shape).copy()
+
+
 # exporters rearrange stored weights with these (netspec's MatMul by a transposed weight,
-# a norm's scale unsqueezed to [C, 1, 1]): done here, the weight is stored as it is used
+# a norm's scale unsqueezed to [C, 1, 1]): done here, the weight is stored as it is used;
+# torch's dynamo exporter unoptimised (optimize=False) computes axes, shapes and sizes
+# from constants with Shape, Concat, Reshape and Expand
 FOLDED = {
     "Identity": lambda node, values: values[0],
     "Transpose": _transpose,
     "Unsqueeze": _unsqueeze,
+    "Reshape": _reshape,
+    "Shape": _shape,
+    "Concat": _concat,
+    "Expand": _expand,
 }
 
 

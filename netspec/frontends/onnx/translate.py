@@ -6,7 +6,8 @@ outputs, or :class:`NotImportable` listing every node no translator takes (contr
 flow, shape arithmetic, an op netspec lacks, an attribute it cannot express); with
 `partial`, the stages before the first such node, its outputs the tensors left unread,
 and a note naming where it stopped. Nodes the outputs do not need (the shape arithmetic
-behind a pattern, once replaced) are neither translated nor refused.
+behind a pattern, once replaced) are neither translated nor refused. A stage of a node
+inlined from a local function keeps the calls it lay in (`Stage.scope`).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def translate(graph: Graph, source: str, partial: bool = False) -> Imported:
             if partial:
                 break
             continue
-        stages.extend(result)
+        scope = graph.scopes.get(node.output[0], ()) if node.output else ()
+        stages.extend(s._replace(scope=scope) for s in result)
     if problems and not partial:
         raise NotImportable(problems)
     notes = _notes(graph, stages)
@@ -98,9 +100,20 @@ NORMS = ("bn", "layer_norm", "group_norm", "instance_norm", "rms_norm")
 
 
 def _notes(graph: Graph, stages: list[Stage]) -> tuple[str, ...]:
-    """The folded-batch-norm note, where biased convolutions are the only sign: a model
-    that normalises in any other way (ConvNeXt's layer norm) kept its own."""
+    """The folded-batch-norm note: where the exporter's metadata says it fused batch
+    norms (torch's dynamo exporter), or where biased convolutions are the only sign (a
+    model that normalises in any other way, ConvNeXt's layer norm, kept its own)."""
     convs = [s for s in stages if s.op == "conv"]
+    fused = sum(FUSED_BN in _rules(n) for n in graph.nodes if n.op_type == "Conv")
+    if fused:
+        return (
+            f"batch norm arrived folded into {fused} of {len(convs)} convolutions: the "
+            f"exporter's optimizer says so ({FUSED_BN}); the spec has `conv` with a bias "
+            "where the source has `conv bn` (torch.onnx.export(..., dynamo=True, "
+            "optimize=False) keeps batch norm)",
+        )
+    if any(_rules(n, "pkg.torch.onnx.") for n in graph.nodes):
+        return ()  # the dynamo exporter's metadata names every fusion: there was none
     biased = [s for s in convs if any(k == "bias" for k, _ in s.weights)]
     if biased and not any(s.op in NORMS for s in stages):
         return (
@@ -110,6 +123,16 @@ def _notes(graph: Graph, stages: list[Stage]) -> tuple[str, ...]:
             "(the spec has `conv` with a bias where the source may have `conv bn`)",
         )
     return ()
+
+
+FUSED_BN = "FuseBatchNormIntoConv"  # onnxscript's rewrite rule, named in node metadata
+
+
+def _rules(node, key: str = "pkg.onnxscript.rewriter.rule_name") -> str:
+    """A node's metadata under `key` (a prefix): the rewrite rules that made it, as
+    torch's dynamo exporter records them, by default."""
+    props = getattr(node, "metadata_props", ())  # onnx >= 1.16
+    return ", ".join(p.value for p in props if p.key.startswith(key))
 
 
 def _network_name(name: str) -> str:
