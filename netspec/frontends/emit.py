@@ -24,26 +24,22 @@ elaborates to one layer per stage, in :func:`netspec.frontends.plan.stage_order`
 
 from __future__ import annotations
 
-import math
 import re
 import textwrap
 
 from netspec.frontends.blocks import Blocked, find_blocks
 from netspec.frontends.blocks_given import given_blocks
 from netspec.frontends.blocks_shape import Block, Call, Item, Ref, Repeat
-from netspec.frontends.imported import Imported, Stage, Value
+from netspec.frontends.imported import Imported, Stage
+from netspec.frontends.pieces import INDENT, WIDTH, stage_call, unit_text, value_text, wrapped
 from netspec.frontends.plan import Line, Unit, is_param, lines, referenced, units
 from netspec.ops import REGISTRY
 
-WIDTH = 100  # the longest line written, where a chain can be split
-INDENT = "    "
-# docs/language.md §2.3: reserved words, never names
 KEYWORDS = frozenset(
     ("const", "defaults", "block", "network", "let", "repeat", "as", "if", "else", "from")
     + ("true", "false", "none", "and", "or", "not")
 )
 # stages that finish the one before them (`conv bn relu`): a line is not broken before them
-FOLLOWERS = frozenset(("bn", "relu", "relu6", "sigmoid", "silu", "gelu", "tanh", "hardswish"))
 AVOIDED = KEYWORDS | {"in", "param", "input"}  # names that would read as something else
 
 
@@ -160,8 +156,8 @@ def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) ->
     name = names.get(line.units[-1].output)
     head = f"{name} = " if name else ""
     tail = f" -> {shapes[name]}" if name in shapes else ""
-    pieces = [_unit(imported, unit, names, INDENT) for unit in line.units]
-    groups = _groups(pieces, len(INDENT), len(head) + len(tail))
+    pieces = [unit_text(imported, unit, names, INDENT) for unit in line.units]
+    groups = wrapped(pieces, len(INDENT), len(head) + len(tail))
     out += [INDENT + group for group in groups[:-1]]
     return [*out, f"{INDENT}{head}{groups[-1]}{tail}"]
 
@@ -203,21 +199,21 @@ def _items_text(imported, items: list[Item], names, blocks, indent, head="", tai
         lead, end = (head, tail) if k == len(segments) - 1 else ("", "")
         pieces = [
             _call_text(item, blocks) if isinstance(item, Call) else
-            _unit(imported, item, names, indent)
+            unit_text(imported, item, names, indent)
             for item in segment
         ]  # fmt: skip
-        groups = _groups(pieces, len(indent), len(lead) + len(end))
+        groups = wrapped(pieces, len(indent), len(lead) + len(end))
         rows += [indent + group for group in groups[:-1]]
         rows.append(f"{indent}{lead}{groups[-1]}{end}")
     return rows
 
 
 def _call_text(call: Call, blocks: list[Block]) -> str:
-    return _call(blocks[call.block].name, [_arg(a) for a in call.args], [])
+    return stage_call(blocks[call.block].name, [_arg(a) for a in call.args], [])
 
 
 def _arg(v) -> str:
-    return v.name if isinstance(v, Ref) else _value(v)
+    return v.name if isinstance(v, Ref) else value_text(v)
 
 
 # a block parameter in a stage's arguments, written as a string the emitter quotes, then
@@ -246,104 +242,3 @@ def _mark(v):
     if isinstance(v, tuple):
         return tuple(_mark(x) for x in v)
     return v
-
-
-def _groups(pieces: list[str], indent: int, lead: int = 0) -> list[str]:
-    """The pieces joined into lines of at most WIDTH after `indent` (a branch merge over
-    several lines stands alone); the last line leaves room for `lead` (`name = `)."""
-    groups: list[list[str]] = [[]]
-    for piece in pieces:
-        current = groups[-1]
-        fits = indent + len(" ".join([*current, piece])) <= WIDTH
-        if current and ("\n" in piece or "\n" in current[-1]):
-            groups.append([])
-        elif current and not fits:
-            groups.append(_carried(current, piece, indent))
-        groups[-1].append(piece)
-    # the name goes in front of the last line: move its first piece up if it overflows
-    while len(groups[-1]) > 1 and indent + lead + len(" ".join(groups[-1])) > WIDTH:
-        groups.insert(-1, [groups[-1].pop(0)])
-    return [" ".join(group) for group in groups]
-
-
-def _carried(line: list[str], piece: str, indent: int) -> list[str]:
-    """What of a full line goes on to the next with `piece`: where `piece` finishes the
-    stages before it (a bn, an activation), those from the last that does not, so that
-    `conv bn relu` stays on one line where it fits (taken off `line`)."""
-    if _op(piece) not in FOLLOWERS:
-        return []
-    k = len(line) - 1
-    while k > 0 and _op(line[k]) in FOLLOWERS:
-        k -= 1
-    if k == 0 or indent + len(" ".join([*line[k:], piece])) > WIDTH:
-        return []
-    carried = line[k:]
-    del line[k:]
-    return carried
-
-
-def _op(piece: str) -> str:
-    return piece.split("(")[0].split(" ")[0]
-
-
-def _unit(imported: Imported, unit: Unit, names: dict[str, str], indent: str) -> str:
-    stage = imported.stages[unit.stage]
-    if unit.branches is None:
-        others = [names[t] for t in stage.inputs[1:]]
-        return _call(stage.op, others + _args(stage), _kwargs(stage))
-    head = _call(stage.op, [], _kwargs(stage))
-    bodies = [[_unit(imported, u, names, indent + INDENT) for u in b] for b in unit.branches]
-    flat = [" ".join(body) for body in bodies]
-    one = f"{head} {{ {' | '.join(flat).strip()} }}"
-    if len(indent) + len(one) <= WIDTH and not any("\n" in b for b in flat):
-        return one
-    out = [f"{head} {{"]
-    for k, body in enumerate(bodies):
-        groups = _groups(body, len(indent) + len(INDENT)) if body else []
-        rows = [indent + INDENT + g for g in groups]
-        if k:
-            bar = indent + "  |"
-            rows = [bar + (" " + rows[0].lstrip() if rows else ""), *rows[1:]]
-        out += rows
-    return "\n".join([*out, indent + "}"])
-
-
-def _args(stage: Stage) -> list[str]:
-    """Positional arguments, except a merge's: its positionals are the names of its
-    inputs, so its own arguments go by keyword (see _kwargs)."""
-    if REGISTRY[stage.op].merge:
-        return []
-    return [_value(v) for v in stage.args]
-
-
-def _kwargs(stage: Stage) -> list[str]:
-    kwargs = list(stage.kwargs)
-    if REGISTRY[stage.op].merge and stage.args:
-        params = [p.name for p in REGISTRY[stage.op].params]
-        kwargs = list(zip(params, stage.args, strict=False)) + kwargs
-    return [f"{key}={_value(v)}" for key, v in kwargs]
-
-
-def _call(op: str, args: list[str], kwargs: list[str]) -> str:
-    every = args + kwargs
-    return f"{op}({', '.join(every)})" if every else op
-
-
-def _value(v: Value) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if v is None:
-        return "none"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"{v} cannot be written in a spec (no literal for it)")
-        return repr(v)
-    if isinstance(v, str):
-        return f"'{v}'" if '"' in v else f'"{v}"'
-    if isinstance(v, (tuple, list)):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if hasattr(v, "item"):  # a numpy scalar
-        return _value(v.item())
-    raise ValueError(f"{v!r} ({type(v).__name__}) cannot be written as a spec argument")
