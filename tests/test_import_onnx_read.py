@@ -267,6 +267,8 @@ TINY = """network Tiny {
 """
 
 
+# torch's TorchScript exporter warns about tracing and its own deprecations: not ours
+@pytest.mark.filterwarnings("ignore")
 @pytest.mark.parametrize("training", [False, True])
 def test_what_torch_onnx_export_writes(tmp_path, training):
     """torch.onnx spells lrn as shape arithmetic with an If around a 3-d pool, and a
