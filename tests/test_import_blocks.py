@@ -76,18 +76,11 @@ def test_resnet50_comes_back_as_a_stem_a_bottleneck_and_four_stages(imported):
 
 
 def test_the_blocked_specs_weights_compute_the_same_outputs(imported):
-    ort = pytest.importorskip("onnxruntime")
-    from netspec.api import to_onnx
+    pytest.importorskip("onnxruntime")
+    from tests.import_support import assert_same_outputs
 
     name, model, _, text, weights = imported
-    again = to_onnx(Source(f"{name}_imported.netspec", text), weights=str(weights), batch=1)
-    first = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    second = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
-    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
-    [a] = first.run(None, {first.get_inputs()[0].name: x})[:1]
-    [b] = second.run(None, {second.get_inputs()[0].name: x})[:1]
-    assert a.shape == b.shape
-    assert float(np.max(np.abs(a - b))) <= 1e-4 * max(1.0, float(np.max(np.abs(a))))
+    assert_same_outputs(name, model, text, weights)
 
 
 # ---- records built by hand ----

@@ -19,13 +19,13 @@ ort = pytest.importorskip("onnxruntime")
 np = pytest.importorskip("numpy")
 
 from netspec.analysis.scopes import calls_with_layers  # noqa: E402
-from netspec.api import check, export_onnx, to_onnx  # noqa: E402
+from netspec.api import check, export_onnx  # noqa: E402
 from netspec.frontends.emit import spec_text  # noqa: E402
 from netspec.frontends.onnx import read_onnx  # noqa: E402
 from netspec.frontends.onnx.functions import inline  # noqa: E402
 from netspec.frontends.weights_out import write_weights  # noqa: E402
 from netspec.source import Source  # noqa: E402
-from tests.test_import_roundtrip import figures  # noqa: E402
+from tests.import_support import assert_same_figures, assert_same_outputs  # noqa: E402
 
 # the original's calls that the import leaves written out (inside a merge's branch)
 BRANCHED = {"resnet18": 0, "googlenet": 0, "mobilenet_v2": 10}
@@ -59,25 +59,11 @@ def test_the_export_has_functions_and_the_import_inlines_them(trip):
 
 def test_the_imported_spec_has_the_originals_figures(trip):
     name, _, text, _ = trip
-    [original] = check(name)
-    [imported] = check(Source(f"{name}_imported.netspec", text))
-    p, b, m, shapes = figures(imported)
-    po, bo, mo, shapes_o = figures(original)
-    assert (p, b, m) == (po, bo, mo)
-    assert [s[1:] for s in shapes] == [s[1:] for s in shapes_o]
+    assert_same_figures(name, text)
 
 
 def test_the_imported_spec_computes_the_same_outputs(trip):
-    name, model, text, weights = trip
-    again = to_onnx(Source(f"{name}_imported.netspec", text), weights=str(weights), batch=1)
-    first = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    second = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
-    [given] = first.get_inputs()
-    x = np.random.default_rng(0).standard_normal(given.shape).astype(np.float32)
-    [a] = first.run(None, {given.name: x})[:1]
-    [b] = second.run(None, {second.get_inputs()[0].name: x})[:1]
-    assert a.shape == b.shape
-    assert float(np.max(np.abs(a - b))) <= 1e-4 * max(1.0, float(np.max(np.abs(a))))
+    assert_same_outputs(*trip)
 
 
 def test_the_blocks_are_the_functions(trip):

@@ -15,11 +15,11 @@ onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
 np = pytest.importorskip("numpy")
 
-from netspec.api import check, export_onnx, to_onnx  # noqa: E402
+from netspec.api import export_onnx  # noqa: E402
 from netspec.frontends.emit import spec_text  # noqa: E402
 from netspec.frontends.onnx import read_onnx  # noqa: E402
 from netspec.frontends.weights_out import write_weights  # noqa: E402
-from netspec.source import Source  # noqa: E402
+from tests.import_support import assert_same_figures, assert_same_outputs  # noqa: E402
 
 # convnext_tiny: learned tensors (layer scale) as `param` statements
 SAMPLE = ["lenet5_d2l", "alexnet", "resnet18", "mobilenet_v2", "googlenet", "convnext_tiny"]
@@ -44,19 +44,6 @@ SLOW = os.environ.get("NETSPEC_SLOW") == "1"
 NAMES = ALL if SLOW else SAMPLE
 
 
-# layers that compute nothing at inference: an export leaves them out (Identity at most);
-# and learned tensors, which the import declares where they are first used
-PASSING = ("dropout", "drop_path", "identity", "param")
-
-
-def figures(analysis) -> tuple:
-    """What the round trip keeps: totals and every computing layer's output shape."""
-    t = analysis.totals
-    graph = analysis.graph
-    shapes = [tuple(graph.output_shape(n)) for n in graph.nodes if n.op not in PASSING]
-    return t.params, t.buffers, t.macs, shapes
-
-
 @pytest.fixture(scope="module", params=NAMES)
 def trip(request, tmp_path_factory):
     name = request.param
@@ -73,28 +60,8 @@ def trip(request, tmp_path_factory):
 
 def test_the_imported_spec_has_the_originals_figures(trip):
     name, _, text, _ = trip
-    [original] = check(name)
-    [imported] = check(Source(f"{name}_imported.netspec", text))
-    p, b, m, shapes = figures(imported)
-    po, bo, mo, shapes_o = figures(original)
-    assert (p, b, m) == (po, bo, mo)
-    # layer by layer, in order; the batch axis is 1 in the export, N in the zoo
-    assert [s[1:] for s in shapes] == [s[1:] for s in shapes_o]
+    assert_same_figures(name, text)
 
 
 def test_the_imported_spec_computes_the_same_outputs(trip):
-    name, model, text, weights = trip
-    source = Source(f"{name}_imported.netspec", text)
-    again = to_onnx(source, weights=str(weights), batch=1)
-    first = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    second = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
-    feed = {}
-    rng = np.random.default_rng(0)
-    for given in first.get_inputs():
-        shape = [d if isinstance(d, int) else 1 for d in given.shape]
-        feed[given.name] = rng.standard_normal(shape).astype(np.float32)
-    [x] = feed.values()
-    [a] = first.run(None, feed)[:1]
-    [b] = second.run(None, {second.get_inputs()[0].name: x})[:1]
-    assert a.shape == b.shape
-    assert float(np.max(np.abs(a - b))) <= 1e-4 * max(1.0, float(np.max(np.abs(a))))
+    assert_same_outputs(*trip)
