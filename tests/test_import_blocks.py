@@ -22,7 +22,7 @@ from netspec.frontends.weights_out import write_weights  # noqa: E402
 from netspec.source import Source  # noqa: E402
 from netspec.zoo import resolve_spec  # noqa: E402
 
-ZOO = ["resnet18", "resnet50", "mobilenet_v2"]
+ZOO = ["resnet18", "resnet50", "mobilenet_v2", "convnext_tiny"]
 
 
 def written(text: str) -> int:
@@ -73,6 +73,34 @@ def test_resnet50_comes_back_as_a_stem_a_bottleneck_and_four_stages(imported):
     assert [type(i) for i in stage.body] == [Call, Repeat]
     assert [c.args[-1] for c in calls] == [2, 3, 5, 2]  # the repeat counts: 3, 4, 6, 3 blocks
     assert "bottleneck(" in text and written(text) <= 42
+
+
+@pytest.mark.parametrize("imported", ["convnext_tiny"], indirect=True)
+def test_convnext_declares_its_layer_scale_in_its_block(imported):
+    """The learned tensor (`param gamma`) and the `mul` that reads it stay in the block's
+    branch, not statements between the blocks: each call declares its own."""
+    _, _, _, text, _ = imported
+    block = text[text.index("block cn_block(out) {") :].split("\n}\n")[0]
+    assert "    param gamma: [out, 1, 1]\n    add {" in block and "mul(gamma)" in block
+    network = text[text.index("network ") :]
+    assert "param" not in network and "repeat 3 {\n        cn_block(96)" in network
+    assert written(text) <= 24  # the zoo's spec: 32
+
+
+@pytest.mark.parametrize("imported", ["unet"], indirect=True)
+def test_unet_reads_its_long_skips_by_name(imported):
+    """U-Net's levels are skips (concat with an empty branch) inside skips: written as
+    the zoo writes them, each level a statement that concatenates an encoder map by name,
+    not branches nested four deep; with the figures and outputs of the original."""
+    pytest.importorskip("onnxruntime")
+    from tests.import_support import assert_same_figures, assert_same_outputs
+
+    name, model, _, text, weights = imported
+    zoo = resolve_spec(name).read_text(encoding="utf-8")
+    assert written(text) <= 1.5 * written(zoo) and "concat {" not in text
+    assert text.count("concat(enc") == 4 and "block block1(out) {" in text
+    assert_same_figures(name, text)
+    assert_same_outputs(name, model, text, weights)
 
 
 def test_the_blocked_specs_weights_compute_the_same_outputs(imported):
@@ -169,3 +197,32 @@ def test_the_command_writes_blocks_unless_flat(imported, tmp_path):
     assert "block" not in flat.read_text() and written(flat.read_text()) > written(text)
     for spec in (blocked, flat):
         check(Source(str(spec), spec.read_text()))
+
+
+def _scaled(x: str, tag: str) -> list[Stage]:
+    """add { conv mul(gamma) | }, reading x, with the learned tensor declared before the
+    mul that reads it (as the ONNX reader makes it)."""
+    gamma = Stage("param", ((8, 1, 1),), (), (), f"{tag}_gamma", (("", RNG.random((8, 1, 1))),))
+    return [
+        _conv(8, 3, x, f"{tag}c", padding=1),
+        gamma,
+        Stage("mul", (), (), (f"{tag}c", gamma.output), f"{tag}m"),
+        Stage("add", (), (), (f"{tag}m", x), f"{tag}s"),
+    ]
+
+
+def test_a_learned_tensor_goes_into_the_block_of_the_stage_that_reads_it(tmp_path):
+    stages = [_conv(8, 3, "x", "stem", padding=1)]
+    for k in range(3):
+        stages += _scaled(stages[-1].output, f"u{k}")
+    # one tensor read by two stages: declared once, outside the block (no call declares it)
+    shared = Stage("param", ((8, 1, 1),), (), (), "shared", (("", RNG.random((8, 1, 1))),))
+    stages += [shared, Stage("mul", (), (), (stages[-1].output, "shared"), "a")]
+    stages += [Stage("mul", (), (), ("a", "shared"), "b"), Stage("add", (), (), ("a", "b"), "c")]
+    found = Imported("Scaled", (Input("x", ("N", 8, 16, 16)),), ("c",), tuple(stages), "s.onnx")
+    text = _checked(found, tmp_path)
+    assert "block block1() {\n    param gamma: [8, 1, 1]\n    add { conv(8, 3, " in text
+    assert "repeat 3 {\n        block1\n    }" in text and "mul(gamma) | }" in text
+    assert text.count("param ") == 2 and "    param shared: [8, 1, 1]\n    c = mul(shared)" in text
+    flat = spec_text(found, blocks=False)
+    assert flat.count("param ") == 4 and "mul(u0_gamma) | }" in flat

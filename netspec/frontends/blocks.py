@@ -17,13 +17,17 @@ stays written out (a stem that has a block's shape by chance).
 Assumes plan.py's units and lines. Guarantees the items of a statement, read in order
 (a block's body for each call, its count of copies for a repeat), are the statement's
 units in order, so the spec elaborates its layers in :func:`plan.stage_order` still;
-no block holds a unit that reads a tensor by name. Pure: no text, no numpy.
+no block holds a unit that reads a computed tensor by name, and a block holds a learned
+tensor (`param`, which plan.py puts in the statement of the unit after it) with every
+stage that reads it or neither: each call declares its own, as the zoo's ConvNeXt block
+declares its layer scale. Pure: no text, no numpy.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple
 
+from netspec.frontends.blocks_learned import declares, learned_span, reads
 from netspec.frontends.blocks_shape import (
     FINISHERS,
     Block,
@@ -38,7 +42,7 @@ from netspec.frontends.blocks_shape import (
     stage_count,
 )
 from netspec.frontends.imported import Imported
-from netspec.frontends.plan import Line, Unit
+from netspec.frontends.plan import Line, Unit, learned
 from netspec.ops import REGISTRY
 
 MAX_BLOCKS = 32  # a bound on the search, far above what a model's text needs
@@ -151,22 +155,49 @@ def _usual(values: list[list]) -> list[int]:
 
 
 def _windows(imported: Imported, seqs: list[list[Item]]) -> list:
-    """(length, starts) of every window of items that may form a block, by shape."""
+    """(length, starts) of every window of items that may form a block, by shape. A
+    window holds a learned tensor (`param`) with every stage that reads it, or neither:
+    the block declares it, each call its own."""
     ids: dict = {}
-    keys = [[_id(ids, imported, item) for item in seq] for seq in seqs]
+    keys = [_keys(ids, imported, seq) for seq in seqs]
     windows: dict[tuple, list[tuple[int, int]]] = {}
     for s, seq in enumerate(keys):
+        first_read, last_read = learned_span(imported, seqs[s])
+        big = [not isinstance(item, Unit) or item.branches is not None for item in seqs[s]]
         for i, first in enumerate(seq):
             if first is None or _finishes(imported, seqs[s][i]) or isinstance(seqs[s][i], Repeat):
                 continue
-            big = [not isinstance(item, Unit) or item.branches is not None for item in seqs[s]]
+            needed = i  # the window must reach past every reader of its params
             for j in range(i + 1, min(len(seq), i + MAX_WINDOW) + 1):
-                if seq[j - 1] is None or _doubled(seq, big, i, j):
+                if seq[j - 1] is None or first_read[j - 1] < i or _doubled(seq, big, i, j):
                     break
-                windows.setdefault(tuple(seq[i:j]), []).append((s, i))
-    units_only = {k for seq in seqs for item in seq if isinstance(item, Unit)
-                  for k in [_id(ids, imported, item)]}  # fmt: skip
+                needed = max(needed, last_read[j - 1])
+                if needed < j:
+                    windows.setdefault(tuple(seq[i:j]), []).append((s, i))
+    pairs = [
+        (item, k)
+        for seq, found in zip(seqs, keys, strict=True)
+        for item, k in zip(seq, found, strict=True)
+    ]
+    units_only = {k for item, k in pairs if isinstance(item, Unit)}
     return [(len(key), starts, units_only.issuperset(key)) for key, starts in windows.items()]
+
+
+def _keys(ids: dict, imported: Imported, seq: list[Item]) -> list[int | None]:
+    """A number per item's shape, the learned tensors it reads given by how far back
+    they are declared; None for an item no block holds: a unit that reads a computed
+    tensor by name (the block would need it as an argument)."""
+    where = {item.output: p for p, item in enumerate(seq) if declares(imported, item)}
+    params = learned(imported)
+    out: list[int | None] = []
+    for p, item in enumerate(seq):
+        computed = [t for t in item.inputs if t not in params] if isinstance(item, Unit) else []
+        if isinstance(item, Unit) and not declares(imported, item) and len(computed) != 1:
+            out.append(None)
+            continue
+        back = tuple(p - where.get(t, p + 1) for t in reads(imported, item, params))
+        out.append(ids.setdefault((item_key(imported, item), back), len(ids)))
+    return out
 
 
 def _doubled(seq: list, big: list[bool], i: int, j: int) -> bool:
@@ -177,14 +208,6 @@ def _doubled(seq: list, big: list[bool], i: int, j: int) -> bool:
         if seq[j - 2 * m : j - m] == seq[j - m : j] and any(big[j - m : j]):
             return True
     return False
-
-
-def _id(ids: dict, imported: Imported, item: Item) -> int | None:
-    """A number per shape; None for a unit that reads a tensor by name (no block holds
-    it: the block would need the tensor as an argument)."""
-    if isinstance(item, Unit) and len(item.inputs) != 1:
-        return None
-    return ids.setdefault(item_key(imported, item), len(ids))
 
 
 def _worth(imported: Imported, window: list[Item]) -> bool:

@@ -13,8 +13,8 @@ Assumes plan.py's lines and stages whose scopes, where given, nest (elaboration 
 keeps a call's stages together). Guarantees a :class:`Blocked` as blocks.py's is, or
 None where no call could be made (the caller then searches instead). A call whose
 stages are not a run of items of one statement (a call inside a merge's branch: the
-branch holds stages only) or whose body would read a tensor by name stays written out;
-the calls around it are still calls.
+branch holds stages only) or whose body would read a tensor by name (but a learned
+tensor it declares) stays written out; the calls around it are still calls.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ from __future__ import annotations
 import re
 
 from netspec.frontends.blocks import Blocked, _repeats
+from netspec.frontends.blocks_learned import declares, reads
 from netspec.frontends.blocks_shape import RESERVED, Block, Call, Item, Repeat, build, item_key
 from netspec.frontends.imported import Imported
-from netspec.frontends.plan import Line, Unit
+from netspec.frontends.plan import Line, Unit, learned
 from netspec.ops import REGISTRY
 
 
@@ -47,7 +48,7 @@ def given_blocks(imported: Imported, found: list[Line], taken=frozenset()) -> Bl
                 continue
             s, i, n = where
             window = _repeats(seqs[s][i : i + n])
-            if any(isinstance(u, Unit) and len(u.inputs) != 1 for u in window):
+            if _by_name(imported, window):
                 continue  # a body reading a tensor by name: written out
             key = (_clean(function), tuple(item_key(imported, it) for it in window))
             groups.setdefault(key, []).append((s, i, n, window))
@@ -76,6 +77,21 @@ def _calls(imported: Imported) -> dict[str, tuple[str, frozenset[int], int]]:
         for up, (_, path) in enumerate(reversed(stage.scope), 1):
             height[path] = max(height.get(path, 0), up)
     return {p: (function[p], frozenset(stages[p]), height[p]) for p in stages}
+
+
+def _by_name(imported: Imported, window: list[Item]) -> bool:
+    """Whether a unit of `window` reads a computed tensor besides its stream, or a learned
+    tensor (`param`) the window does not declare."""
+    params = learned(imported)
+    declared = {u.output for u in window if declares(imported, u)}
+    for u in window:
+        if not isinstance(u, Unit) or declares(imported, u):
+            continue
+        if sum(1 for t in u.inputs if t not in params) != 1:
+            return True
+        if not set(reads(imported, u, params)) <= declared:
+            return True
+    return False
 
 
 def _locate(seqs: list[list[Item]], stages: frozenset[int]) -> tuple[int, int, int] | None:

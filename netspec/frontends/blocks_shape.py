@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple, Union
 
+from netspec.frontends.blocks_learned import RESERVED, tensor_names
 from netspec.frontends.imported import Imported, Stage, Value
 from netspec.frontends.plan import Unit
 from netspec.ops import REGISTRY
@@ -26,11 +27,6 @@ from netspec.ops import REGISTRY
 # stages that finish the one before them (as emit.FOLLOWERS): no block starts with one
 FINISHERS = frozenset(("bn", "relu", "relu6", "sigmoid", "silu", "gelu", "tanh", "hardswish"))
 REPEAT_COST = 80  # the characters a repeat costs beyond its call: it takes three lines
-# names a parameter cannot have (docs/language.md §2.3, and `in`)
-RESERVED = frozenset(
-    ("const", "defaults", "block", "network", "let", "repeat", "as", "if", "else", "from")
-    + ("true", "false", "none", "and", "or", "not", "in", "param", "input", "output")
-)
 
 
 class Ref(NamedTuple):
@@ -58,6 +54,9 @@ class Block(NamedTuple):
     params: tuple[str, ...]
     body: tuple  # the first occurrence's items, Refs in calls and repeats where they differ
     stages: dict[int, Stage]  # the body's stages as the block writes them (Refs in them)
+    # the learned tensors (`param`) the body declares: the first occurrence's tensor -> the
+    # name the block gives it (each call declares its own, at its own path)
+    tensors: tuple[tuple[str, str], ...] = ()
 
 
 def item_key(imported: Imported, item: Item):
@@ -141,7 +140,7 @@ def build(imported: Imported, blocks, windows: list[list[Item]], taken: set[str]
         imported, blocks, windows[0], free, lambda h, v: refs.get(next(counter), v)
     )
     name = _name(imported, blocks, windows, taken, index)
-    block = Block(name, tuple(names), tuple(body), stages)
+    block = Block(name, tuple(names), tuple(body), stages, tensor_names(imported, windows, names))
     calls = [
         Call(index, tuple(values[k] for _, _, values in given), _covered(imported, w))
         for k, w in enumerate(windows)
@@ -180,6 +179,8 @@ def _visit(imported: Imported, blocks, window: list[Item], free: list, fn):
         stage = imported.stages[u.stage]
         given, defaults = dict(stage.kwargs), _defaults(stage.op)
         names = [p.name for p in REGISTRY[stage.op].params]
+        if stage.op == "param":  # its sizes: channels, as a conv's `out` (so `linear(out * 4)`)
+            names = ["out"]
         args = tuple(
             _leaves(names[k] if k < len(names) else "arg", a, fn) for k, a in enumerate(stage.args)
         )

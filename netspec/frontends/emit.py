@@ -112,6 +112,9 @@ def _names(imported: Imported, top: list[Unit], found: list[Line]) -> dict[str, 
         names[i.name] = _free(i.name, taken)
     wanted = referenced(imported, top, found)
     for line in found:
+        for unit in line.units:  # a learned tensor is declared by its name
+            if is_param(imported, unit) and unit.output not in names:
+                names[unit.output] = _free(unit.output, taken)
         last = line.units[-1].output
         if last in wanted and last not in names:
             names[last] = _free(last, taken)
@@ -148,18 +151,11 @@ def _input_text(i, name: str) -> str:
 
 
 def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) -> list[str]:
-    if is_param(imported, line.units[0]):
-        stage = imported.stages[line.units[0].stage]
-        dims = ", ".join(str(d) for d in stage.args[0])
-        return [f"{INDENT}param {names[stage.output]}: [{dims}]"]
     out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
     name = names.get(line.units[-1].output)
     head = f"{name} = " if name else ""
     tail = f" -> {shapes[name]}" if name in shapes else ""
-    pieces = [unit_text(imported, unit, names, INDENT) for unit in line.units]
-    groups = wrapped(pieces, len(INDENT), len(head) + len(tail))
-    out += [INDENT + group for group in groups[:-1]]
-    return [*out, f"{INDENT}{head}{groups[-1]}{tail}"]
+    return out + _items_text(imported, list(line.units), names, [], INDENT, head, tail)
 
 
 def _blocked_statement(imported: Imported, line: Line, items, names, shapes, blocks) -> list[str]:
@@ -183,14 +179,19 @@ def _blocked_statement(imported: Imported, line: Line, items, names, shapes, blo
 def _items_text(imported, items: list[Item], names, blocks, indent, head="", tail="") -> list:
     """Items as statements at `indent`: chains of units and calls, and repeats; the last
     chain takes `head` and `tail` (the statement's name, its checkpoint)."""
-    segments: list = []
+    segments: list = []  # chains (lists), and repeats and params, which stand alone
     for item in items:
-        if isinstance(item, Repeat) or not segments or isinstance(segments[-1], Repeat):
-            segments.append(item if isinstance(item, Repeat) else [item])
+        alone = isinstance(item, Repeat) or isinstance(item, Unit) and is_param(imported, item)
+        if alone or not segments or not isinstance(segments[-1], list):
+            segments.append(item if alone else [item])
         else:
             segments[-1].append(item)
     rows: list[str] = []
     for k, segment in enumerate(segments):
+        if isinstance(segment, Unit):  # `param name: [dims]`: the stream goes on
+            stage = imported.stages[segment.stage]
+            rows.append(f"{indent}param {names[stage.output]}: {value_text(stage.args[0])}")
+            continue
         if isinstance(segment, Repeat):
             call = _call_text(segment.call, blocks)
             rows += [f"{indent}repeat {_arg(segment.count)} {{", indent + INDENT + call]
@@ -226,7 +227,7 @@ def _block_text(imported: Imported, block: Block, blocks: list[Block]) -> list[s
     stages = tuple(_marked(block.stages.get(i, s)) for i, s in enumerate(imported.stages))
     view = imported._replace(stages=stages)
     rows = [f"block {block.name}({', '.join(block.params)}) {{"]
-    rows += _items_text(view, list(block.body), {}, blocks, INDENT)
+    rows += _items_text(view, list(block.body), dict(block.tensors), blocks, INDENT)
     rows.append("}")
     return [_MARK.sub(r"\2", row) for row in rows]
 

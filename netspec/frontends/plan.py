@@ -5,7 +5,10 @@ A :class:`Unit` is one stage, or a merge written with branches (`add { conv bn |
 a merge whose inputs all trace back, through chains of one-input stages whose tensors
 nothing else reads, to one tensor becomes a unit that reads that tensor alone, its
 branches the chains. A :class:`Line` is one statement: a run of units where each reads
-the one before it as its stream and that tensor is read nowhere else.
+the one before it as its stream and that tensor is read nowhere else. A learned tensor
+(`param`) reads nothing and leaves the stream alone: it stands in the line of the unit
+after it, just before that unit, and a stage that reads one beside its stream (`mul(gamma)`)
+chains as a one-input stage does, so that a layer scale stays in its block's branch.
 
 Assumes `imported.stages` in topological order, tensor names unique. Guarantees that
 the units, read in order (a merge's branches, in order, before the merge), are the
@@ -36,7 +39,12 @@ class Line(NamedTuple):
 def units(imported: Imported, branches: bool = True) -> list[Unit]:
     """The top-level units, in an order the spec can run them in."""
     top = [Unit(i, s.inputs, s.output) for i, s in enumerate(imported.stages)]
-    return _fold_branches(top, imported.outputs) if branches else top
+    return _fold_branches(top, imported, learned(imported)) if branches else top
+
+
+def learned(imported: Imported) -> frozenset[str]:
+    """The tensors that are learned (`param`s)."""
+    return frozenset(s.output for s in imported.stages if s.op == "param")
 
 
 def lines(imported: Imported, top: list[Unit]) -> list[Line]:
@@ -46,17 +54,19 @@ def lines(imported: Imported, top: list[Unit]) -> list[Line]:
     stream = imported.inputs[0].name if imported.inputs else ""
     found: list[list] = []  # [units, source]
     joinable = False  # whether the next unit may join the last line
+    waiting: list[Unit] = []  # params, which go in the line of the unit after them
     for unit in top:
-        if is_param(imported, unit):  # a statement of its own; the stream goes on
-            found.append([[unit], None])
-            joinable = False
+        if is_param(imported, unit):  # the stream goes on
+            waiting.append(unit)
             continue
         head = unit.inputs[0] if unit.inputs else stream
         if joinable and head == stream and uses[stream] == 1:
-            found[-1][0].append(unit)
+            found[-1][0] += [*waiting, unit]
         else:
-            found.append([[unit], None if head == stream else head])
-        stream, joinable = unit.output, True
+            found.append([[*waiting, unit], None if head == stream else head])
+        stream, joinable, waiting = unit.output, True, []
+    if waiting:  # read by no stage: a line of its own
+        found.append([waiting, None])
     return [Line(tuple(units_), source) for units_, source in found]
 
 
@@ -66,10 +76,11 @@ def is_param(imported: Imported, unit: Unit) -> bool:
 
 
 def referenced(imported: Imported, top: list[Unit], found: list[Line]) -> set[str]:
-    """The tensors a statement names: `from` sources, merges' named inputs, outputs."""
+    """The tensors a statement names: `from` sources, merges' named inputs, outputs,
+    learned tensors."""
     named = {line.source for line in found if line.source is not None}
     named.update(t for unit in top if unit.branches is None for t in unit.inputs[1:])
-    return named | set(imported.outputs)
+    return named | set(imported.outputs) | learned(imported)
 
 
 def stage_order(imported: Imported, branches: bool = True) -> list[int]:
@@ -94,27 +105,38 @@ def _uses(top: list[Unit], outputs: tuple[str, ...]) -> Counter:
     return uses
 
 
-def _fold_branches(top: list[Unit], outputs: tuple[str, ...]) -> list[Unit]:
+def _fold_branches(top: list[Unit], imported: Imported, params: frozenset[str]) -> list[Unit]:
     """Merges whose inputs start from one tensor, as branch merges. Earlier merges fold
-    first, so that a folded one (one input) can sit inside a later one's branch."""
-    uses = _uses(top, outputs)
+    first, so that a folded one (one input) can sit inside a later one's branch; but a
+    skip (a merge with an empty branch) inside a skip of its own kind, U-Net's levels,
+    stays unfolded, and so does the inner one: long skips read by name, as U-Net's spec
+    writes them, not branches nested level in level."""
+    uses = _uses(top, imported.outputs)
     kept: list[Unit] = []
     producer: dict[str, Unit] = {}
     for unit in top:
-        if len(unit.inputs) > 1:
-            unit = _folded(unit, producer, uses, kept)
+        if _streams(unit, params) > 1:
+            unit = _folded(unit, producer, uses, kept, params, imported)
         kept.append(unit)
         producer[unit.output] = unit
     return kept
 
 
-def _folded(merge: Unit, producer: dict[str, Unit], uses: Counter, kept: list[Unit]) -> Unit:
-    traced = [_trace(t, producer, uses) for t in merge.inputs]
+def _folded(
+    merge: Unit, producer: dict, uses: Counter, kept: list[Unit], params, imported: Imported
+) -> Unit:
+    traced = [_trace(t, producer, uses, params) for t in merge.inputs]
     roots = {root for root, _ in traced}
     if len(roots) != 1:
         return merge
     root = roots.pop()
     chains = tuple(chain for _, chain in traced)
+    op = imported.stages[merge.stage].op
+    nested = [u for c in chains for u in c if _skip(imported, u, op)]
+    for skip in nested:
+        _unfold(skip, producer, uses, kept, imported)
+    if nested:
+        return merge
     gone = {u.stage for chain in chains for u in chain}
     kept[:] = [u for u in kept if u.stage not in gone]
     # the chains' reads vanish from the top level, and the merge now reads its root once
@@ -124,12 +146,39 @@ def _folded(merge: Unit, producer: dict[str, Unit], uses: Counter, kept: list[Un
     return Unit(merge.stage, (root,), merge.output, chains)
 
 
-def _trace(tensor: str, producer: dict[str, Unit], uses: Counter) -> tuple[str, tuple[Unit, ...]]:
-    """Back from `tensor` through one-input units whose output only the next reads: the
-    tensor where that stops (the branch's start) and the units passed, first first."""
+def _skip(imported: Imported, unit: Unit, op: str) -> bool:
+    """Whether `unit` is a branch merge of `op` with an empty branch (a skip)."""
+    return imported.stages[unit.stage].op == op and any(not b for b in unit.branches or ())
+
+
+def _unfold(skip: Unit, producer: dict, uses: Counter, kept: list[Unit], imported: Imported):
+    """The branch merge `skip` back as its branches' units and a merge of named inputs."""
+    merge = Unit(skip.stage, imported.stages[skip.stage].inputs, skip.output)
+    inner = [u for branch in skip.branches or () for u in branch]
+    at = next(k for k, u in enumerate(kept) if u.stage == skip.stage)
+    kept[at : at + 1] = [*inner, merge]
+    uses.subtract(skip.inputs)
+    for unit in (merge, *inner):
+        uses.update(unit.inputs)
+    producer[merge.output] = merge
+
+
+def _trace(
+    tensor: str, producer: dict[str, Unit], uses: Counter, params: frozenset[str]
+) -> tuple[str, tuple[Unit, ...]]:
+    """Back from `tensor` through one-input units (a learned tensor read beside the
+    stream aside) whose output only the next reads: the tensor where that stops (the
+    branch's start) and the units passed, first first."""
     chain: list[Unit] = []
-    while uses[tensor] == 1 and tensor in producer and len(producer[tensor].inputs) == 1:
+    while uses[tensor] == 1 and tensor in producer and _streams(producer[tensor], params) == 1:
         unit = producer[tensor]
         chain.append(unit)
         tensor = unit.inputs[0]
     return tensor, tuple(reversed(chain))
+
+
+def _streams(unit: Unit, params: frozenset[str]) -> int:
+    """The tensors a unit reads that are computed (its stream first), learned ones aside."""
+    if unit.inputs and unit.inputs[0] in params:
+        return len(unit.inputs)  # a learned tensor as the stream: no chain goes through
+    return sum(1 for t in unit.inputs if t not in params)
