@@ -13,12 +13,16 @@ inlined from a local function keeps the calls it lay in (`Stage.scope`).
 from __future__ import annotations
 
 from netspec.frontends.imported import Imported, Input, NotImportable, Stage, Unsupported
-from netspec.frontends.onnx import conv, elementwise, linear, merge, norm, patterns, shape
+from netspec.frontends.onnx import attention, classic, conv, elementwise, linear, merge, norm
+from netspec.frontends.onnx import patterns, sequence, shape
 from netspec.frontends.onnx.context import Context, identifier, refuse
 from netspec.frontends.onnx.read import Graph, reads
 
 TABLE = {**conv.TABLE, **elementwise.TABLE, **linear.TABLE, **merge.TABLE, **shape.TABLE}
 TABLE |= norm.TABLE
+TABLE |= attention.TABLE | classic.TABLE | sequence.TABLE
+# each family's patterns, found before any node is translated (after patterns.find's)
+FINDERS = (attention.find, classic.find, sequence.find)
 
 EXPORTERS_DEFAULT = {"main_graph", "torch_jit", "torch-jit-export"}  # not a model's name
 CONTROL = {"If", "Loop", "Scan"}
@@ -58,6 +62,8 @@ def _live(graph: Graph, ctx: Context) -> set[int]:
     """The nodes the outputs need, once the patterns replaced what they found: the
     shape arithmetic behind a replaced node is dead."""
     patterns.find(ctx)
+    for find in FINDERS:
+        find(ctx)
     maker = {t: n for n in graph.nodes for t in n.output}
     live: set[int] = set()
     todo = [maker[t] for t in graph.outputs if t in maker]
