@@ -32,6 +32,10 @@ class Stage(NamedTuple):
     scope: tuple[tuple[str, str], ...] = ()
 
 
+class Symbol(str):
+    """A size by its name in an argument (`reshape([N, 768, 196])`): written bare."""
+
+
 class Input(NamedTuple):
     name: str
     shape: tuple[int | str, ...]  # a symbolic size by its name ("N")

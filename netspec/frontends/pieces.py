@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from netspec.frontends.imported import Imported, Stage, Value
+from netspec.frontends.imported import Imported, Stage, Symbol, Value
 from netspec.frontends.plan import Unit
 from netspec.ops import REGISTRY
 
@@ -107,6 +107,8 @@ def value_text(v: Value) -> str:
         return "true" if v else "false"
     if v is None:
         return "none"
+    if isinstance(v, Symbol):
+        return str(v)
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
