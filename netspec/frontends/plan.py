@@ -60,6 +60,9 @@ def lines(imported: Imported, top: list[Unit]) -> list[Line]:
             waiting.append(unit)
             continue
         head = unit.inputs[0] if unit.inputs else stream
+        if any(w.output == head for w in waiting):  # `from cls` after `param cls` (ViT)
+            found.append([waiting, None])
+            waiting = []
         if joinable and head == stream and uses[stream] == 1:
             found[-1][0] += [*waiting, unit]
         else:

@@ -43,14 +43,16 @@ def sub(node, ctx: Context) -> Result:
 
 
 def concat(node, ctx: Context) -> Result:
-    if any(ctx.const(t) is not None for t in node.input):
-        return refuse(node, "a stored tensor among its inputs")
+    stored = [t for t in node.input if ctx.const(t) is not None]
+    if len(stored) == len(node.input):
+        return refuse(node, "every input is stored: a constant computation")
     axis = attrs(node)["axis"]
     shape = ctx.shape(node.input[0])
     if shape is not None:
         axis %= len(shape)
     kwargs = {"dim": None if axis == 1 else axis}
-    return [ctx.stage(node, "concat", (), kwargs, inputs=tuple(node.input))]
+    params = [stage for t in stored for stage in _param(node, ctx, t)]  # ViT's class token
+    return params + [ctx.stage(node, "concat", (), kwargs, inputs=tuple(node.input))]
 
 
 def _param(node, ctx: Context, tensor: str) -> list[Stage]:

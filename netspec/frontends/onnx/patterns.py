@@ -127,9 +127,13 @@ def _square_behind(ctx: Context, tensor: str, maker) -> str | None:
     return None
 
 
-def _maker(ctx: Context, tensor: str, op: str):
+def made_by(ctx: Context, tensor: str, op: str):
+    """The node making `tensor`, if it is an `op`; else None."""
     node = _makers(ctx).get(tensor)
     return node if node is not None and node.op_type == op else None
+
+
+_maker = made_by
 
 
 def _makers(ctx: Context) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netspec.frontends.imported import Stage, Unsupported
+from netspec.frontends.imported import Stage, Symbol, Unsupported
 from netspec.frontends.onnx import elementwise
 from netspec.frontends.onnx.context import Context, attrs, number, refuse
 
@@ -43,7 +43,21 @@ def reshape(node, ctx: Context) -> Result:
         rest = shape[1:]
         if all(isinstance(d, int) for d in rest) and int(np.prod(rest)) == target[1]:
             return [ctx.stage(node, "flatten")]
-    return refuse(node, f"reshape to {target}: only flattening to [N, -1] is recognised")
+    return _reshape_to(node, ctx, target)
+
+
+def _reshape_to(node, ctx: Context, target: list[int]) -> Result:
+    """`reshape([dims])` to the inferred output shape, a size the input has by name (N)
+    written by that name where it stays in place, as netspec's reshape requires."""
+    before, after = ctx.shape(node.input[0]), ctx.shape(node.output[0])
+    if before is None or after is None or len(after) != len(target):
+        return refuse(node, f"reshape to {target}: the output's shape is not known")
+    dims = []
+    for i, d in enumerate(after):
+        if isinstance(d, str) and (i >= len(before) or before[i] != d):
+            return refuse(node, f"reshape to {target} moves the size {d!r}: netspec keeps it")
+        dims.append(Symbol(d) if isinstance(d, str) else int(d))
+    return [ctx.stage(node, "reshape", (tuple(dims),))]
 
 
 def _batch(shape, size: int) -> bool:
@@ -120,21 +134,51 @@ def squeeze(node, ctx: Context) -> Result:
 
 
 def slice_(node, ctx: Context) -> Result:
-    parts = [ctx.const(t) if len(node.input) > i and node.input[i] else None for i, t in
-             enumerate(node.input[:5])]  # fmt: skip
-    starts, ends, axes, steps = (parts + [None] * 5)[1:5]
+    """Slice with stored bounds, over one axis or several (ResNet's option-A shortcut,
+    every other position of H and W): `slice(dim, start=, end=, step=)`, one value where
+    the axes agree, else one per axis; an end past any size (ONNX's "to the end") none."""
+    bounds = _slice_bounds(node, ctx)
+    if isinstance(bounds, str):
+        return refuse(node, bounds)
+    axes, starts, ends, steps = bounds
+    if any(s < 1 for s in steps):
+        return refuse(node, "a step below 1: netspec slices forwards")
+    ends = [None if e >= 2**31 - 1 else e for e in ends]
+    kwargs = {"start": _agreed(starts, 0), "end": _agreed(ends, None)}
+    kwargs["step"] = _agreed(steps, 1)
+    dim = axes[0] if len(axes) == 1 else tuple(axes)
+    return [ctx.stage(node, "slice", (dim,), kwargs)]
+
+
+def _slice_bounds(node, ctx: Context) -> tuple[list[int], ...] | str:
+    """Slice's axes, starts, ends and steps (inputs from opset 10, attributes before),
+    each one value per axis, axes counted from 0; or why not."""
     a = attrs(node)
-    starts = a.get("starts", starts)
-    ends = a.get("ends", ends)
-    axes = a.get("axes", axes)
-    if starts is None or ends is None or len(starts) != 1:
-        return refuse(node, "netspec slices one axis with stored bounds")
-    axis = int(axes[0]) if axes is not None else 0
-    end = int(ends[0])
-    step = int(steps[0]) if steps is not None else 1
-    kwargs = {"start": int(starts[0]) or None, "end": None if end >= 2**31 - 1 else end}
-    kwargs["step"] = None if step == 1 else step
-    return [ctx.stage(node, "slice", (axis,), kwargs)]
+    given = [ctx.const(t) if t else None for t in node.input[1:5]]
+    given += [None] * (4 - len(given))
+    starts, ends, axes, steps = (
+        a.get(k, v) for k, v in zip(("starts", "ends", "axes", "steps"), given, strict=True)
+    )
+    missing = [t for t in node.input[1:5] if t and ctx.const(t) is None]
+    if starts is None or ends is None or missing:
+        return "its bounds or axes are computed at run time, not stored"
+    count = len(starts)
+    axes = list(range(count)) if axes is None else [int(x) for x in axes]
+    steps = [1] * count if steps is None else [int(x) for x in steps]
+    if not len(ends) == len(axes) == len(steps) == count:
+        return "its starts, ends, axes and steps differ in length"
+    shape = ctx.shape(node.input[0])
+    if shape is not None:
+        axes = [x % len(shape) for x in axes]
+    return axes, [int(x) for x in starts], [int(x) for x in ends], steps
+
+
+def _agreed(values: list, default):
+    """One value where every axis has the same (None when it is the op's default), else
+    a tuple of them."""
+    if len(set(values)) == 1:
+        return None if values[0] == default else values[0]
+    return tuple(values)
 
 
 def resize(node, ctx: Context) -> Result:
