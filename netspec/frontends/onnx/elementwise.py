@@ -5,7 +5,8 @@ alpha 0.2 and beta 0.5, BatchNormalization epsilon 1e-5 and momentum 0.9, LRN al
 1e-4, beta 0.75, bias 1). Guarantees netspec's op where the functions are the same:
 Clip(0, 6) is relu6 and Clip(0, inf) relu, Mul(x, Sigmoid(x)) silu, HardSigmoid only
 with PyTorch's 1/6 and 0.5; Identity and an inference-time Dropout vanish (the output
-is an alias of the input); a training Dropout is `dropout(p)`.
+is an alias of the input); a training Dropout is `dropout(p)`; PRelu with one stored
+slope, or one per channel, is `prelu`.
 """
 
 from __future__ import annotations
@@ -78,6 +79,25 @@ def clip(node, ctx: Context) -> Result:
     if low == 0 and high == np.inf:
         return [ctx.stage(node, "relu")]
     return refuse(node, f"Clip({low}, {high}): netspec has relu (0, inf) and relu6 (0, 6)")
+
+
+def prelu(node, ctx: Context) -> Result:
+    """PRelu with a stored slope: one for every unit (`prelu(shared=true)`) or one per
+    channel, broadcast along axis 1 ([C], or [C, 1, 1] on a map): netspec's weight [C]."""
+    slope = ctx.const(node.input[1])
+    shape = ctx.shape(node.input[0])
+    if slope is None:
+        return refuse(node, "its slope is computed at run time, not stored")
+    if slope.size == 1:
+        weight = slope.reshape(1)
+        return [ctx.stage(node, "prelu", (), {"shared": True}, weights=[("weight", weight)])]
+    if shape is None or len(shape) < 2 or slope.ndim > len(shape):
+        return refuse(node, "a slope per unit on an input of unknown rank")
+    # right-aligned as ONNX broadcasts: [1, C, 1, ...] is one slope per channel
+    aligned = (1,) * (len(shape) - slope.ndim) + tuple(slope.shape)
+    if aligned != (1, shape[1], *(1,) * (len(shape) - 2)):
+        return refuse(node, f"slopes {list(slope.shape)}: netspec's prelu has one per channel")
+    return [ctx.stage(node, "prelu", weights=[("weight", slope.reshape(-1))])]
 
 
 def batch_norm(node, ctx: Context) -> Result:
@@ -158,3 +178,4 @@ TABLE |= {"Sigmoid": sigmoid, "LeakyRelu": leaky_relu, "Elu": elu, "Gelu": gelu}
 TABLE |= {"HardSigmoid": hard_sigmoid, "Clip": clip, "BatchNormalization": batch_norm}
 TABLE |= {"LRN": lrn, "Softmax": softmax, "LogSoftmax": softmax, "Identity": identity}
 TABLE |= {"Dropout": dropout, "LayerNormalization": layer_norm}
+TABLE |= {"PRelu": prelu}

@@ -10,6 +10,8 @@ subgraph with shape arithmetic in it (which a node-by-node translation would ref
   stored value cast to the stream's type (Clip's bounds), is the constant c; the zero
   bias of a convolution without one, Expand(CastLike(0, x), [C]), is no bias
   (`Context.no_bias`).
+- netspec's exporter's class token for a dynamic batch: Add(stored c, Mul(Slice(x), 0))
+  into a Concat with x: the stored c (netspec's concat broadcasts it).
 - torch.onnx's `F.local_response_norm`: Div(x, Pow(Add(Mul(AveragePool3d(Pad(
   Reshape(x * x))), alpha), k), beta)) with Shape/Gather/If nodes around the pool:
   `lrn(size, alpha=, beta=, k=)`, given to the Div node.
@@ -41,6 +43,8 @@ def find(ctx: Context) -> None:
             ctx.replace[id(node)] = ([], [])
         elif node.op_type == "Conv" and len(node.input) > 2:
             _zero_bias(node, ctx)
+        elif node.op_type == "Add":
+            _batched_token(node, ctx)
 
 
 def _batch_only(node, ctx: Context) -> bool:
@@ -67,6 +71,27 @@ def _restrided(gather, ctx: Context) -> None:
     if (indices.reshape(-1) == np.arange(indices.size)).all():
         ctx.alias[gather.output[0]] = flat.input[0]
         ctx.replace[id(gather)] = ([], [flat.input[0]])
+
+
+def _batched_token(add, ctx: Context) -> None:
+    """Add(stored c, Mul(Slice(x, [0:1] on one axis), 0)) read only by a Concat that also
+    reads x: the learned c repeated to x's batch, as netspec's exporter writes a class
+    token for a dynamic batch; netspec's concat broadcasts a batch of 1 itself, so the
+    sum is c (a stored tensor the concat makes a `param` of)."""
+    token = ctx.const(add.input[0])
+    zeros = _maker(ctx, add.input[1], "Mul")
+    factor = ctx.const(zeros.input[1]) if zeros is not None else None
+    first = _maker(ctx, zeros.input[0], "Slice") if factor is not None else None
+    readers = ctx.readers(add.output[0])
+    if token is None or first is None or factor.size != 1 or factor.any() or len(readers) != 1:
+        return
+    if readers[0].op_type != "Concat" or first.input[0] not in readers[0].input:
+        return
+    if token.ndim == 0 or token.shape[0] != 1:
+        return
+    ctx.graph.constants[add.output[0]] = token
+    ctx.alias[add.output[0]] = add.input[0]
+    ctx.replace[id(add)] = ([], [])
 
 
 def _floating(value) -> bool:
