@@ -30,9 +30,11 @@ import numpy as np
 from netspec.frontends.onnx.context import Context, attrs
 from netspec.frontends.onnx.patterns import made_by
 
-QUERY_PERM = [0, 2, 3, 1, 4]  # [N, L, kv, group, width] -> [N, kv, group, L, width]
-KEY_PERM = [0, 2, 3, 4, 1]  # -> [N, kv, 1, width, S]
-MERGE_PERM = [0, 3, 1, 2, 4]  # [N, kv, group, L, width] -> [N, L, kv, group, width]
+# the heads' axes as each exporter arranges them, by the rank of the split:
+# netspec's [N, L, kv, group, width] (5), torch's [N, L, heads, width] (4)
+QUERY_PERMS = {5: [0, 2, 3, 1, 4], 4: [0, 2, 1, 3]}  # queries and values: [.., L, width]
+KEY_PERMS = {5: [0, 2, 3, 4, 1], 4: [0, 2, 3, 1]}  # keys transposed: [.., width, S]
+MERGE_PERMS = {5: [0, 3, 1, 2, 4], 4: [0, 2, 1, 3]}  # the heads back beside L
 TABLE: dict = {}  # attention is only ever found as a pattern
 
 
@@ -45,9 +47,11 @@ class Projection(NamedTuple):
 
 class Heads(NamedTuple):
     projection: Projection
-    kv: int
-    group: int
+    kv: int  # heads of keys and values
+    group: int  # query heads per key/value head
     width: int
+    rank: int  # of the split: 5 (netspec's grouped layout) or 4
+    scale: float  # a factor applied after the split (1.0: none)
 
 
 def find(ctx: Context) -> None:
@@ -57,20 +61,19 @@ def find(ctx: Context) -> None:
 
 
 def _attention(softmax, ctx: Context) -> None:
-    if attrs(softmax).get("axis", -1) not in (-1, 4):
+    if attrs(softmax).get("axis", -1) not in (-1, 3, 4):
         return
     scores, causal = _unmasked(ctx, softmax.input[0])
     product = made_by(ctx, scores, "MatMul")
-    scale = made_by(ctx, product.input[0], "Mul") if product else None
-    if scale is None or ctx.const(scale.input[1]) is None:
+    if product is None:
         return
-    q = _heads(ctx, scale.input[0], QUERY_PERM)
-    k = _heads(ctx, product.input[1], KEY_PERM)
+    q = _heads(ctx, product.input[0], QUERY_PERMS)
+    k = _heads(ctx, product.input[1], KEY_PERMS)
     tail = _tail(ctx, softmax)
     if q is None or k is None or tail is None:
         return
     v, out, last = tail
-    if not _agree(q, k, v, float(ctx.const(scale.input[1]).reshape(-1)[0])):
+    if not _agree(q, k, v):
         return
     x, memory = q.projection.reads, k.projection.reads
     if v.projection.reads != memory or (causal and memory != x):
@@ -85,15 +88,10 @@ def _attention(softmax, ctx: Context) -> None:
         "bias": None if biased[0] else False,
         "memory": memory if memory != x else None,
     }
-    stage = ctx.stage(
-        last,
-        "attention",
-        (heads,),
-        kwargs,
-        inputs=_reads(x, memory),
-        weights=_weights(q, k, v, out),
-    )
-    ctx.replace[id(last)] = ([stage], list(_reads(x, memory)))
+    reads = _reads(x, memory)
+    weights = _weights(q, k, v, out)
+    stage = ctx.stage(last, "attention", (heads,), kwargs, inputs=reads, weights=weights)
+    ctx.replace[id(last)] = ([stage], list(reads))
 
 
 def _reads(x: str, memory: str) -> tuple[str, ...]:
@@ -101,53 +99,84 @@ def _reads(x: str, memory: str) -> tuple[str, ...]:
 
 
 def _unmasked(ctx: Context, tensor: str) -> tuple[str, bool]:
-    """The scores before a causal mask, and whether there was one: Where(mask, -inf,
-    scores) with a stored mask true exactly above the diagonal."""
-    where = made_by(ctx, tensor, "Where")
-    if where is None:
-        return tensor, False
-    mask, fill = ctx.const(where.input[0]), ctx.const(where.input[1])
-    if mask is None or fill is None or fill.size != 1 or not np.isneginf(fill).all():
-        return "", False
-    mask = mask.reshape(mask.shape[-2:]) if mask.ndim >= 2 else mask
-    if mask.ndim != 2 or mask.shape[0] != mask.shape[1]:
-        return "", False
-    later = np.triu(np.ones(mask.shape, bool), 1)
-    return (where.input[2], True) if (mask.astype(bool) == later).all() else ("", False)
+    """The scores before a causal mask, and whether there was one: netspec's Where(mask,
+    -inf, scores) with a stored mask true exactly above the diagonal, or torch's Add of a
+    stored [L, L] of 0 on and below it and -inf above."""
+    where, add = made_by(ctx, tensor, "Where"), made_by(ctx, tensor, "Add")
+    if where is not None:
+        mask, fill = ctx.const(where.input[0]), ctx.const(where.input[1])
+        if fill is None or fill.size != 1 or not np.isneginf(fill).all():
+            return "", False
+        return (where.input[2], True) if _above(mask) else ("", False)
+    if add is not None:
+        scores, mask = _computed_and_stored(ctx, add)
+        if mask is None or not _above(np.isneginf(mask)) or (mask[~np.isneginf(mask)] != 0).any():
+            return "", False
+        return scores, True
+    return tensor, False
 
 
-def _heads(ctx: Context, tensor: str, perm: list[int]) -> Heads | None:
-    """A projection split into heads: Transpose(perm) of Reshape([0, 0, kv, g, w])."""
+def _above(mask: np.ndarray | None) -> bool:
+    """A stored [L, L] (leading axes of 1 allowed) true exactly above the diagonal."""
+    if mask is None or mask.ndim < 2 or mask.size != mask.shape[-1] * mask.shape[-2]:
+        return False
+    mask = mask.reshape(mask.shape[-2:]).astype(bool)
+    return mask.shape[0] == mask.shape[1] and (mask == np.triu(np.ones(mask.shape, bool), 1)).all()
+
+
+def _computed_and_stored(ctx: Context, node) -> tuple[str, np.ndarray | None]:
+    """A binary node's computed operand and its stored one (None if not one of each)."""
+    a, b = node.input[0], node.input[1]
+    if ctx.const(a) is not None:
+        a, b = b, a
+    return (a, ctx.const(b)) if ctx.const(a) is None else (a, None)
+
+
+def _heads(ctx: Context, tensor: str, perms: dict[int, list[int]]) -> Heads | None:
+    """A projection split into heads: Transpose(perm) of a Reshape that keeps N and L
+    ([N, L, kv, group, width] or [N, L, heads, width]), maybe times a stored scalar."""
+    tensor, scale = _scaled(ctx, tensor)
     turn = made_by(ctx, tensor, "Transpose")
-    if turn is None or list(attrs(turn).get("perm", [])) != perm:
+    split = made_by(ctx, turn.input[0], "Reshape") if turn is not None else None
+    shape = ctx.shape(split.output[0]) if split is not None else None
+    before = ctx.shape(split.input[0]) if split is not None else None
+    if shape is None or before is None or len(shape) not in perms or len(before) != 3:
         return None
-    split = made_by(ctx, turn.input[0], "Reshape")
-    target = ctx.const(split.input[1]) if split is not None else None
-    if target is None or [int(d) for d in target[:2]] != [0, 0] or target.size != 5:
+    if list(attrs(turn).get("perm", [])) != perms[len(shape)] or shape[:2] != before[:2]:
         return None
     projection = _projection(ctx, split.input[0])
-    if projection is None:
+    if projection is None or not all(isinstance(d, int) for d in shape[2:]):
         return None
-    kv, group, width = (int(d) for d in target[2:])
+    kv, group, width = shape[2], (shape[3] if len(shape) == 5 else 1), shape[-1]
     if projection.weight.shape[0] != kv * group * width:
         return None
-    return Heads(projection, kv, group, width)
+    return Heads(projection, kv, group, width, len(shape), scale)
+
+
+def _scaled(ctx: Context, tensor: str) -> tuple[str, float]:
+    """Through a Mul by a stored scalar, if one made `tensor`: its input and the factor."""
+    mul = made_by(ctx, tensor, "Mul")
+    if mul is None:
+        return tensor, 1.0
+    x, factor = _computed_and_stored(ctx, mul)
+    if factor is None or factor.size != 1:
+        return tensor, 1.0
+    return x, float(factor.reshape(-1)[0])
 
 
 def _projection(ctx: Context, tensor: str) -> Projection | None:
     """[Add(] MatMul(x, Wᵀ) [, stored b)]: nn.Linear on [N, L, in] (the reader folds the
     exporter's Transpose of the stored W into a constant)."""
-    bias = None
-    add = made_by(ctx, tensor, "Add")
-    product = made_by(ctx, add.input[0] if add else tensor, "MatMul")
+    bias, add = None, made_by(ctx, tensor, "Add")
     if add is not None:
-        bias = ctx.const(add.input[1])
-        if bias is None or product is None:
+        computed, bias = _computed_and_stored(ctx, add)
+        if bias is None:
             return None
-    stored = ctx.const(product.input[1]) if product else None  # Transpose(W) folded: Wᵀ
-    weight = stored.T if stored is not None and stored.ndim == 2 else None
-    if weight is None:
+    product = made_by(ctx, computed if add is not None else tensor, "MatMul")
+    stored = ctx.const(product.input[1]) if product else None
+    if stored is None or stored.ndim != 2 or ctx.const(product.input[0]) is not None:
         return None
+    weight = stored.T
     if bias is not None and bias.shape != (weight.shape[0],):
         return None
     return Projection(product.input[0], weight, bias, tensor)
@@ -159,34 +188,35 @@ def _tail(ctx: Context, softmax) -> tuple[Heads, Projection, object] | None:
     times = ctx.only_reader(softmax.output[0])
     if times is None or times.op_type != "MatMul" or times.input[0] != softmax.output[0]:
         return None
-    v = _heads(ctx, times.input[1], QUERY_PERM)
+    v = _heads(ctx, times.input[1], QUERY_PERMS)
     turn = ctx.only_reader(times.output[0])
     if v is None or turn is None or turn.op_type != "Transpose":
         return None
-    merge = ctx.only_reader(turn.output[0]) if list(attrs(turn)["perm"]) == MERGE_PERM else None
-    target = ctx.const(merge.input[1]) if merge and merge.op_type == "Reshape" else None
-    if target is None or [int(d) for d in target[:2]] != [0, 0] or target.size != 3:
+    merge = ctx.only_reader(turn.output[0])
+    if list(attrs(turn)["perm"]) != MERGE_PERMS[v.rank] or merge is None:
         return None
+    merged = ctx.shape(merge.output[0]) if merge.op_type == "Reshape" else None
     product = ctx.only_reader(merge.output[0])
-    if product is None or product.op_type != "MatMul" or product.input[0] != merge.output[0]:
+    if merged is None or len(merged) != 3 or product is None or product.op_type != "MatMul":
         return None
     add = ctx.only_reader(product.output[0])
-    last = (
-        add
-        if add is not None and add.op_type == "Add" and ctx.const(add.input[1]) is not None
-        else product
+    biased = (
+        add is not None and add.op_type == "Add" and _computed_and_stored(ctx, add)[1] is not None
     )
+    last = add if biased else product
     out = _projection(ctx, last.output[0])
     if out is None or out.reads != merge.output[0]:
         return None
     return v, out, last
 
 
-def _agree(q: Heads, k: Heads, v: Heads, scale: float) -> bool:
+def _agree(q: Heads, k: Heads, v: Heads) -> bool:
     """The three splits are one attention's: kv heads of one width, keys and values not
-    grouped, the scale 1/sqrt(width)."""
+    grouped, the scores scaled by 1/sqrt(width) in all (netspec scales the queries,
+    torch's scaled_dot_product_attention both sides by its square root)."""
     same = q.kv == k.kv == v.kv and q.width == k.width == v.width and k.group == v.group == 1
-    return same and abs(scale - 1.0 / q.width**0.5) <= 1e-6 * scale
+    scale, wanted = q.scale * k.scale, 1.0 / q.width**0.5
+    return same and v.scale == 1.0 and abs(scale - wanted) <= 1e-6 * wanted
 
 
 def _weights(q: Heads, k: Heads, v: Heads, out: Projection) -> list:

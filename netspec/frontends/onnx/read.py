@@ -23,6 +23,7 @@ import onnx
 from onnx import numpy_helper
 
 from netspec.frontends.imported import Input
+from netspec.frontends.onnx.fold import folded
 from netspec.frontends.onnx.functions import Scope, inline
 
 Dims = tuple[int | str, ...]
@@ -60,6 +61,7 @@ def graph_of(model) -> Graph:
     # an op of an unknown domain stops inference: the shapes found so far are kept
     with contextlib.suppress(Exception):
         model = onnx.shape_inference.infer_shapes(model)
+    model = folded(model)  # sizes read at run time, where they are fixed: constants
     g = model.graph
     constants = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     nodes = [n for n in _ordered(g) if not _constant(n, constants)]

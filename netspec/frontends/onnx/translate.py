@@ -13,8 +13,18 @@ inlined from a local function keeps the calls it lay in (`Stage.scope`).
 from __future__ import annotations
 
 from netspec.frontends.imported import Imported, Input, NotImportable, Stage, Unsupported
-from netspec.frontends.onnx import attention, classic, conv, elementwise, linear, merge, norm
-from netspec.frontends.onnx import patterns, sequence, shape
+from netspec.frontends.onnx import (
+    attention,
+    classic,
+    conv,
+    elementwise,
+    linear,
+    merge,
+    norm,
+    patterns,
+    sequence,
+    shape,
+)
 from netspec.frontends.onnx.context import Context, identifier, refuse
 from netspec.frontends.onnx.read import Graph, reads
 
