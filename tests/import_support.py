@@ -44,10 +44,23 @@ def assert_same_outputs(name: str, model, text: str, weights) -> None:
     again = to_onnx(Source(f"{name}_imported.netspec", text), weights=str(weights), batch=1)
     first = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
     second = ort.InferenceSession(again.SerializeToString(), providers=["CPUExecutionProvider"])
-    given = first.get_inputs()[0]
-    shape = [d if isinstance(d, int) else 1 for d in given.shape]
-    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
-    [a] = first.run(None, {given.name: x})[:1]
-    [b] = second.run(None, {second.get_inputs()[0].name: x})[:1]
+    feeds = _feeds(first)
+    [a] = first.run(None, feeds)[:1]
+    renamed = dict(zip([i.name for i in second.get_inputs()], feeds.values(), strict=True))
+    [b] = second.run(None, renamed)[:1]
     assert a.shape == b.shape
     assert float(np.max(np.abs(a - b))) <= 1e-4 * max(1.0, float(np.max(np.abs(a))))
+
+
+def _feeds(session) -> dict:
+    """Random inputs of the model's shapes, a symbolic size 1: floats, or token ids 0
+    and 1 (which every embedding has) where an input is int64."""
+    rng = np.random.default_rng(0)
+    feeds = {}
+    for given in session.get_inputs():
+        shape = [d if isinstance(d, int) else 1 for d in given.shape]
+        if given.type == "tensor(int64)":
+            feeds[given.name] = rng.integers(0, 2, shape).astype(np.int64)
+        else:
+            feeds[given.name] = rng.standard_normal(shape).astype(np.float32)
+    return feeds

@@ -9,7 +9,8 @@ before translation and given to the subgraph's last node:
   in, *k], stored indices [[o, c], ...], the stored compact kernels [entries, *k]),
   the indices listing the table's rows in order (o = 0, 1, ... not decreasing, no pair
   twice): the table is each row's input channels as the indices list them, the weight
-  the compact kernels (TableConv's parameter), as PyTorch's runtime holds them.
+  the compact kernels (TableConv's parameter), as PyTorch's runtime holds them; not
+  behind a Pad (the translation may fold it into the conv's padding, after this).
 - `rbf(units)`: ReduceSum(Mul(d, d) or Pow(d, 2), last axis, keepdims=0), d =
   Sub(Unsqueeze(x, [1]), w) (or w minus it), x [N, in], w stored [units, in]. An ONNX
   model does not say whether the centres were trainable: `rbf` keeps netspec's default
@@ -78,9 +79,16 @@ def _scalar_and_other(ctx: Context, mul) -> tuple[float | None, str | None]:
         return None, None
     for c, x in (mul.input, reversed(mul.input)):
         value = ctx.const(c)
-        if value is not None and value.size == 1 and ctx.const(x) is None:
+        if _scalar(ctx, value, x) and ctx.const(x) is None:
             return number(value.reshape(-1)[0]), x
     return None, None
+
+
+def _scalar(ctx: Context, value: np.ndarray | None, x: str) -> bool:
+    """One stored value that broadcasts onto `x` without adding axes to it."""
+    shape = ctx.shape(x)
+    rank_kept = shape is not None and value is not None and value.ndim <= len(shape)
+    return value is not None and value.size == 1 and rank_kept
 
 
 # --- subsample --------------------------------------------------------------------------
@@ -101,12 +109,12 @@ def _subsample(pool, ctx: Context) -> tuple | None:
         return None
     taps = _operand(ctx, sums, pool.output[0])
     shape = ctx.shape(pool.input[0])
-    if taps is None or taps.size != 1 or float(taps.reshape(-1)[0]) != prod(kernel):
+    if not _scalar(ctx, taps, pool.output[0]) or float(taps.reshape(-1)[0]) != prod(kernel):
         return None
     if shape is None or not isinstance(shape[1], int):
         return None
-    weight, bias = (_per_channel(ctx, n, t, len(shape), shape[1])
-                    for n, t in ((scaled, sums.output[0]), (shifted, scaled.output[0])))  # fmt: skip
+    weight = _per_channel(ctx, scaled, sums.output[0], len(shape), shape[1])
+    bias = _per_channel(ctx, shifted, scaled.output[0], len(shape), shape[1])
     if weight is None or bias is None:
         return None
     k = kernel[0] if len(set(kernel)) == 1 else tuple(kernel)
@@ -143,7 +151,7 @@ def _table_conv(node, ctx: Context) -> tuple | None:
     table = _table(index, zeros.shape[:2])
     if table is None or compact.shape != (len(index), *zeros.shape[2:]):
         return None
-    if node.input[0] in {t for n in ctx.graph.nodes if n.op_type == "Pad" for t in n.output}:
+    if _made(ctx, node.input[0], "Pad") is not None:
         return None  # a Pad folded into the conv's padding is only known at translation
     # the conv as a dense one (its attributes, its bias), then its table and kernels
     ctx.graph.constants[scatter.output[0]] = zeros
@@ -224,7 +232,7 @@ def _squared(ctx: Context, node) -> str | None:
 
 
 def _made(ctx: Context, tensor: str, op: str):
-    """The node making `tensor`, if it is an `op` whose output only one node reads."""
+    """The node making `tensor`, if it is an `op`."""
     if not ctx.makers:
         ctx.makers.update({t: n for n in ctx.graph.nodes for t in n.output})
     node = ctx.makers.get(tensor)

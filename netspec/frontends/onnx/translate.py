@@ -12,6 +12,8 @@ inlined from a local function keeps the calls it lay in (`Stage.scope`).
 
 from __future__ import annotations
 
+import re
+
 from netspec.frontends.imported import Imported, Input, NotImportable, Stage, Unsupported
 from netspec.frontends.onnx import (
     attention,
@@ -119,6 +121,8 @@ def _notes(graph: Graph, stages: list[Stage]) -> tuple[str, ...]:
     """The folded-batch-norm note: where the exporter's metadata says it fused batch
     norms (torch's dynamo exporter), or where biased convolutions are the only sign (a
     model that normalises in any other way, ConvNeXt's layer norm, kept its own)."""
+    if any(NETSPEC_LINE.search(n.doc_string) for n in graph.nodes):
+        return ()  # netspec's own export, which never folds batch norm (docs/onnx.md)
     convs = [s for s in stages if s.op == "conv"]
     fused = sum(FUSED_BN in _rules(n) for n in graph.nodes if n.op_type == "Conv")
     if fused:
@@ -142,6 +146,7 @@ def _notes(graph: Graph, stages: list[Stage]) -> tuple[str, ...]:
 
 
 FUSED_BN = "FuseBatchNormIntoConv"  # onnxscript's rewrite rule, named in node metadata
+NETSPEC_LINE = re.compile(r"\.netspec:\d+: ")  # the doc string netspec's export gives a node
 
 
 def _rules(node, key: str = "pkg.onnxscript.rewriter.rule_name") -> str:
