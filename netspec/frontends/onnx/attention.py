@@ -34,7 +34,7 @@ from netspec.frontends.onnx.patterns import made_by
 # netspec's [N, L, kv, group, width] (5), torch's [N, L, heads, width] (4)
 QUERY_PERMS = {5: [0, 2, 3, 1, 4], 4: [0, 2, 1, 3]}  # queries and values: [.., L, width]
 KEY_PERMS = {5: [0, 2, 3, 4, 1], 4: [0, 2, 3, 1]}  # keys transposed: [.., width, S]
-MERGE_PERMS = {5: [0, 3, 1, 2, 4], 4: [0, 2, 1, 3]}  # the heads back beside L
+MAX_MOVES = 8  # Reshapes and Transposes between a projection and its heads
 TABLE: dict = {}  # attention is only ever found as a pattern
 
 
@@ -101,19 +101,24 @@ def _reads(x: str, memory: str) -> tuple[str, ...]:
 def _unmasked(ctx: Context, tensor: str) -> tuple[str, bool]:
     """The scores before a causal mask, and whether there was one: netspec's Where(mask,
     -inf, scores) with a stored mask true exactly above the diagonal, or torch's Add of a
-    stored [L, L] of 0 on and below it and -inf above."""
+    stored [L, L] of 0 on and below it and -inf (the dynamo exporter: the least float32,
+    which softmax turns into the same 0) above."""
     where, add = made_by(ctx, tensor, "Where"), made_by(ctx, tensor, "Add")
     if where is not None:
         mask, fill = ctx.const(where.input[0]), ctx.const(where.input[1])
-        if fill is None or fill.size != 1 or not np.isneginf(fill).all():
+        if fill is None or fill.size != 1 or not _hidden(fill).all():
             return "", False
         return (where.input[2], True) if _above(mask) else ("", False)
     if add is not None:
         scores, mask = _computed_and_stored(ctx, add)
-        if mask is None or not _above(np.isneginf(mask)) or (mask[~np.isneginf(mask)] != 0).any():
+        if mask is None or not _above(_hidden(mask)) or (mask[~_hidden(mask)] != 0).any():
             return "", False
         return scores, True
     return tensor, False
+
+
+def _hidden(values: np.ndarray) -> np.ndarray:
+    return np.isneginf(values) | (values <= np.finfo(np.float32).min)
 
 
 def _above(mask: np.ndarray | None) -> bool:
@@ -133,24 +138,69 @@ def _computed_and_stored(ctx: Context, node) -> tuple[str, np.ndarray | None]:
 
 
 def _heads(ctx: Context, tensor: str, perms: dict[int, list[int]]) -> Heads | None:
-    """A projection split into heads: Transpose(perm) of a Reshape that keeps N and L
-    ([N, L, kv, group, width] or [N, L, heads, width]), maybe times a stored scalar."""
+    """A projection split into heads, maybe times a stored scalar: the Reshapes and
+    Transposes between them move its elements exactly as a split into [N, L, kv, group,
+    width] or [N, L, heads, width], then `perms`, does (however an exporter spells it:
+    torch's dynamo exporter transposes the keys through a 3-d reshape)."""
     tensor, scale = _scaled(ctx, tensor)
-    turn = made_by(ctx, tensor, "Transpose")
-    split = made_by(ctx, turn.input[0], "Reshape") if turn is not None else None
-    shape = ctx.shape(split.output[0]) if split is not None else None
-    before = ctx.shape(split.input[0]) if split is not None else None
-    if shape is None or before is None or len(shape) not in perms or len(before) != 3:
+    start, chain = _moved_back(ctx, tensor)
+    projection = _projection(ctx, start) if chain else None
+    before = _sizes(ctx.shape(start)) if projection is not None else None
+    after = _moves(ctx, chain, np.arange(int(np.prod(before))).reshape(before)) if before else None
+    if after is None or after.ndim not in perms:
         return None
-    if list(attrs(turn).get("perm", [])) != perms[len(shape)] or shape[:2] != before[:2]:
+    perm = perms[after.ndim]
+    split = [after.shape[perm.index(j)] for j in range(after.ndim)]
+    if split[:2] != list(before[:2]) or int(np.prod(split[2:])) != before[2]:
         return None
-    projection = _projection(ctx, split.input[0])
-    if projection is None or not all(isinstance(d, int) for d in shape[2:]):
+    if not np.array_equal(after, np.arange(after.size).reshape(split).transpose(perm)):
         return None
-    kv, group, width = shape[2], (shape[3] if len(shape) == 5 else 1), shape[-1]
+    kv, group, width = split[2], (split[3] if len(split) == 5 else 1), split[-1]
     if projection.weight.shape[0] != kv * group * width:
         return None
-    return Heads(projection, kv, group, width, len(shape), scale)
+    return Heads(projection, kv, group, width, after.ndim, scale)
+
+
+def _moved_back(ctx: Context, tensor: str) -> tuple[str, list]:
+    """Back from `tensor` through Reshape and Transpose nodes: where they start, and the
+    nodes in the order they run."""
+    chain: list = []
+    node = _mover(ctx, tensor)
+    while node is not None and len(chain) < MAX_MOVES:
+        chain.insert(0, node)
+        node = _mover(ctx, node.input[0])
+    return (chain[0].input[0] if chain else tensor), chain
+
+
+def _mover(ctx: Context, tensor: str):
+    return made_by(ctx, tensor, "Reshape") or made_by(ctx, tensor, "Transpose")
+
+
+def _moves(ctx: Context, chain: list, index: np.ndarray) -> np.ndarray | None:
+    """`index` moved as the chain moves its tensor's elements; None where a target shape
+    is not stored or does not fit."""
+    for node in chain:
+        if node.op_type == "Transpose":
+            perm = attrs(node).get("perm")
+            index = index.transpose(list(perm) if perm else None)
+            continue
+        target = ctx.const(node.input[1])
+        if target is None:
+            return None
+        dims = [index.shape[i] if d == 0 else int(d) for i, d in enumerate(target.reshape(-1))]
+        try:
+            index = index.reshape(dims)
+        except ValueError:
+            return None
+    return index
+
+
+def _sizes(shape) -> tuple[int, ...] | None:
+    """A [N, L, D] shape with numbers for its sizes: a named size (a dynamic batch) as a
+    number no exporter writes into a fixed reshape (so that one stands out)."""
+    if shape is None or len(shape) != 3 or not isinstance(shape[2], int):
+        return None
+    return tuple(d if isinstance(d, int) else 7 + i for i, d in enumerate(shape))
 
 
 def _scaled(ctx: Context, tensor: str) -> tuple[str, float]:
@@ -183,29 +233,34 @@ def _projection(ctx: Context, tensor: str) -> Projection | None:
 
 
 def _tail(ctx: Context, softmax) -> tuple[Heads, Projection, object] | None:
-    """From the weights on: times V, the heads merged, the out projection; the values'
+    """From the weights on: times V, the heads merged back into [N, L, D] (Transposes
+    and Reshapes that move the elements exactly so), the out projection; the values'
     heads, the out projection and its last node."""
     times = ctx.only_reader(softmax.output[0])
     if times is None or times.op_type != "MatMul" or times.input[0] != softmax.output[0]:
         return None
     v = _heads(ctx, times.input[1], QUERY_PERMS)
-    turn = ctx.only_reader(times.output[0])
-    if v is None or turn is None or turn.op_type != "Transpose":
+    chain, node = [], ctx.only_reader(times.output[0])
+    while node is not None and node.op_type in ("Transpose", "Reshape") and len(chain) < MAX_MOVES:
+        chain.append(node)
+        node = ctx.only_reader(node.output[0])
+    merged = _sizes(ctx.shape(chain[-1].output[0])) if chain and v is not None else None
+    if merged is None or node is None or node.op_type != "MatMul":
         return None
-    merge = ctx.only_reader(turn.output[0])
-    if list(attrs(turn)["perm"]) != MERGE_PERMS[v.rank] or merge is None:
+    split = [*merged[:2], v.kv, v.group, v.width] if v.rank == 5 else [*merged[:2], v.kv, v.width]
+    if int(np.prod(split)) != int(np.prod(merged)):
         return None
-    merged = ctx.shape(merge.output[0]) if merge.op_type == "Reshape" else None
-    product = ctx.only_reader(merge.output[0])
-    if merged is None or len(merged) != 3 or product is None or product.op_type != "MatMul":
+    heads = np.arange(int(np.prod(merged))).reshape(split).transpose(QUERY_PERMS[v.rank])
+    after = _moves(ctx, chain, heads)
+    if after is None or not np.array_equal(after, np.arange(after.size).reshape(merged)):
         return None
-    add = ctx.only_reader(product.output[0])
+    add = ctx.only_reader(node.output[0])
     biased = (
         add is not None and add.op_type == "Add" and _computed_and_stored(ctx, add)[1] is not None
     )
-    last = add if biased else product
+    last = add if biased else node
     out = _projection(ctx, last.output[0])
-    if out is None or out.reads != merge.output[0]:
+    if out is None or out.reads != chain[-1].output[0]:
         return None
     return v, out, last
 

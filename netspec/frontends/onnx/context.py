@@ -75,6 +75,12 @@ class Context:
             self._names[tensor] = name
         return self._names[tensor]
 
+    def renamed(self) -> dict[str, str]:
+        """Names given before an alias made them another tensor's (a pattern found
+        before translation names what it reads; an Identity read there is dropped
+        later): the old name -> the name now."""
+        return {self._names[t]: self.name(t) for t in list(self._names) if t in self.alias}
+
     def const(self, tensor: str) -> np.ndarray | None:
         return self.graph.constants.get(tensor) if tensor else None
 

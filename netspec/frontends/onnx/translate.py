@@ -61,6 +61,8 @@ def translate(graph: Graph, source: str, partial: bool = False) -> Imported:
         stages.extend(s._replace(scope=scope) for s in result)
     if problems and not partial:
         raise NotImportable(problems)
+    stale = ctx.renamed()
+    stages = [s._replace(inputs=tuple(stale.get(t, t) for t in s.inputs)) for s in stages]
     notes = _notes(graph, stages)
     outputs = tuple(ctx.name(t) for t in graph.outputs)
     if problems:
