@@ -93,7 +93,9 @@ def test_known_layers(zoo):
             ("weight", (6, 1, 5, 5)),
             ("bias", (6,)),
         ]
-        assert any("folded" in n and "may have" in n for n in imported.notes)
+        # biased convolutions and no norm, but netspec's own export (its doc strings
+        # name spec lines), which never folds batch norm: nothing to say
+        assert imported.notes == ()
 
 
 # small models built by hand

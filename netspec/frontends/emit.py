@@ -5,10 +5,15 @@ stride=2, padding=3, bias=false) bn relu maxpool(3, stride=2, padding=1)`); a te
 read again later is a named statement; `from name` switches the stream; a merge whose
 inputs start from one tensor takes branches (`add { conv bn relu conv bn | }`), any
 other names its inputs (`concat(left, dim=1)`). The plan is netspec/frontends/plan.py.
+A statement whose last stage makes several outputs names each (`seq, h, c = lstm(650)`);
+an input of another type than float32 says it (`input ids: [1, 64] int64`).
 
 A chain longer than a line is split into statements on several lines (the language
 has no line continuation outside brackets; the stream carries over), the statement's
 name on its last line.
+
+A table argument (a conv's `connect`) is a `const` before the network, named after its
+layer (`const C3_TABLE = [[0, 1, 2], ...]`), the argument naming it.
 
 Repeated structure becomes blocks, calls and repeats (netspec/frontends/blocks.py, or
 the source's own blocks where it has them, netspec/frontends/blocks_given.py; off
@@ -30,7 +35,7 @@ import textwrap
 from netspec.frontends.blocks import Blocked, find_blocks
 from netspec.frontends.blocks_given import given_blocks
 from netspec.frontends.blocks_shape import Block, Call, Item, Ref, Repeat
-from netspec.frontends.imported import Imported, Stage
+from netspec.frontends.imported import Imported, Stage, Symbol
 from netspec.frontends.pieces import INDENT, WIDTH, stage_call, unit_text, value_text, wrapped
 from netspec.frontends.plan import Line, Unit, is_param, lines, referenced, units
 from netspec.ops import REGISTRY
@@ -61,6 +66,7 @@ def _blocks(imported: Imported, found: list[Line], taken: set[str]) -> Blocked:
 
 
 def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bool = True) -> str:
+    imported, consts = _consts(imported)
     top = units(imported, branches)
     found = lines(imported, top)
     names = _names(imported, top, found)
@@ -69,6 +75,7 @@ def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bo
     out = _comment(f"Imported by `netspec import` from {imported.source}.")
     for note in imported.notes:
         out += _comment(f"Note: {note}")
+    out += consts
     for block in blocked.blocks if blocked else ():
         out += [*_block_text(imported, block, blocked.blocks), ""]
     out += [f"network {_identifier(imported.name, KEYWORDS, 'Imported')} {{"]
@@ -83,6 +90,41 @@ def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bo
     if outputs and outputs != [names.get(found[-1].units[-1].output) if found else None]:
         out.append(f"{INDENT}output {', '.join(outputs)}")
     return "\n".join(out) + "\n}\n"
+
+
+def _consts(imported: Imported) -> tuple[Imported, list[str]]:
+    """A table argument (a conv's `connect`) as a `const` before the network, named
+    after its layer, the argument naming it (`conv(16, 5, connect=C3_TABLE)`, as
+    LeNet-5's spec writes it): the stages that name them, and the const lines."""
+    rows: list[str] = []
+    named: dict[tuple, Symbol] = {}  # a table two layers share is one const
+    stages = list(imported.stages)
+    for k, stage in enumerate(stages):
+        kinds = {p.name: p.kind for p in REGISTRY[stage.op].params}
+        kwargs = list(stage.kwargs)
+        for i, (key, value) in enumerate(kwargs):
+            if kinds.get(key) != "table" or not isinstance(value, tuple):
+                continue
+            if value not in named:
+                layer = re.sub(f"_{stage.op}$", "", stage.output)  # c3_conv: C3's
+                name = _free(f"{_identifier(layer, (), 't').upper()}_TABLE", set(named.values()))
+                named[value] = Symbol(name)
+                rows += [*_table_text(name, value), ""]
+            kwargs[i] = (key, named[value])
+        stages[k] = stage._replace(kwargs=tuple(kwargs))
+    return imported._replace(stages=tuple(stages)), rows
+
+
+def _table_text(name: str, table: tuple) -> list[str]:
+    """`const NAME = [[...], [...],` rows of at most WIDTH, aligned under the first."""
+    head = f"const {name} = ["
+    rows = [head]
+    for k, row in enumerate(table):
+        piece = value_text(row) + ("," if k < len(table) - 1 else "]")
+        if rows[-1] != head and len(rows[-1]) + 1 + len(piece) > WIDTH:
+            rows.append(" " * len(head))
+        rows[-1] += piece if rows[-1].endswith(("[", " ")) else " " + piece
+    return rows
 
 
 def _shapes(imported: Imported, branches: bool) -> dict[str, str]:
@@ -118,7 +160,25 @@ def _names(imported: Imported, top: list[Unit], found: list[Line]) -> dict[str, 
         last = line.units[-1].output
         if last in wanted and last not in names:
             names[last] = _free(last, taken)
+        for tensor in _parts(imported, line):  # `seq, h, c = lstm(...)` names every part
+            if tensor not in names:
+                names[tensor] = _free(tensor, taken)
     return names
+
+
+def _parts(imported: Imported, line: Line) -> list[str]:
+    """The outputs of a statement whose last stage makes several, in order ([] if not)."""
+    unit = line.units[-1]
+    return [unit.output, *(imported.stages[i].output for i in unit.more)] if unit.more else []
+
+
+def _head(imported: Imported, line: Line, names: dict[str, str]) -> str:
+    """`name = `, `seq, h, c = ` (several outputs), or nothing."""
+    parts = _parts(imported, line)
+    if parts:
+        return ", ".join(names[t] for t in parts) + " = "
+    name = names.get(line.units[-1].output)
+    return f"{name} = " if name else ""
 
 
 def _free(name: str, taken: set[str]) -> str:
@@ -153,7 +213,7 @@ def _input_text(i, name: str) -> str:
 def _statement(imported: Imported, line: Line, names: dict[str, str], shapes) -> list[str]:
     out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
     name = names.get(line.units[-1].output)
-    head = f"{name} = " if name else ""
+    head = _head(imported, line, names)
     tail = f" -> {shapes[name]}" if name in shapes else ""
     return out + _items_text(imported, list(line.units), names, [], INDENT, head, tail)
 
@@ -171,7 +231,7 @@ def _blocked_statement(imported: Imported, line: Line, items, names, shapes, blo
         last = items.pop()
         items += [last.call if last.count == 2 else last._replace(count=last.count - 1)]
         items.append(last.call)
-    head = f"{name} = " if name else ""
+    head = _head(imported, line, names)
     tail = f" -> {shapes[name]}" if name in shapes else ""
     return out + _items_text(imported, items, names, blocks, INDENT, head, tail)
 

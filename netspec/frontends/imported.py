@@ -30,6 +30,17 @@ class Stage(NamedTuple):
     # the block calls it lay in, outermost first, as (function name, call path): an ONNX
     # model's local functions (`netspec export --functions`); () where the source has none
     scope: tuple[tuple[str, str], ...] = ()
+    # which output of an op that makes several (`seq, h, c = lstm(650)`: h is 1, c 2): a
+    # part > 0 follows its part 0, reads the same, and has no weights (the call's are
+    # on part 0)
+    part: int = 0
+
+
+class TensorName(str):
+    """A keyword argument that names a tensor, written as its name in the spec (a tied
+    linear's `tied=words`), not as a string."""
+
+    __slots__ = ()
 
 
 class Symbol(str):

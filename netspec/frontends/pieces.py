@@ -2,7 +2,8 @@
 branches, and chains broken into lines of at most WIDTH characters.
 
 Assumes the records of netspec/frontends/imported.py and plan.py. Guarantees text the
-language parses (numbers, booleans, lists and names as the spec writes them), a line
+language parses (numbers, booleans, lists and names as the spec writes them; an
+argument naming a tensor, `tied=words`, by the tensor's name in the spec), a line
 never broken inside `conv bn relu` where it fits, and nothing else: which statements
 there are, and their names, is emit.py's business.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from netspec.frontends.imported import Imported, Stage, Symbol, Value
+from netspec.frontends.imported import Imported, Stage, Symbol, TensorName, Value
 from netspec.frontends.plan import Unit
 from netspec.ops import REGISTRY
 
@@ -62,9 +63,11 @@ def _op(piece: str) -> str:
 def unit_text(imported: Imported, unit: Unit, names: dict[str, str], indent: str) -> str:
     stage = imported.stages[unit.stage]
     if unit.branches is None:
-        others = [names[t] for t in stage.inputs[1:]]
-        return stage_call(stage.op, others + _args(stage), _kwargs(stage))
-    head = stage_call(stage.op, [], _kwargs(stage))
+        # a merge names its other inputs; any other op names them by keyword
+        # (`attention(2, memory=enc)`, a TensorName)
+        others = [names[t] for t in stage.inputs[1:]] if REGISTRY[stage.op].merge else []
+        return stage_call(stage.op, others + _args(stage), _kwargs(stage, names))
+    head = stage_call(stage.op, [], _kwargs(stage, names))
     bodies = [[unit_text(imported, u, names, indent + INDENT) for u in b] for b in unit.branches]
     flat = [" ".join(body) for body in bodies]
     one = f"{head} {{ {' | '.join(flat).strip()} }}"
@@ -89,12 +92,16 @@ def _args(stage: Stage) -> list[str]:
     return [value_text(v) for v in stage.args]
 
 
-def _kwargs(stage: Stage) -> list[str]:
+def _kwargs(stage: Stage, names: dict[str, str]) -> list[str]:
+    """Keyword arguments; one that names a tensor (`tied=words`) by the spec's name."""
     kwargs = list(stage.kwargs)
     if REGISTRY[stage.op].merge and stage.args:
         params = [p.name for p in REGISTRY[stage.op].params]
         kwargs = list(zip(params, stage.args, strict=False)) + kwargs
-    return [f"{key}={value_text(v)}" for key, v in kwargs]
+    return [
+        f"{key}={names.get(v, v) if isinstance(v, TensorName) else value_text(v)}"
+        for key, v in kwargs
+    ]
 
 
 def stage_call(op: str, args: list[str], kwargs: list[str]) -> str:

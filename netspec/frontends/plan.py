@@ -9,6 +9,10 @@ the one before it as its stream and that tensor is read nowhere else. A learned 
 (`param`) reads nothing and leaves the stream alone: it stands in the line of the unit
 after it, just before that unit, and a stage that reads one beside its stream (`mul(gamma)`)
 chains as a one-input stage does, so that a layer scale stays in its block's branch.
+A stage of a further output of an op that makes several (`Stage.part`: lstm's h and
+c) joins the unit of its part 0 before it (`Unit.more`), which ends its statement
+(`seq, h, c = lstm(650)`). A tensor an argument names (a tied linear's `tied=words`)
+counts as read: it ends its statement, named.
 
 Assumes `imported.stages` in topological order, tensor names unique. Guarantees that
 the units, read in order (a merge's branches, in order, before the merge), are the
@@ -21,7 +25,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import NamedTuple
 
-from netspec.frontends.imported import Imported
+from netspec.frontends.imported import Imported, TensorName
 
 
 class Unit(NamedTuple):
@@ -29,6 +33,9 @@ class Unit(NamedTuple):
     inputs: tuple[str, ...]  # the stream first; a branch merge reads its root alone
     output: str
     branches: tuple[tuple[Unit, ...], ...] | None = None  # None: named inputs (or none)
+    # the stages of its further outputs (`seq, h, c = lstm(650)`: h's and c's, in order),
+    # written in its statement, which it ends
+    more: tuple[int, ...] = ()
 
 
 class Line(NamedTuple):
@@ -38,7 +45,12 @@ class Line(NamedTuple):
 
 def units(imported: Imported, branches: bool = True) -> list[Unit]:
     """The top-level units, in an order the spec can run them in."""
-    top = [Unit(i, s.inputs, s.output) for i, s in enumerate(imported.stages)]
+    top: list[Unit] = []
+    for i, s in enumerate(imported.stages):
+        if s.part and top and imported.stages[top[-1].stage].op == s.op:
+            top[-1] = top[-1]._replace(more=(*top[-1].more, i))  # a part of the call before
+        else:
+            top.append(Unit(i, s.inputs, s.output))
     return _fold_branches(top, imported, learned(imported)) if branches else top
 
 
@@ -50,7 +62,7 @@ def learned(imported: Imported) -> frozenset[str]:
 def lines(imported: Imported, top: list[Unit]) -> list[Line]:
     """The statements: a unit joins the one before it where it reads that unit's tensor
     as its stream and nothing else reads it (nor is it a network output)."""
-    uses = _uses(top, imported.outputs)
+    uses = _uses(top, imported.outputs, tied(imported))
     stream = imported.inputs[0].name if imported.inputs else ""
     found: list[list] = []  # [units, source]
     joinable = False  # whether the next unit may join the last line
@@ -67,7 +79,8 @@ def lines(imported: Imported, top: list[Unit]) -> list[Line]:
             found[-1][0] += [*waiting, unit]
         else:
             found.append([[*waiting, unit], None if head == stream else head])
-        stream, joinable, waiting = unit.output, True, []
+        # a statement naming several outputs ends with them (the stream goes on with the first)
+        stream, joinable, waiting = unit.output, not unit.more, []
     if waiting:  # read by no stage: a line of its own
         found.append([waiting, None])
     return [Line(tuple(units_), source) for units_, source in found]
@@ -83,7 +96,13 @@ def referenced(imported: Imported, top: list[Unit], found: list[Line]) -> set[st
     learned tensors."""
     named = {line.source for line in found if line.source is not None}
     named.update(t for unit in top if unit.branches is None for t in unit.inputs[1:])
-    return named | set(imported.outputs) | learned(imported)
+    return named | set(imported.outputs) | learned(imported) | tied(imported)
+
+
+def tied(imported: Imported) -> frozenset[str]:
+    """The tensors an argument names (a tied linear's `tied=words`): each ends a
+    statement of its own, so that its name is the layer's."""
+    return frozenset(v for s in imported.stages for _, v in s.kwargs if isinstance(v, TensorName))
 
 
 def stage_order(imported: Imported, branches: bool = True) -> list[int]:
@@ -99,12 +118,15 @@ def _flatten(unit: Unit, order: list[int]) -> None:
         for inner in branch:
             _flatten(inner, order)
     order.append(unit.stage)
+    order.extend(unit.more)
 
 
-def _uses(top: list[Unit], outputs: tuple[str, ...]) -> Counter:
-    """How often each tensor is read (a network output counts as a read)."""
+def _uses(top: list[Unit], outputs: tuple[str, ...], named=frozenset()) -> Counter:
+    """How often each tensor is read (a network output, and a tensor an argument names,
+    count as reads)."""
     uses = Counter(t for unit in top for t in unit.inputs)
     uses.update(outputs)
+    uses.update(named)  # a tensor an argument names is read by name
     return uses
 
 
@@ -114,7 +136,7 @@ def _fold_branches(top: list[Unit], imported: Imported, params: frozenset[str]) 
     skip (a merge with an empty branch) inside a skip of its own kind, U-Net's levels,
     stays unfolded, and so does the inner one: long skips read by name, as U-Net's spec
     writes them, not branches nested level in level."""
-    uses = _uses(top, imported.outputs)
+    uses = _uses(top, imported.outputs, tied(imported))
     kept: list[Unit] = []
     producer: dict[str, Unit] = {}
     for unit in top:
@@ -173,7 +195,12 @@ def _trace(
     stream aside) whose output only the next reads: the tensor where that stops (the
     branch's start) and the units passed, first first."""
     chain: list[Unit] = []
-    while uses[tensor] == 1 and tensor in producer and _streams(producer[tensor], params) == 1:
+    while (
+        uses[tensor] == 1
+        and tensor in producer
+        and _streams(producer[tensor], params) == 1
+        and not producer[tensor].more  # several names: a statement, never in a branch
+    ):
         unit = producer[tensor]
         chain.append(unit)
         tensor = unit.inputs[0]

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from netspec.frontends.imported import TensorName
 from netspec.frontends.onnx.context import Context, attrs
 from netspec.frontends.onnx.patterns import made_by
 
@@ -69,7 +70,7 @@ def _attention(softmax, ctx: Context) -> None:
         return
     q = _heads(ctx, product.input[0], QUERY_PERMS)
     k = _heads(ctx, product.input[1], KEY_PERMS)
-    tail = _tail(ctx, softmax)
+    tail = _tail(ctx, softmax, q.group) if q is not None else None
     if q is None or k is None or tail is None:
         return
     v, out, last = tail
@@ -86,7 +87,7 @@ def _attention(softmax, ctx: Context) -> None:
         "kv_heads": None if q.kv == heads else q.kv,
         "causal": causal or None,
         "bias": None if biased[0] else False,
-        "memory": memory if memory != x else None,
+        "memory": TensorName(ctx.name(memory)) if memory != x else None,
     }
     reads = _reads(x, memory)
     weights = _weights(q, k, v, out)
@@ -232,10 +233,10 @@ def _projection(ctx: Context, tensor: str) -> Projection | None:
     return Projection(product.input[0], weight, bias, tensor)
 
 
-def _tail(ctx: Context, softmax) -> tuple[Heads, Projection, object] | None:
-    """From the weights on: times V, the heads merged back into [N, L, D] (Transposes
-    and Reshapes that move the elements exactly so), the out projection; the values'
-    heads, the out projection and its last node."""
+def _tail(ctx: Context, softmax, group: int) -> tuple[Heads, Projection, object] | None:
+    """From the weights on: times V, the heads (`group` query heads to a value head)
+    merged back into [N, L, D] (Transposes and Reshapes that move the elements exactly
+    so), the out projection; the values' heads, the out projection and its last node."""
     times = ctx.only_reader(softmax.output[0])
     if times is None or times.op_type != "MatMul" or times.input[0] != softmax.output[0]:
         return None
@@ -247,7 +248,7 @@ def _tail(ctx: Context, softmax) -> tuple[Heads, Projection, object] | None:
     merged = _sizes(ctx.shape(chain[-1].output[0])) if chain and v is not None else None
     if merged is None or node is None or node.op_type != "MatMul":
         return None
-    split = [*merged[:2], v.kv, v.group, v.width] if v.rank == 5 else [*merged[:2], v.kv, v.width]
+    split = [*merged[:2], v.kv, group, v.width] if v.rank == 5 else [*merged[:2], v.kv, v.width]
     if int(np.prod(split)) != int(np.prod(merged)):
         return None
     heads = np.arange(int(np.prod(merged))).reshape(split).transpose(QUERY_PERMS[v.rank])

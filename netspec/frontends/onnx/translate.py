@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import re
 
-from netspec.frontends.imported import Imported, Input, NotImportable, Stage, Unsupported
+from netspec.frontends.imported import (
+    Imported,
+    Input,
+    NotImportable,
+    Stage,
+    TensorName,
+    Unsupported,
+)
 from netspec.frontends.onnx import (
     attention,
     classic,
@@ -61,8 +68,7 @@ def translate(graph: Graph, source: str, partial: bool = False) -> Imported:
         stages.extend(s._replace(scope=scope) for s in result)
     if problems and not partial:
         raise NotImportable(problems)
-    stale = ctx.renamed()
-    stages = [s._replace(inputs=tuple(stale.get(t, t) for t in s.inputs)) for s in stages]
+    stages = _renamed(stages, ctx.renamed())
     notes = _notes(graph, stages)
     outputs = tuple(ctx.name(t) for t in graph.outputs)
     if problems:
@@ -70,6 +76,22 @@ def translate(graph: Graph, source: str, partial: bool = False) -> Imported:
         p = problems[0]
         notes += (f"partial import: stopped before {p.node} ({p.op_type}): {p.why}",)
     return Imported(_network_name(graph.name), inputs, outputs, tuple(stages), source, notes)
+
+
+def _renamed(stages: list[Stage], stale: dict[str, str]) -> list[Stage]:
+    """The stages reading each tensor by its name now (Context.renamed), in their inputs
+    and in the arguments that name a tensor (`memory=`, `tied=`)."""
+
+    def now(v):
+        return TensorName(stale.get(v, v)) if isinstance(v, TensorName) else v
+
+    return [
+        s._replace(
+            inputs=tuple(stale.get(t, t) for t in s.inputs),
+            kwargs=tuple((k, now(v)) for k, v in s.kwargs),
+        )
+        for s in stages
+    ]
 
 
 def _live(graph: Graph, ctx: Context) -> set[int]:
