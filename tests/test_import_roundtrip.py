@@ -2,7 +2,8 @@
 checks with the original's figures, and the imported spec's own export computes the
 same outputs with the imported weights (onnxruntime on both, max abs difference 1e-4).
 
-The suite runs a sample of the CNN zoo (the figures of every one: NETSPEC_SLOW=1).
+The suite runs a sample of the zoo: CNNs, a transformer, a recurrent net (every zoo
+spec: NETSPEC_SLOW=1).
 """
 
 from __future__ import annotations
@@ -19,26 +20,14 @@ from netspec.api import export_onnx  # noqa: E402
 from netspec.frontends.emit import spec_text  # noqa: E402
 from netspec.frontends.onnx import read_onnx  # noqa: E402
 from netspec.frontends.weights_out import write_weights  # noqa: E402
+from netspec.zoo import zoo_names  # noqa: E402
 from tests.import_support import assert_same_figures, assert_same_outputs  # noqa: E402
 
-# convnext_tiny: learned tensors (layer scale) as `param` statements
-SAMPLE = ["lenet5_d2l", "alexnet", "resnet18", "mobilenet_v2", "googlenet", "convnext_tiny"]
-ALL = [
-    *SAMPLE,
-    "vgg16",
-    "vgg16_bn",
-    "resnet34",
-    "resnet50",
-    "resnet101",
-    "squeezenet1_1",
-    "densenet121",
-    "efficientnet_b0",
-    "mobilenet_v3_small",
-    "mobilenet_v3_large",
-    "shufflenet_v2_x1_0",
-    "regnet_y_400mf",
-    "unet",
-]
+# convnext_tiny: learned tensors (layer scale) as `param` statements; lenet5: a table
+# conv, rbf; gpt_tiny: attention, embedding; lstm_lm: a stacked LSTM
+SAMPLE = ["lenet5", "lenet5_d2l", "alexnet", "resnet18", "mobilenet_v2", "googlenet"]
+SAMPLE += ["convnext_tiny", "gpt_tiny", "lstm_lm"]
+ALL = zoo_names()  # every one: NETSPEC_SLOW=1 (BERT-Base and GPT-2 take a minute)
 DYNAMIC = ("resnet18", "googlenet")
 SLOW = os.environ.get("NETSPEC_SLOW") == "1"
 NAMES = ALL if SLOW else SAMPLE
@@ -65,3 +54,7 @@ def test_the_imported_spec_has_the_originals_figures(trip):
 
 def test_the_imported_spec_computes_the_same_outputs(trip):
     assert_same_outputs(*trip)
+
+
+def test_the_sample_is_of_the_zoo():
+    assert set(SAMPLE) <= set(ALL) and len(ALL) >= 30

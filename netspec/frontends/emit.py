@@ -67,6 +67,7 @@ def _blocks(imported: Imported, found: list[Line], taken: set[str]) -> Blocked:
 
 def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bool = True) -> str:
     imported, consts = _consts(imported)
+    imported, defaults = _defaults(imported)
     top = units(imported, branches)
     found = lines(imported, top)
     names = _names(imported, top, found)
@@ -75,7 +76,7 @@ def _text(imported: Imported, branches: bool, shapes: dict[str, str], blocks: bo
     out = _comment(f"Imported by `netspec import` from {imported.source}.")
     for note in imported.notes:
         out += _comment(f"Note: {note}")
-    out += consts
+    out += consts + defaults
     for block in blocked.blocks if blocked else ():
         out += [*_block_text(imported, block, blocked.blocks), ""]
     out += [f"network {_identifier(imported.name, KEYWORDS, 'Imported')} {{"]
@@ -113,6 +114,43 @@ def _consts(imported: Imported) -> tuple[Imported, list[str]]:
             kwargs[i] = (key, named[value])
         stages[k] = stage._replace(kwargs=tuple(kwargs))
     return imported._replace(stages=tuple(stages)), rows
+
+
+def _defaults(imported: Imported) -> tuple[Imported, list[str]]:
+    """A keyword argument that every call of an op gives the same value (ViT's
+    `layer_norm(eps=1e-06)`, ResNet's `conv(bias=false)`) said once, as the zoo's specs
+    say it: `defaults op(key=value)` lines, and the stages without it. Only for an op
+    called at least DEFAULTED times, and not for a merge or an argument naming a
+    tensor or a table (a const)."""
+    calls: dict[str, list[Stage]] = {}
+    for stage in imported.stages:
+        if not REGISTRY[stage.op].merge and stage.op != "param":
+            calls.setdefault(stage.op, []).append(stage)
+    common: dict[str, tuple] = {}
+    for op, stages in calls.items():
+        shared = set.intersection(*(set(s.kwargs) for s in stages))
+        keep = tuple((k, v) for k, v in stages[0].kwargs if (k, v) in shared and _plain(v))
+        if keep and len(stages) >= DEFAULTED:
+            common[op] = keep
+    if not common:
+        return imported, []
+    stages = tuple(
+        s._replace(kwargs=tuple(kv for kv in s.kwargs if kv not in common.get(s.op, ())))
+        for s in imported.stages
+    )
+    rows = [f"defaults {stage_call(op, [], _kwargs_text(kw))}" for op, kw in common.items()]
+    return imported._replace(stages=stages), [*rows, ""]
+
+
+DEFAULTED = 3
+
+
+def _plain(value) -> bool:
+    return not isinstance(value, (str, tuple)) or type(value) is str
+
+
+def _kwargs_text(kwargs: tuple) -> list[str]:
+    return [f"{key}={value_text(v)}" for key, v in kwargs]
 
 
 def _table_text(name: str, table: tuple) -> list[str]:

@@ -11,6 +11,7 @@ there are, and their names, is emit.py's business.
 from __future__ import annotations
 
 import math
+import re
 
 from netspec.frontends.imported import Imported, Stage, Symbol, TensorName, Value
 from netspec.frontends.plan import Unit
@@ -121,7 +122,7 @@ def value_text(v: Value) -> str:
     if isinstance(v, float):
         if not math.isfinite(v):
             raise ValueError(f"{v} cannot be written in a spec (no literal for it)")
-        return repr(v)
+        return re.sub(r"e([+-])0(\d)", r"e\1\2", repr(v))  # 1e-06 as 1e-6
     if isinstance(v, str):
         return f"'{v}'" if '"' in v else f'"{v}"'
     if isinstance(v, (tuple, list)):
