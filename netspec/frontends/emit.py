@@ -120,8 +120,7 @@ def _defaults(imported: Imported) -> tuple[Imported, list[str]]:
     """A keyword argument that every call of an op gives the same value (ViT's
     `layer_norm(eps=1e-06)`, ResNet's `conv(bias=false)`) said once, as the zoo's specs
     say it: `defaults op(key=value)` lines, and the stages without it. Only for an op
-    called at least DEFAULTED times, and not for a merge or an argument naming a
-    tensor or a table (a const)."""
+    called at least DEFAULTED times, not a merge, and the STYLE arguments."""
     calls: dict[str, list[Stage]] = {}
     for stage in imported.stages:
         if not REGISTRY[stage.op].merge and stage.op != "param":
@@ -129,7 +128,7 @@ def _defaults(imported: Imported) -> tuple[Imported, list[str]]:
     common: dict[str, tuple] = {}
     for op, stages in calls.items():
         shared = set.intersection(*(set(s.kwargs) for s in stages))
-        keep = tuple((k, v) for k, v in stages[0].kwargs if (k, v) in shared and _plain(v))
+        keep = tuple((k, v) for k, v in stages[0].kwargs if (k, v) in shared and k in STYLE)
         if keep and len(stages) >= DEFAULTED:
             common[op] = keep
     if not common:
@@ -143,10 +142,9 @@ def _defaults(imported: Imported) -> tuple[Imported, list[str]]:
 
 
 DEFAULTED = 3
-
-
-def _plain(value) -> bool:
-    return not isinstance(value, (str, tuple)) or type(value) is str
+# the arguments that say how a layer computes, not what shapes it makes: a file-wide
+# default for them reads as a convention (the zoo's `defaults conv(bias=false)`)
+STYLE = frozenset({"bias", "eps", "momentum", "affine", "approximate"})
 
 
 def _kwargs_text(kwargs: tuple) -> list[str]:

@@ -133,6 +133,32 @@ def squeeze(node, ctx: Context) -> Result:
     return [ctx.stage(node, op, (int(axes[0]),))]
 
 
+def gather(node, ctx: Context) -> Result:
+    """Gather of a computed tensor at one stored index (`x[:, 0]`, ViT's class token
+    read by torchvision's head): `slice(axis, i, end=i + 1)`, then `squeeze(axis)` where
+    the index is a scalar (the axis dropped). Any other Gather reads indices that
+    netspec has no op for (an embedding's is found as a pattern, sequence.py)."""
+    index = ctx.const(node.input[1])
+    shape = ctx.shape(node.input[0])
+    if ctx.const(node.input[0]) is not None or index is None or index.size != 1 or not shape:
+        return refuse(node, "computes shapes or indices at run time (a data-dependent shape)")
+    axis = attrs(node).get("axis", 0) % len(shape)
+    i = int(index.reshape(-1)[0])
+    size = shape[axis]
+    if i < 0 and isinstance(size, int):
+        i += size
+    if i < 0 or axis == 0:
+        return refuse(node, "an index counted from the end of a named size, or on the batch")
+    kwargs = {"start": i or None, "end": i + 1}
+    if index.ndim:  # [i]: the axis stays
+        return [ctx.stage(node, "slice", (axis,), kwargs)]
+    picked = f"{node.output[0]}/slice"
+    return [
+        ctx.stage(node, "slice", (axis,), kwargs, output=picked),
+        ctx.stage(node, "squeeze", (axis,), inputs=(picked,)),
+    ]
+
+
 def slice_(node, ctx: Context) -> Result:
     """Slice with stored bounds, over one axis or several (ResNet's option-A shortcut,
     every other position of H and W): `slice(dim, start=, end=, step=)`, one value where
@@ -228,5 +254,5 @@ def _scales(node, ctx: Context) -> list[float] | None:
 
 
 TABLE = {"Flatten": flatten, "Reshape": reshape, "Transpose": transpose}
-TABLE |= {"Squeeze": squeeze, "Unsqueeze": squeeze, "Slice": slice_}
+TABLE |= {"Squeeze": squeeze, "Unsqueeze": squeeze, "Slice": slice_, "Gather": gather}
 TABLE |= {"Resize": resize, "Upsample": resize}

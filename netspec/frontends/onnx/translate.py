@@ -45,7 +45,7 @@ FINDERS = (attention.find, classic.find, sequence.find)
 
 EXPORTERS_DEFAULT = {"main_graph", "torch_jit", "torch-jit-export"}  # not a model's name
 CONTROL = {"If", "Loop", "Scan"}
-SHAPES = {"Shape", "Size", "Gather", "ConstantOfShape", "Expand", "Where", "Equal", "Cast"}
+SHAPES = {"Shape", "Size", "ConstantOfShape", "Expand", "Where", "Equal", "Cast"}
 SHAPES |= {"NonZero", "Range", "Tile", "TopK", "NonMaxSuppression"}
 
 
