@@ -1,24 +1,25 @@
 """Multi-head attention written out in ONNX operators, found back as one `attention`.
 
-The subgraph is the one netspec's exporter writes (netspec/backends/onnx/lowering/
-attention.py): the queries, keys and values each a projection (MatMul by a transposed
-stored weight, Add of a stored bias unless bias=false), split into heads by Reshape
-[0, 0, kv, group, width] and Transpose; the queries scaled by 1/sqrt(width) (Mul); the
-scores Q·Kᵀ (MatMul), causal ones hidden by Where(stored upper-triangle mask, -inf,
-scores); Softmax on the last axis; the weights times V (MatMul), the heads merged back
-(Transpose [0, 3, 1, 2, 4], Reshape [0, 0, D]) and projected by `out`.
+What every exporter writes for it: the queries, keys and values each a projection (a
+MatMul or Gemm by a stored weight, maybe an Add of a stored bias), split into heads
+(heads.py follows the elements through whatever Reshapes, Transposes, Squeezes and
+Gathers do it, and finds the rows of a packed projection each role uses); the scores
+Q·Kᵀ (MatMul) scaled by 1/sqrt(width) in all (netspec scales the queries, torch both
+sides by its square root); a causal mask maybe (netspec's Where(stored upper triangle,
+-inf, scores), torch's Add of a stored 0 / -inf triangle, the least float32 for -inf
+from dynamo); Softmax on the last axis; the weights times V (MatMul); the heads merged
+back and projected by `out` (heads.merged).
 
-The anchor is the Softmax: every other node is found by walking from it, each a node of
-the exact kind expected with stored operands where the lowering has them. Keys and
-values read the queries' stream (self-attention) or one other tensor (cross-attention,
-`memory=`).
+The anchor is the Softmax. Keys and values read the queries' stream (self-attention)
+or one other tensor (cross-attention, `memory=`).
 
-Assumes a :class:`Context` before translation. Guarantees, for each match, the last
-node of the out projection replaced by `attention(heads, ...)` reading the stream (and
-the memory), with the weights by the runtime SelfAttention's state_dict keys
+Assumes a :class:`Context` before translation. Guarantees, for each match, the node
+that ends the out projection replaced by `attention(heads, ...)` reading the stream
+(and the memory), with the weights by the runtime SelfAttention's state_dict keys
 (`q.weight`, `q.bias`, ..., `out.bias`) in PyTorch's [out, in] layout; a subgraph that
-differs in any node, a scale other than 1/sqrt(width) or a mask other than causal
-included, is left to the node-by-node translation, which refuses it by name.
+differs in any way (another scale, another mask, a padding mask) is left to the
+node-by-node translation: written out in primitives where netspec has them (matmul,
+softmax, ...), else refused by name.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def _attention(softmax, ctx: Context) -> None:
     if q is None or k is None or times is None or times.op_type != "MatMul":
         return
     v = split_heads(ctx, times.input[1], "query") if times.input[0] == softmax.output[0] else None
-    tail = merged(ctx, times, q.group)
+    tail = merged(ctx, times)
     if v is None or tail is None or not _agree(q, k, v):
         return
     out, last = tail

@@ -81,7 +81,7 @@ def split_heads(ctx: Context, tensor: str, role: str) -> Heads | None:
     return None
 
 
-def merged(ctx: Context, product, group: int) -> tuple[Projection, object] | None:
+def merged(ctx: Context, product) -> tuple[Projection, object] | None:
     """The attention's output `product` ([N, heads, L, width] or the 5-d grouped layout)
     merged back into [.., D] by movers, projected (MatMul or Gemm) and moved into [N, L,
     D]: the out projection and the node that ends it, or None."""
