@@ -92,6 +92,9 @@ def transpose(node, ctx: Context) -> Result:
     folded = _channel_norm(node, ctx, perm)
     if folded is not None:
         return folded
+    moved = [i for i, p in enumerate(perm) if p != i]
+    if len(moved) == 2:  # two axes swapped: torch.transpose, as a spec writes it
+        return [ctx.stage(node, "transpose", tuple(moved))]
     return [ctx.stage(node, "permute", (tuple(perm),))]
 
 
