@@ -126,3 +126,53 @@ def test_an_attention_netspec_cannot_say_comes_back_written_out(tmp_path):
 def test_a_model_in_memory_imports_as_a_file_does():
     model = to_onnx("gpt_tiny", batch=1, seed=1)
     assert spec_text(read_model(model, "memory")).count("attention(") == 1
+
+
+def _rewritten(tmp_path, text: str, change) -> str:
+    """netspec's export of `text`, changed by `change(model)`, imported back: the spec,
+    checked to compute what the changed model computes."""
+    model = to_onnx(Source("t.netspec", text), batch=1, seed=2)
+    change(model)
+    path = tmp_path / "changed.onnx"
+    onnx.save(model, path)
+    return _round_trip(tmp_path, text, path)
+
+
+def test_a_softmax_over_the_queries_is_not_attention(tmp_path):
+    """Grouped scores are [N, kv, group, L, S]: a softmax over axis 3 mixes the queries."""
+
+    def over_queries(model):
+        [softmax] = [n for n in model.graph.node if n.op_type == "Softmax"]
+        softmax.attribute[0].CopyFrom(onnx.helper.make_attribute("axis", 3))
+
+    text = "network G {\n    input x: [N, 10, 32]\n    a = attention(8, kv_heads=2)\n}\n"
+    spec = _rewritten(tmp_path, text, over_queries)
+    assert "attention(" not in spec and "softmax(dim=3)" in spec
+
+
+def test_heads_narrower_or_wider_than_the_stream_are_not_netspecs_attention(tmp_path):
+    """q, k and v of 64 features on a stream of 32 (the out projection 64 -> 32): the
+    runtime's attention has Linear(D, D) projections, so it comes back written out."""
+    torch = pytest.importorskip("torch")
+
+    class Wide(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q, self.k, self.v = (torch.nn.Linear(32, 64) for _ in range(3))
+            self.out = torch.nn.Linear(64, 32)
+
+        def forward(self, x):
+            def split(y):
+                return y.unflatten(-1, (4, 16)).transpose(1, 2)
+
+            y = torch.nn.functional.scaled_dot_product_attention(
+                split(self.q(x)), split(self.k(x)), split(self.v(x))
+            )
+            return self.out(y.transpose(1, 2).flatten(2))
+
+    path = tmp_path / "wide.onnx"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Wide().eval(), (torch.zeros(1, 10, 32),), path, dynamo=False)
+    spec = _round_trip(tmp_path, "", path)
+    assert "attention(" not in spec and "softmax" in spec

@@ -41,8 +41,11 @@ def find(ctx: Context) -> None:
 
 
 def _attention(softmax, ctx: Context) -> None:
-    if attrs(softmax).get("axis", -1) not in (-1, 3, 4):
-        return
+    shape = ctx.shape(softmax.input[0])
+    default = -1 if ctx.graph.opset >= 13 else 1  # before 13, Softmax flattened from axis 1
+    axis = attrs(softmax).get("axis", default)
+    if shape is None or len(shape) not in (4, 5) or axis % len(shape) != len(shape) - 1:
+        return  # not over the keys alone
     scores, causal = _unmasked(ctx, softmax.input[0])
     product = made_by(ctx, scores, "MatMul")
     if product is None:
@@ -59,6 +62,9 @@ def _attention(softmax, ctx: Context) -> None:
     out, last = tail
     x, memory = q.projection.reads, k.projection.reads
     if v.projection.reads != memory or (causal and memory != x):
+        return
+    width = (ctx.shape(x) or (0,))[-1]  # the runtime's q and out are Linear(D, D)
+    if q.projection.weight.shape[0] != width or out.weight.shape != (width, width):
         return
     biased = [p.bias is not None for p in (q.projection, k.projection, v.projection, out)]
     if len(set(biased)) != 1:

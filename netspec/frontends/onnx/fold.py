@@ -25,9 +25,10 @@ from onnx import helper, numpy_helper
 
 MAX_ROUNDS = 64  # a round learns the sizes of one more layer, at least
 SMALL = 4096  # initializers up to this many elements can be sizes or tokens to fold
-MAX_ELEMENTS = 1 << 22  # a folded tensor this large is a weight, computed: keep the node
+TINY = 64  # constants this small, read by a node, are sizes or axes, not weights
+MAX_ELEMENTS = 1 << 16  # sizes, indices, masks: a larger result is not shape arithmetic
 RANDOM = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike"}
-RANDOM |= {"Multinomial", "Bernoulli", "If", "Loop", "Scan"}
+RANDOM |= {"Multinomial", "Bernoulli", "Dropout", "If", "Loop", "Scan"}
 SIZES = {"Shape", "Size"}
 
 
@@ -41,7 +42,7 @@ def folded(model):
     values: dict[str, np.ndarray] = {}
     same: dict[str, str] = {}
     for _ in range(MAX_ROUNDS):
-        found = _fold_once(skeleton)
+        found = _fold_once(skeleton, set(values))
         if not found:
             break
         values.update(found)
@@ -86,8 +87,13 @@ def _reads_sizes(model) -> bool:
     return any(n.op_type in SIZES for n in model.graph.node)
 
 
-def _fold_once(model) -> dict[str, np.ndarray]:
-    """Every node's output that this round can compute, by tensor name."""
+def _fold_once(model, derived: set[str]) -> dict[str, np.ndarray]:
+    """Every node's output that this round can compute, by tensor name: sizes, and what
+    is computed from them (`derived`: the values folded so far) or from constants of at
+    most TINY elements (torch's axis arithmetic). A node of larger stored tensors alone
+    is not this pass's business (read.py folds the rearranged weights; a tied table
+    keeps its identity), nor is one whose output shape inference does not know, or knows
+    to be over MAX_ELEMENTS (it is not computed to find out)."""
     g = model.graph
     known = {t.name: numpy_helper.to_array(t) for t in g.initializer}
     shapes = _static_shapes(g)
@@ -98,7 +104,7 @@ def _fold_once(model) -> dict[str, np.ndarray]:
         if node.op_type == "Constant":  # a value to read, kept as it is
             known.update(zip(node.output, _evaluated(node, known, opset) or [], strict=False))
             continue
-        value = _value(node, known, shapes, opset)
+        value = _value(node, known, shapes, opset, derived | set(found))
         if value is None or outputs.intersection(node.output):
             continue
         for name, array in zip(node.output, value, strict=False):
@@ -106,7 +112,8 @@ def _fold_once(model) -> dict[str, np.ndarray]:
     return found
 
 
-def _value(node, known: dict, shapes: dict, opset: int) -> list[np.ndarray] | None:
+def _value(node, known: dict, shapes: dict, opset: int, derived: set[str]):
+    """The node's outputs, if this pass computes them (see _fold_once); else None."""
     if node.domain not in ("", "ai.onnx") or node.op_type in RANDOM:
         return None
     if node.op_type in SIZES and node.input[0] in shapes:
@@ -118,24 +125,32 @@ def _value(node, known: dict, shapes: dict, opset: int) -> list[np.ndarray] | No
     inputs = [t for t in node.input if t]
     if not inputs or not all(t in known for t in inputs):
         return None
+    if not derived.intersection(inputs) and any(known[t].size > TINY for t in inputs):
+        return None  # the model's own stored tensors: weights, not sizes
+    sizes = [shapes.get(t) for t in node.output if t]
+    if any(size is None or int(np.prod(size)) > MAX_ELEMENTS for size in sizes):
+        return None
     return _evaluated(node, known, opset)
 
 
 def _evaluated(node, known: dict, opset: int) -> list[np.ndarray] | None:
+    """The node run alone by onnx's reference evaluator on `known` values; None where it
+    cannot run or gives anything but tensors of at most MAX_ELEMENTS."""
     from onnx.reference import ReferenceEvaluator
 
     feeds = {t: known[t] for t in node.input if t}
-    ins = [helper.make_tensor_value_info(t, _elem(known[t]), None) for t in feeds]
-    outs = [helper.make_tensor_value_info(t, onnx.TensorProto.UNDEFINED, None) for t in node.output]
-    graph = helper.make_graph([node], "fold", ins, outs)
-    single = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
     try:
+        ins = [helper.make_tensor_value_info(t, _elem(v), None) for t, v in feeds.items()]
+        undefined = onnx.TensorProto.UNDEFINED
+        outs = [helper.make_tensor_value_info(t, undefined, None) for t in node.output]
+        graph = helper.make_graph([node], "fold", ins, outs)
+        single = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
         results = ReferenceEvaluator(single).run(None, feeds)
     except Exception:  # noqa: BLE001 (an op the evaluator lacks: the node stays a node)
         return None
-    if any(np.asarray(r).size > MAX_ELEMENTS for r in results):
-        return None
-    return [np.asarray(r) for r in results]
+    if not all(isinstance(r, np.ndarray) for r in results):
+        return None  # a sequence or an optional: not a tensor to store
+    return None if any(r.size > MAX_ELEMENTS for r in results) else list(results)
 
 
 def _elem(array: np.ndarray) -> int:

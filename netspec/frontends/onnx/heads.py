@@ -225,12 +225,14 @@ def _linear_at(ctx: Context, node):
     if node is None or node.op_type not in ("MatMul", "Gemm"):
         return None
     weight, bias = _weight(ctx, node)
+    if weight is None:
+        return None
     add = ctx.only_reader(node.output[0])
     if bias is None and add is not None and add.op_type == "Add":
         _, stored = _computed_and_stored(ctx, add)
         if stored is not None and stored.reshape(-1).shape == (weight.shape[0],):
             return add, weight, stored.reshape(-1)
-    return (node, weight, bias) if weight is not None else None
+    return node, weight, bias
 
 
 def _weight(ctx: Context, node) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -244,9 +246,12 @@ def _weight(ctx: Context, node) -> tuple[np.ndarray | None, np.ndarray | None]:
     if a.get("transA", 0) or a.get("alpha", 1.0) != 1.0 or a.get("beta", 1.0) != 1.0:
         return None, None
     bias = ctx.const(node.input[2]) if len(node.input) > 2 and node.input[2] else None
-    if len(node.input) > 2 and node.input[2] and bias is None:
-        return None, None
-    return (stored if a.get("transB", 0) else stored.T), bias
+    weight = stored if a.get("transB", 0) else stored.T
+    if len(node.input) > 2 and node.input[2]:
+        if bias is None or bias.reshape(-1).shape != (weight.shape[0],):
+            return None, None  # computed, or broadcast from another shape
+        bias = bias.reshape(-1)
+    return weight, bias
 
 
 def _back(ctx: Context, tensor: str) -> tuple[list, str]:

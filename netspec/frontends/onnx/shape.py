@@ -143,8 +143,10 @@ def gather(node, ctx: Context) -> Result:
     netspec has no op for (an embedding's is found as a pattern, sequence.py)."""
     index = ctx.const(node.input[1])
     shape = ctx.shape(node.input[0])
-    if ctx.const(node.input[0]) is not None or index is None or index.size != 1 or not shape:
+    if ctx.const(node.input[0]) is not None or index is None or not shape:
         return refuse(node, "computes shapes or indices at run time (a data-dependent shape)")
+    if index.size != 1 or index.ndim > 1:
+        return refuse(node, f"gathers {index.size} indices in {index.ndim} axes: netspec picks one")
     axis = attrs(node).get("axis", 0) % len(shape)
     i = int(index.reshape(-1)[0])
     size = shape[axis]
