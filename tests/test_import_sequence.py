@@ -195,6 +195,41 @@ def test_gru_reset_before_product_is_refused(tmp_path):
     assert f"{gru.name} (GRU)" in str(caught.value)
 
 
+DIFFERING = """
+network D {
+    input x: [5, 2, 8]
+    y = lstm(6, batch_first=false) lstm(4, layers=2, bidirectional=true, batch_first=false)
+}"""
+
+
+@pytest.mark.parametrize("joined", [False, True])
+def test_consecutive_recurrent_layers_that_differ_are_two_calls(joined, tmp_path):
+    """A unidirectional LSTM feeding a bidirectional stack of another hidden size: two
+    calls, each a stack of its equal layers, whether netspec's Identity names the first
+    call's sequence or the second reads the first's Reshape directly (`joined`: as an
+    exporter without names writes it, the layers chained as one stack's would be)."""
+    model = to_onnx(Source("d.netspec", DIFFERING), batch=1, seed=3)
+    if joined:
+        [named] = [n for n in model.graph.node if n.op_type == "Identity" and n.name == "y.lstm1"]
+        for node in model.graph.node:
+            node.input[:] = [named.input[0] if t == named.output[0] else t for t in node.input]
+        model.graph.node.remove(named)
+    path = tmp_path / "d.onnx"
+    onnx.save(model, path)
+    imported = read_onnx(path)
+    text = spec_text(imported)
+    assert (
+        "y = lstm(6, batch_first=false) lstm(4, layers=2, bidirectional=true, batch_first=false)"
+        in text
+    )
+    weights = tmp_path / "d.safetensors"
+    write_weights(imported, text, weights)
+    [original] = check(Source("d.netspec", DIFFERING))
+    [again] = check(Source("imported.netspec", text))
+    assert figures(again) == figures(original)
+    _same_outputs(model, text, weights)
+
+
 @pytest.mark.skipif(not SLOW, reason="full-size transformers: NETSPEC_SLOW=1")
 def test_gpt2_small(tmp_path):
     text = _round_trip("gpt2_small", tmp_path)

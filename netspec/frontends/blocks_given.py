@@ -7,14 +7,18 @@ the calls of one function become one block, named after the function (`basic_2`,
 exporter's second variant of `basic`, is `basic` again where its body has the same shape
 up to numbers as the first's; else a block of its own). Its parameters are the numbers
 that differ between its calls (blocks_shape.py: the exporter writes no function
-attributes), and consecutive equal calls, in a block's body or in a statement, a repeat.
+attributes), and consecutive equal calls, in a block's body, a statement or a branch, a
+repeat. A call inside a merge's branch (MobileNetV2's `add { linear_bottleneck(t, c,
+stride) | }`) is located as a run of items of that branch, found by descending into the
+one merge that holds all its stages: the merge's unit is rebuilt with the call in its
+branch.
 
 Assumes plan.py's lines and stages whose scopes, where given, nest (elaboration order
 keeps a call's stages together). Guarantees a :class:`Blocked` as blocks.py's is, or
 None where no call could be made (the caller then searches instead). A call whose
-stages are not a run of items of one statement (a call inside a merge's branch: the
-branch holds stages only) or whose body would read a tensor by name (but a learned
-tensor it declares) stays written out; the calls around it are still calls.
+stages are not a run of items of one statement or of one branch (straddling a merge's
+edge) or whose body would read a tensor by name (but a learned tensor it declares)
+stays written out; the calls around it are still calls.
 """
 
 from __future__ import annotations
@@ -38,30 +42,36 @@ def given_blocks(imported: Imported, found: list[Line], taken=frozenset()) -> Bl
     blocks: list[Block] = []
     names = set(taken) | set(REGISTRY) | set(RESERVED)
     for height in sorted({h for _, _, h in calls.values()}):
-        done: list[tuple[int, int, int, Call]] = []
-        groups: dict[tuple, list[tuple[int, int, int, list[Item]]]] = {}
+        done: list[tuple[Place, Call]] = []
+        groups: dict[tuple, list[tuple[Place, list[Item]]]] = {}
         for function, stages, h in calls.values():
             if h != height:
                 continue
-            where = _locate(seqs, stages)
-            if where is None:  # inside a merge's branch, or straddling one: written out
+            place = _locate(seqs, stages)
+            if place is None:  # straddling a merge's edge: written out
                 continue
-            s, i, n = where
-            window = _repeats(seqs[s][i : i + n])
+            window = _deep_repeats(_items_at(seqs, place))
             if _by_name(imported, window):
                 continue  # a body reading a tensor by name: written out
             key = (_clean(function), tuple(item_key(imported, it) for it in window))
-            groups.setdefault(key, []).append((s, i, n, window))
+            groups.setdefault(key, []).append((place, window))
         for key, found_ in groups.items():
-            windows = [w for _, _, _, w in found_]
+            windows = [w for _, w in found_]
             block, made = build(imported, blocks, windows, names, len(blocks))
             name = _fresh(key[0], names)
             names.add(name)
             blocks.append(block._replace(name=name))
-            done += [(s, i, n, call) for (s, i, n, _), call in zip(found_, made, strict=True)]
-        for s, i, n, call in sorted(done, key=lambda d: (d[0], d[1]), reverse=True):
-            seqs[s][i : i + n] = [call]
-    return Blocked(blocks, [_repeats(seq) for seq in seqs]) if blocks else None
+            done += [(place, call) for (place, _), call in zip(found_, made, strict=True)]
+        # right to left within each list, so that the places still to replace stay put
+        for place, call in sorted(done, key=lambda d: _order(d[0]), reverse=True):
+            s, path, i, n = place
+            seqs[s] = _replaced(seqs[s], path, i, n, call)
+    return Blocked(blocks, [_deep_repeats(seq) for seq in seqs]) if blocks else None
+
+
+# where a call's items lie: (statement, path of (item, branch) down to the branch that
+# holds them, () at the statement's own level; start, length)
+Place = tuple[int, tuple[tuple[int, int], ...], int, int]
 
 
 def _calls(imported: Imported) -> dict[str, tuple[str, frozenset[int], int]]:
@@ -94,16 +104,69 @@ def _by_name(imported: Imported, window: list[Item]) -> bool:
     return False
 
 
-def _locate(seqs: list[list[Item]], stages: frozenset[int]) -> tuple[int, int, int] | None:
-    """(statement, start, length) of the items that hold exactly `stages`, or None."""
+def _locate(seqs: list[list[Item]], stages: frozenset[int]) -> Place | None:
+    """Where the items that hold exactly `stages` lie, or None."""
     for s, seq in enumerate(seqs):
-        inside = [i for i, item in enumerate(seq) if _covered(item) & stages]
-        if not inside:
-            continue
-        lo, hi = inside[0], inside[-1] + 1
-        held = set().union(*(_covered(item) for item in seq[lo:hi]))
-        return (s, lo, hi - lo) if held == stages else None
+        if any(_covered(item) & stages for item in seq):
+            found = _find(seq, stages)
+            return None if found is None else (s, *found)
     return None
+
+
+def _find(seq, stages: frozenset[int]) -> tuple[tuple, int, int] | None:
+    """(path, start, length) of the run of `seq`'s items that hold exactly `stages`,
+    descending into a merge's branches where the stages lie inside one merge but are
+    not all of it."""
+    inside = [i for i, item in enumerate(seq) if _covered(item) & stages]
+    lo, hi = inside[0], inside[-1] + 1
+    held = set().union(*(_covered(item) for item in seq[lo:hi]))
+    if held == stages:
+        return (), lo, hi - lo
+    merge = seq[lo]
+    if hi - lo != 1 or not isinstance(merge, Unit) or not merge.branches:
+        return None
+    for b, branch in enumerate(merge.branches):
+        if any(_covered(item) & stages for item in branch):
+            found = _find(branch, stages)
+            return None if found is None else (((lo, b), *found[0]), found[1], found[2])
+    return None
+
+
+def _items_at(seqs: list[list[Item]], place: Place) -> list[Item]:
+    s, path, i, n = place
+    seq = seqs[s]
+    for k, b in path:
+        seq = seq[k].branches[b]
+    return list(seq[i : i + n])
+
+
+def _replaced(seq, path: tuple, i: int, n: int, call: Call) -> list[Item]:
+    """`seq` with the items at (path, i, n) replaced by `call`: the merges on the path
+    rebuilt, their branches holding it."""
+    if not path:
+        return [*seq[:i], call, *seq[i + n :]]
+    (k, b), rest = path[0], path[1:]
+    merge = seq[k]
+    branches = list(merge.branches)
+    branches[b] = tuple(_replaced(branches[b], rest, i, n, call))
+    return [*seq[:k], merge._replace(branches=tuple(branches)), *seq[k + 1 :]]
+
+
+def _order(place: Place) -> tuple[int, ...]:
+    """A place's position: replacing in decreasing order keeps the others' indices."""
+    s, path, i, _ = place
+    return (s, *(x for step in path for x in step), i)
+
+
+def _deep_repeats(seq) -> list[Item]:
+    """Runs of identical calls as repeats, in `seq` and in every merge's branches in it."""
+    out: list[Item] = []
+    for item in seq:
+        if isinstance(item, Unit) and item.branches:
+            branches = tuple(tuple(_deep_repeats(b)) for b in item.branches)
+            item = item._replace(branches=branches)
+        out.append(item)
+    return _repeats(out)
 
 
 def _covered(item: Item) -> set[int]:

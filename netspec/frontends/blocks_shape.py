@@ -8,6 +8,9 @@ padding=1)` and `conv(128, 3, stride=2, padding=1)` have one shape, the first's 
 being its default 1). Its slots are its numbers, and the values of such keyword
 arguments (the default where one occurrence leaves it out), in one walking order.
 
+A merge's branch may hold calls and repeats (blocks_given.py puts them there): they
+are values of the merge's shape as any other item's.
+
 Assumes the occurrences given to :func:`build` have one shape. Guarantees the block's
 body, with each call's arguments for its parameters, is each occurrence again: the
 same stages with the same values, a left-out keyword argument written only where its
@@ -171,11 +174,12 @@ def _fresh(hint: str, names: list[str]) -> str:
 
 def _visit(imported: Imported, blocks, window: list[Item], free: list, fn):
     """Walk the window's values in one order, each replaced by fn(hint, value): the
-    items rebuilt (calls and repeats) and each unit's stage rebuilt, by stage index."""
+    items rebuilt (calls and repeats, and merges whose branches hold them) and each
+    unit's stage rebuilt, by stage index."""
     stages: dict[int, Stage] = {}
     order = iter(free)
 
-    def unit(u: Unit) -> None:
+    def unit(u: Unit) -> Unit:
         stage = imported.stages[u.stage]
         given, defaults = dict(stage.kwargs), _defaults(stage.op)
         names = [p.name for p in REGISTRY[stage.op].params]
@@ -192,24 +196,21 @@ def _visit(imported: Imported, blocks, window: list[Item], free: list, fn):
         rank = {n: i for i, n in enumerate(names)}
         kwargs.sort(key=lambda kv: rank.get(kv[0], len(rank)))
         stages[u.stage] = stage._replace(args=args, kwargs=tuple(kwargs))
-        for branch in u.branches or ():
-            for inner in branch:
-                unit(inner)
+        if u.branches is None:
+            return u
+        # a branch may hold calls (blocks_given.py): their arguments are values too
+        return u._replace(branches=tuple(tuple(rebuilt(x) for x in b) for b in u.branches))
 
     def call(c: Call) -> Call:
         hints = blocks[c.block].params
         return c._replace(args=tuple(fn(h, a) for h, a in zip(hints, c.args, strict=True)))
 
-    items: list[Item] = []
-    for item in window:
+    def rebuilt(item: Item) -> Item:
         if isinstance(item, Repeat):
-            items.append(Repeat(fn("n", item.count), call(item.call)))
-        elif isinstance(item, Call):
-            items.append(call(item))
-        else:
-            unit(item)
-            items.append(item)
-    return items, stages
+            return Repeat(fn("n", item.count), call(item.call))
+        return call(item) if isinstance(item, Call) else unit(item)
+
+    return [rebuilt(item) for item in window], stages
 
 
 def _leaves(hint: str, v: Value, fn):
@@ -231,22 +232,18 @@ def _free_keys(imported: Imported, windows: list[list[Item]]) -> list[list[str]]
 
 
 def _unit_stages(window: list[Item]) -> list[int]:
-    """The stages of the window's units, each unit before its branches' units."""
+    """The stages of the window's units, each unit before its branches' units (a call
+    in a branch aside: its stages are its block's)."""
     found: list[int] = []
-
-    def unit(u: Unit) -> None:
-        found.append(u.stage)
-        for branch in u.branches or ():
-            for inner in branch:
-                unit(inner)
-
     for item in window:
         if isinstance(item, Unit):
-            unit(item)
+            found.append(item.stage)
+            found += _unit_stages([x for b in item.branches or () for x in b])
     return found
 
 
 def _covered(imported: Imported, window: list[Item]) -> tuple[int, ...]:
+    """Every stage the window stands for, calls' (in branches too) included."""
     out: list[int] = []
     for item in window:
         if isinstance(item, Repeat):
@@ -254,7 +251,8 @@ def _covered(imported: Imported, window: list[Item]) -> tuple[int, ...]:
         elif isinstance(item, Call):
             out += item.stages
         else:
-            out += _unit_stages([item])
+            out.append(item.stage)
+            out += _covered(imported, [x for b in item.branches or () for x in b])
     return tuple(out)
 
 

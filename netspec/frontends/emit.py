@@ -19,7 +19,8 @@ Repeated structure becomes blocks, calls and repeats (netspec/frontends/blocks.p
 the source's own blocks where it has them, netspec/frontends/blocks_given.py; off
 with `blocks=False`): the blocks stand before the network, a block's parameters marked
 in its stages' arguments and named once the stages are written; a repeat is a statement
-of its own.
+of its own. A merge's branch may hold calls and repeats too (`add {
+linear_bottleneck(6, 24, 1) | }`, the source's calls there).
 
 Assumes an :class:`Imported` whose stages are netspec ops with their arguments as the
 spec writes them. Guarantees deterministic text (no date, no path but `source`) that
@@ -258,7 +259,7 @@ def _blocked_statement(imported: Imported, line: Line, items, names, shapes, blo
     """A statement whose units are items (units, calls, repeats): a repeat stands as its
     own statement; a named statement ends with a call, not a repeat (a name in a repeat
     would get the copy's index in its paths). One of units alone is written as ever."""
-    if all(isinstance(item, Unit) for item in items):
+    if list(items) == list(line.units):  # no call in it, nor in a branch of it
         return _statement(imported, line, names, shapes)
     out = [] if line.source is None else [f"{INDENT}from {names[line.source]}"]
     name = names.get(line.units[-1].output)
@@ -296,13 +297,26 @@ def _items_text(imported, items: list[Item], names, blocks, indent, head="", tai
         lead, end = (head, tail) if k == len(segments) - 1 else ("", "")
         pieces = [
             _call_text(item, blocks) if isinstance(item, Call) else
-            unit_text(imported, item, names, indent)
+            unit_text(imported, item, names, indent, _branch_item(blocks))
             for item in segment
         ]  # fmt: skip
         groups = wrapped(pieces, len(indent), len(lead) + len(end))
         rows += [indent + group for group in groups[:-1]]
         rows.append(f"{indent}{lead}{groups[-1]}{end}")
     return rows
+
+
+def _branch_item(blocks: list[Block]):
+    """How a call or a repeat in a merge's branch is written, at the branch's indent: a
+    repeat as the statement it is, over three lines."""
+
+    def text(item: Call | Repeat, indent: str) -> str:
+        if isinstance(item, Call):
+            return _call_text(item, blocks)
+        call = indent + INDENT + _call_text(item.call, blocks)
+        return f"repeat {_arg(item.count)} {{\n{call}\n{indent}}}"
+
+    return text
 
 
 def _call_text(call: Call, blocks: list[Block]) -> str:

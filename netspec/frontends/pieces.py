@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
+from typing import Any
 
 from netspec.frontends.imported import Imported, Stage, Symbol, TensorName, Value
 from netspec.frontends.plan import Unit
@@ -21,6 +23,8 @@ WIDTH = 100  # the longest line written, where a chain can be split
 INDENT = "    "
 # docs/language.md §2.3: reserved words, never names
 FOLLOWERS = frozenset(("bn", "relu", "relu6", "sigmoid", "silu", "gelu", "tanh", "hardswish"))
+# how a branch's item that is not a unit is written, at an indent (emit.py knows the blocks)
+Other = Callable[[Any, str], str] | None
 
 
 def wrapped(pieces: list[str], indent: int, lead: int = 0) -> list[str]:
@@ -61,7 +65,12 @@ def _op(piece: str) -> str:
     return piece.split("(")[0].split(" ")[0]
 
 
-def unit_text(imported: Imported, unit: Unit, names: dict[str, str], indent: str) -> str:
+def unit_text(
+    imported: Imported, unit: Unit, names: dict[str, str], indent: str, other: Other = None
+) -> str:
+    """The unit as a call; a merge with branches on one line where it fits, else one
+    branch after another under it. A branch's items other than units (a block's call, a
+    repeat: blocks_given.py) are `other`'s text, given the branch's indent."""
     stage = imported.stages[unit.stage]
     if unit.branches is None:
         # a merge names its other inputs; any other op names them by keyword
@@ -69,7 +78,14 @@ def unit_text(imported: Imported, unit: Unit, names: dict[str, str], indent: str
         others = [names[t] for t in stage.inputs[1:]] if REGISTRY[stage.op].merge else []
         return stage_call(stage.op, others + _args(stage), _kwargs(stage, names))
     head = stage_call(stage.op, [], _kwargs(stage, names))
-    bodies = [[unit_text(imported, u, names, indent + INDENT) for u in b] for b in unit.branches]
+    inner = indent + INDENT
+    bodies = [
+        [
+            unit_text(imported, u, names, inner, other) if isinstance(u, Unit) else other(u, inner)
+            for u in b
+        ]
+        for b in unit.branches
+    ]
     flat = [" ".join(body) for body in bodies]
     one = f"{head} {{ {' | '.join(flat).strip()} }}"
     if len(indent) + len(one) <= WIDTH and not any("\n" in b for b in flat):

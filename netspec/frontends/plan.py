@@ -32,7 +32,8 @@ class Unit(NamedTuple):
     stage: int  # index into imported.stages
     inputs: tuple[str, ...]  # the stream first; a branch merge reads its root alone
     output: str
-    branches: tuple[tuple[Unit, ...], ...] | None = None  # None: named inputs (or none)
+    # None: named inputs (or none); blocks_given.py may put calls and repeats in them
+    branches: tuple[tuple[Unit, ...], ...] | None = None
     # the stages of its further outputs (`seq, h, c = lstm(650)`: h's and c's, in order),
     # written in its statement, which it ends
     more: tuple[int, ...] = ()

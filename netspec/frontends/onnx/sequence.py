@@ -15,12 +15,16 @@ linear.py, recurrent.py), found as patterns before translation.
   LSTM/GRU/RNN node per layer on [L, N, in]; each layer's Y [L, dirs, N, H] goes
   through Transpose [0, 2, 1, 3] and Reshape [0, 0, dirs·H] (the next layer's input,
   or the sequence); a batch_first layer has a Transpose [1, 0, 2] before the first layer
-  and after the last. The weights W, R, B are PyTorch's tensors with their gate blocks
-  gathered into ONNX's order (LSTM i, o, f, c; GRU z, r, h): evaluated from the stored
-  tensors through Gather/Unsqueeze/Concat and put back in PyTorch's order (weight_ih_l0,
-  weight_hh_l0, bias_ih_l0, bias_hh_l0, `_reverse` for the second direction). The final
-  states (part 1 h, part 2 c: the layers' Y_h concatenated) are the same call's parts
-  1 and 2 (`Stage.part`), made where they are read.
+  and after the last. Consecutive layers of one configuration are one call (`layers=`);
+  a layer whose op, hidden size, direction or bias differs from the one before it
+  starts a call of its own (`lstm(6) lstm(4, bidirectional=true)`). The weights W, R,
+  B are PyTorch's tensors with their gate blocks gathered into ONNX's order (LSTM i, o,
+  f, c; GRU z, r, h): evaluated from the stored tensors through Gather/Unsqueeze/Concat
+  and put back in PyTorch's order (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0,
+  `_reverse` for the second direction). The final states (part 1 h, part 2 c: the
+  layers' Y_h concatenated) are the same call's parts 1 and 2 (`Stage.part`), made
+  where they are read. The Identity that names a call's sequence is that call's
+  output: the next call reads it, not what is behind it.
 
 Assumes a :class:`Context` before any translator ran. Guarantees that a replaced node's
 stages read only the pattern's input (the gate Gathers, the Reshapes between layers
@@ -208,11 +212,13 @@ def recurrent(node, ctx: Context) -> list[Stage] | Unsupported:
 
 def _stack(first, ctx: Context) -> Stack | str | None:
     """The layers that start at `first` as one netspec call, or why not; None where
-    `first` is not a first layer (the pattern starts at the layer before)."""
+    `first` is not a first layer (the pattern starts at the layer before). A call holds
+    layers of one configuration: where the next layer's differs (a unidirectional LSTM
+    feeding a bidirectional one, another hidden size), it starts a call of its own."""
     before = _maker(ctx, first.input[0], "Reshape")
     turned = _maker(ctx, before.input[0], "Transpose") if before is not None else None
     layer = _maker(ctx, turned.input[0]) if turned is not None else None
-    if layer is not None and layer.op_type == first.op_type:
+    if layer is not None and _continues(ctx, layer, before, first):
         return None
     kind = _kind(first, ctx)
     if isinstance(kind, str):
@@ -224,8 +230,6 @@ def _stack(first, ctx: Context) -> Stack | str | None:
     width = ctx.shape(source)[-1] if ctx.shape(source) else None
     layers, weights, node = [], [], first
     while True:
-        if _kind(node, ctx) != kind:
-            return f"layer {len(layers)} differs from the first ({node.name})"
         found = _layer_weights(node, ctx, kind, len(layers))
         if isinstance(found, str):
             return found
@@ -238,7 +242,7 @@ def _stack(first, ctx: Context) -> Stack | str | None:
                 "[0, 2, 1, 3] and Reshape [0, 0, dirs·hidden], as netspec's lowering writes"
             )
         after = ctx.only_reader(out.output[0])
-        if after is None or after.op_type != first.op_type or after.input[0] != out.output[0]:
+        if after is None or not _continues(ctx, node, out, after):
             break
         node = after
     last = out
@@ -265,6 +269,18 @@ def _stack(first, ctx: Context) -> Stack | str | None:
     if isinstance(states, str):
         return states
     return Stack(source, last, [stage], states)
+
+
+def _continues(ctx: Context, layer, sequence, node) -> bool:
+    """Whether `node` is the next layer of `layer`'s call: a recurrent node of the same
+    op and configuration that reads `sequence` (`layer`'s Y as [L, N, dirs·H]) first,
+    and is its only reader."""
+    return (
+        node.op_type == layer.op_type
+        and node.input[0] == sequence.output[0]
+        and ctx.only_reader(sequence.output[0]) is node
+        and _kind(node, ctx) == _kind(layer, ctx)
+    )
 
 
 def _kind(node, ctx: Context) -> Kind | str:
@@ -448,9 +464,11 @@ def _evaluate(ctx: Context, tensor: str) -> np.ndarray | None:
 
 def _behind(ctx: Context, tensor: str) -> str:
     """The tensor behind Identity nodes and inference Dropouts, which translation makes
-    aliases of their input later on (a stage's inputs are named now, by that input)."""
+    aliases of their input later on (a stage's inputs are named now, by that input); but
+    not behind one that a pattern replaced (the Identity naming an earlier recurrent
+    call's sequence is that call's output)."""
     node = _maker(ctx, tensor)
-    while node is not None and _passes(ctx, node):
+    while node is not None and _passes(ctx, node) and id(node) not in ctx.replace:
         tensor = node.input[0]
         node = _maker(ctx, tensor)
     return tensor
