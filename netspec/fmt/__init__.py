@@ -1,0 +1,27 @@
+"""The canonical formatter of .netspec files (`netspec fmt`; the language server's
+formatting).
+
+Assumes spec text. Guarantees :func:`format_text`: the text in the canonical layout
+(docs/fmt.md), or the parser's CompileError for text that does not parse. Pure: text in,
+text out. Formatting keeps the meaning (the same tokens in the same order), every
+comment on the line of the code it was on, and is idempotent.
+Modules: ``tokens`` (the token stream with comments), ``tree`` (the layout tree),
+``spacing`` (spaces between tokens), ``align`` (aligned columns), ``layout`` (printing).
+"""
+
+from __future__ import annotations
+
+from netspec.fmt.layout import WIDTH, render
+from netspec.fmt.tokens import tokens
+from netspec.fmt.tree import build
+from netspec.source import Source
+from netspec.syntax.parser import parse
+
+__all__ = ["WIDTH", "format_text"]
+
+
+def format_text(text: str, name: str = "<string>") -> str:
+    """`text` in the canonical layout; raises CompileError (positioned) where it does not
+    parse."""
+    parse(Source(name, text))
+    return render(build(tokens(text)))
