@@ -157,6 +157,13 @@ def check(
         return [_analyze(graph) for graph in graphs]
 
 
+def check_parsed(module: ast.Module, network: str | None = None) -> list[Analysis]:
+    """Elaborate and analyse a parsed module: `check` past its parse (the language
+    server keeps the AST for its names)."""
+    with _no_cycle_collection():
+        return [_analyze(graph) for graph in elaborate(module, network)]
+
+
 def _analyze(graph: Graph) -> Analysis:
     """The analysis; with symbolic sizes, traced, so that the report can say where
     its formulas hold (netspec/analysis/symbolic.py)."""

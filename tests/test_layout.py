@@ -22,6 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "netspec"
 STAGES = (
     "ops",
     "syntax",
+    "fmt",
     "elaborate",
     "analysis",
     "report",
@@ -31,6 +32,7 @@ STAGES = (
     "api",
     "frontends",
     "serve",
+    "lsp",
     "cli",
 )
 # Stages at the same height of the pipeline that never import each other.
@@ -44,7 +46,7 @@ SIBLINGS = (
 )
 # Packages netspec check must never need: imported only where they are used.
 HEAVY = ("torch", "onnx", "onnxruntime", "numpy", "PIL", "sklearn", "safetensors", "pydantic")
-HEAVY += ("starlette", "uvicorn")
+HEAVY += ("starlette", "uvicorn", "pygls", "lsprotocol")
 # the playground's activations tab runs the built module in a worker, on a request
 _ACTIVATIONS = ("serve.activations", "serve.activation_inputs", "serve.dot_product")
 _TRACED = ("frontends.torch_module",)  # netspec import --torch traces the module
@@ -59,6 +61,8 @@ HEAVY_HOMES = {
     "pydantic": ("report.schema", "serve.models"),
     "starlette": ("serve",),  # the playground (the serve extra)
     "uvicorn": ("cli.serve", "serve.background"),
+    "pygls": ("lsp.server",),  # the language server (the lsp extra)
+    "lsprotocol": ("lsp.server", "lsp.convert"),
 }
 
 

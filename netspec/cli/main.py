@@ -41,6 +41,7 @@ COMMANDS: dict[str, Command] = {
         "check a spec and report shapes, parameters, costs, receptive fields, memory",
     ),
     "diff": Command("netspec.cli.diff", "compare two specs statement by statement"),
+    "fmt": Command("netspec.cli.fmt", "rewrite .netspec files in the canonical layout"),
     "sizes": Command("netspec.cli.sizes", "list the input sizes a network accepts, over a range"),
     "schema": Command("netspec.cli.schema", "print the JSON Schema of the --format json reports"),
     "zoo": Command("netspec.cli.zoo", "list the bundled specs: parameters, multiply-adds, source"),
@@ -69,6 +70,7 @@ COMMANDS: dict[str, Command] = {
     "serve": Command(
         "netspec.cli.serve", "the playground: edit a spec in the browser (needs the serve extra)"
     ),
+    "lsp": Command("netspec.cli.lsp", "the language server for editors (needs the lsp extra)"),
 }
 
 DESCRIPTION = f"The command line: `netspec {' | '.join(COMMANDS)}`."
@@ -135,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         return misuse(str(exc))
     try:
         code = _module(args.command).run_command(args, overrides)
-        sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
+        if not sys.stdout.closed:  # the language server closes it as it exits
+            sys.stdout.flush()  # a pipe's last buffer fails here, not at exit
     except BrokenPipeError:  # `| head` read what it wanted: not an error
         _quiet_stdout()
         return 0
