@@ -126,7 +126,11 @@ def test_the_command_is_read_as_argparse_reads_it(argv, command):
     ("argv", "code", "says"),
     [
         ([], 2, "the following arguments are required: COMMAND"),
-        (["bogus"], 2, "invalid choice: 'bogus' (choose from 'check', 'diff', 'sizes', 'schema',"),
+        (
+            ["bogus"],
+            2,
+            "invalid choice: 'bogus' (choose from 'check', 'diff', 'fmt', 'sizes', 'schema',",
+        ),
         (["check"], 2, "the following arguments are required: spec"),
         (["check", "lenet5", "extra"], 2, "unrecognized arguments: extra"),
         (["--frob", "check", "lenet5"], 2, "netspec: error: unrecognized arguments: --frob"),

@@ -13,8 +13,10 @@ ends the run. Within a run, for the chain statements that take part:
 
 Where an aligned line would pass the width, the statement with the longest chain
 leaves the `->` column (one space before its `->`), until all fit; a line still too
-long by its padded name alone leaves the alignment altogether. All of this depends only on the
-tokens, never on the source's spacing, so formatting twice changes nothing.
+long by its padded name alone, or over the width with no padding at all (a long
+checkpoint: its shape is never wrapped), constrains nothing: its name is padded with
+the others and its `->` follows its chain. All of this depends only on the tokens,
+never on the source's spacing, so formatting twice changes nothing.
 
 Assumes the tree of :mod:`netspec.fmt.tree` and a function measuring parts on one line.
 Guarantees extra spaces to put before given parts (keyed by ``id`` of the part).
@@ -41,6 +43,7 @@ class _Member:
     shape: list[object]
     table: list[list[object]] = field(default_factory=list)  # the call's arguments
     aligned_arrow: bool = True
+    hopeless: bool = False  # over the width unpadded: padded, its `->` one space after
 
 
 def runs(items: list[Item], simple: Callable[[Stmt], bool]) -> list[list[Stmt]]:
@@ -61,18 +64,29 @@ def runs(items: list[Item], simple: Callable[[Stmt], bool]) -> list[list[Stmt]]:
 def extras(run: list[Stmt], indent: int, width: int, measure: Measure) -> dict[int, int]:
     """Extra spaces before parts of `run`'s statements that align its columns."""
     members = [m for m in map(_member, run) if m is not None]
+    for m in members:  # over the width however it is padded: it constrains nothing
+        m.hopeless = _natural(m, indent, measure) > width
+        m.aligned_arrow = not m.hopeless
     while members:
         pads, ends, lengths = _layout(members, run, indent, measure)
-        over = [i for i, n in enumerate(lengths) if n > width]
+        over = [i for i, n in enumerate(lengths) if n > width and not members[i].hopeless]
         if not over:
             return pads
         aligned = [i for i, m in enumerate(members) if m.arrow is not None and m.aligned_arrow]
         if any(i in aligned for i in over):
             # the statement with the longest chain sets the `->` column: it leaves first
             members[max(aligned, key=lambda i: ends[i])].aligned_arrow = False
-        else:
-            members.pop(over[0])
+        else:  # over by its padded name alone: it keeps the names' column all the same
+            members[over[0]].hopeless = True
     return {}
+
+
+def _natural(m: _Member, indent: int, measure: Measure) -> int:
+    """The member's line length with no padding at all."""
+    length = indent + measure(m.chain, False)
+    if m.targets:
+        length += measure(m.targets, False) + 3
+    return length + (4 + measure(m.shape, False) if m.arrow is not None else 0)
 
 
 def _layout(

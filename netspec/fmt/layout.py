@@ -114,11 +114,15 @@ class _Printer:
         return scratch.out.column
 
     def simple(self, stmt: Stmt, indent: int) -> bool:
-        """Whether `stmt` takes one line that fits: it may join an aligned run."""
+        """Whether `stmt` takes one line: it may join an aligned run. Its code up to a
+        checkpoint fits (a checkpoint's shape is never wrapped, so a line may pass the
+        width by its shape alone and still be one line)."""
         if not _one_line(stmt.parts[:-1] if isinstance(stmt.parts[-1], Comment) else stmt.parts):
             return False
         assert self.width is not None
-        return indent + self.measure(_code(stmt), False) <= self.width
+        code = _code(stmt)
+        arrow = next((i for i, p in enumerate(code) if getattr(p, "kind", "") == "ARROW"), None)
+        return indent + self.measure(code[:arrow], False) <= self.width
 
     # -- items -------------------------------------------------------------------
 
