@@ -25,7 +25,7 @@ def test_the_page_opens_with_the_spec_and_its_report(page, screenshot):
 
 
 def test_a_mistake_shows_where_and_how_to_fix_it_and_the_fix_clears_it(page):
-    broken = LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 7)")
+    broken = LENET.replace("conv(120, 5)", "conv(120, 7)")
     line = next(i for i, row in enumerate(broken.splitlines(), 1) if "conv(120, 7)" in row)
     page.locator("#editor").fill(broken)
     page.wait_for_selector("#diagnostics li.error")
@@ -91,7 +91,7 @@ STALE = """async (text) => {
 
 
 def test_an_answer_for_older_text_is_not_drawn_on_newer_text(page):
-    seen, shown = page.evaluate(STALE, LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 50)"))
+    seen, shown = page.evaluate(STALE, LENET.replace("conv(120, 5)", "conv(120, 50)"))
     assert seen and set(seen) == {"50"}  # never the old offsets on the new text
     assert shown == 1  # one answer shown: the newest text's
     page.locator("#editor").fill(LENET)

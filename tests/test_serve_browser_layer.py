@@ -7,6 +7,8 @@ Skips, saying how to install it, where Chromium is absent."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.serve_fixtures import LENET
@@ -105,7 +107,7 @@ def test_the_caret_on_a_statement_shows_it(c1):
 
 
 def test_an_edit_asks_again_for_the_selected_layer(c1):
-    edited = LENET.replace("S2 = subsample(2) sigmoid", "S2 = subsample(2) tanh")
+    edited = re.sub(r"(S2 *= subsample\(2\)) sigmoid", r"\1 tanh", LENET)
     with c1.expect_request(lambda r: r.url.endswith("/api/figure")) as asked:
         c1.locator("#editor").fill(edited)
     sent = asked.value.post_data_json

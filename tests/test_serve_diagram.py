@@ -89,7 +89,7 @@ def test_the_boxes_stand_for_the_analysis_layers_each_once(client):
 
 
 def test_a_spec_with_an_error_answers_the_error_document(client):
-    doc = diagram(client, LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 7)"))
+    doc = diagram(client, LENET.replace("conv(120, 5)", "conv(120, 7)"))
     assert doc["errors"][0]["code"].startswith("E-") and doc["errors"][0]["code"] != "E-request"
     assert "svg" not in doc
 

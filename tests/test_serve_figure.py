@@ -163,7 +163,7 @@ def test_a_request_that_names_nothing_is_a_400(client, fields):
 
 
 def test_a_spec_with_errors_answers_its_errors(client):
-    broken = LENET.replace("C5 = conv(120, 5)", "C5 = conv(120, 7)")
+    broken = LENET.replace("conv(120, 5)", "conv(120, 7)")
     doc = figure(client, "C1", broken)
     assert doc["errors"] and doc["errors"][0]["code"].startswith("E-")
     assert "window" not in doc

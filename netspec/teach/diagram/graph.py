@@ -144,8 +144,9 @@ def call_label(call: BlockCall) -> str:
 
 
 def _source(call: BlockCall) -> str:
-    """A top-level call as written (`stage(64, 2, stride=1)`), if it fits on a line."""
-    text = call.span.text()
+    """A top-level call as written (`stage(64, 2, stride=1)`), if it fits on a line; the
+    spaces that align a table of calls (`inception(64,  96, ...)`) left out."""
+    text = " ".join(call.span.text().split())
     return text if "\n" not in text and len(text) <= 40 else call_label(call)
 
 
