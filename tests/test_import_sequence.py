@@ -1,6 +1,6 @@
 """`netspec import` of embeddings, position tables, tied output layers and recurrent
-layers (netspec/frontends/onnx/sequence.py): a spec exported by netspec, imported back,
-checks with the original's figures (parameters, buffers, multiply-adds, every layer's
+layers (netspec/frontends/onnx/sequence.py, recurrent.py): a spec exported by netspec,
+imported back, checks with the original's figures (parameters, buffers, multiply-adds, every layer's
 shape) and the imported spec's export computes the same outputs with the imported
 weights (onnxruntime on both; every output, int64 token ids drawn below the vocabulary).
 

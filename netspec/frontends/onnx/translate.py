@@ -31,6 +31,7 @@ from netspec.frontends.onnx import (
     merge,
     norm,
     patterns,
+    recurrent,
     sequence,
     shape,
 )
@@ -39,9 +40,9 @@ from netspec.frontends.onnx.read import Graph, reads
 
 TABLE = {**conv.TABLE, **elementwise.TABLE, **linear.TABLE, **merge.TABLE, **shape.TABLE}
 TABLE |= norm.TABLE
-TABLE |= attention.TABLE | classic.TABLE | sequence.TABLE
+TABLE |= attention.TABLE | classic.TABLE | sequence.TABLE | recurrent.TABLE
 # each family's patterns, found before any node is translated (after patterns.find's)
-FINDERS = (attention.find, classic.find, sequence.find)
+FINDERS = (attention.find, classic.find, sequence.find, recurrent.find)
 
 EXPORTERS_DEFAULT = {"main_graph", "torch_jit", "torch-jit-export"}  # not a model's name
 CONTROL = {"If", "Loop", "Scan"}
