@@ -28,7 +28,13 @@ import numpy as np
 
 from netspec.frontends.imported import TensorName
 from netspec.frontends.onnx.context import Context, attrs
-from netspec.frontends.onnx.heads import Heads, Projection, merged, split_heads
+from netspec.frontends.onnx.heads import (
+    Heads,
+    Projection,
+    computed_and_stored,
+    merged,
+    split_heads,
+)
 from netspec.frontends.onnx.patterns import made_by
 
 TABLE: dict = {}  # attention is only ever found as a pattern
@@ -98,7 +104,7 @@ def _unmasked(ctx: Context, tensor: str) -> tuple[str, bool]:
             return "", False
         return (where.input[2], True) if _above(mask) else ("", False)
     if add is not None:
-        scores, mask = _computed_and_stored(ctx, add)
+        scores, mask = computed_and_stored(ctx, add)
         if mask is None or not _above(_hidden(mask)) or (mask[~_hidden(mask)] != 0).any():
             return "", False
         return scores, True
@@ -115,14 +121,6 @@ def _above(mask: np.ndarray | None) -> bool:
         return False
     mask = mask.reshape(mask.shape[-2:]).astype(bool)
     return mask.shape[0] == mask.shape[1] and (mask == np.triu(np.ones(mask.shape, bool), 1)).all()
-
-
-def _computed_and_stored(ctx: Context, node) -> tuple[str, np.ndarray | None]:
-    """A binary node's computed operand and its stored one (None if not one of each)."""
-    a, b = node.input[0], node.input[1]
-    if ctx.const(a) is not None:
-        a, b = b, a
-    return (a, ctx.const(b)) if ctx.const(a) is None else (a, None)
 
 
 def _agree(q: Heads, k: Heads, v: Heads) -> bool:

@@ -204,7 +204,7 @@ def _linear(ctx: Context, tensor: str):
     (node, weight [out, in], bias or None, x)."""
     add, bias = made_by(ctx, tensor, "Add"), None
     if add is not None:
-        tensor, bias = _computed_and_stored(ctx, add)
+        tensor, bias = computed_and_stored(ctx, add)
         if bias is None:
             return None
     node = made_by(ctx, tensor, "MatMul") or made_by(ctx, tensor, "Gemm")
@@ -229,7 +229,7 @@ def _linear_at(ctx: Context, node):
         return None
     add = ctx.only_reader(node.output[0])
     if bias is None and add is not None and add.op_type == "Add":
-        _, stored = _computed_and_stored(ctx, add)
+        _, stored = computed_and_stored(ctx, add)
         if stored is not None and stored.reshape(-1).shape == (weight.shape[0],):
             return add, weight, stored.reshape(-1)
     return node, weight, bias
@@ -282,13 +282,13 @@ def _scaled(ctx: Context, tensor: str) -> tuple[str, float]:
     mul = made_by(ctx, tensor, "Mul")
     if mul is None:
         return tensor, 1.0
-    x, factor = _computed_and_stored(ctx, mul)
+    x, factor = computed_and_stored(ctx, mul)
     if factor is None or factor.size != 1:
         return tensor, 1.0
     return x, float(factor.reshape(-1)[0])
 
 
-def _computed_and_stored(ctx: Context, node) -> tuple[str, np.ndarray | None]:
+def computed_and_stored(ctx: Context, node) -> tuple[str, np.ndarray | None]:
     """A binary node's computed operand and its stored one (None if not one of each)."""
     a, b = node.input[0], node.input[1]
     if ctx.const(a) is not None:

@@ -152,10 +152,10 @@ def _square_behind(ctx: Context, tensor: str, maker) -> str | None:
     return None
 
 
-def made_by(ctx: Context, tensor: str, op: str):
-    """The node making `tensor`, if it is an `op`; else None."""
+def made_by(ctx: Context, tensor: str, op: str | None = None):
+    """The node making `tensor` (if it is an `op`, where one is named); else None."""
     node = _makers(ctx).get(tensor)
-    return node if node is not None and node.op_type == op else None
+    return node if node is not None and (op is None or node.op_type == op) else None
 
 
 _maker = made_by

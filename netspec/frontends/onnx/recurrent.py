@@ -31,7 +31,8 @@ import numpy as np
 
 from netspec.frontends.imported import Stage, Unsupported
 from netspec.frontends.onnx.context import Context, attrs, refuse
-from netspec.frontends.onnx.sequence import behind, maker, perm_of
+from netspec.frontends.onnx.patterns import made_by
+from netspec.frontends.onnx.sequence import behind, perm_of
 
 RECURRENT = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
 # ONNX's gate order, as indices of PyTorch's gate blocks (lowering/recurrent.py)
@@ -102,16 +103,16 @@ def _stack(first, ctx: Context) -> Stack | str | None:
     `first` is not a first layer (the pattern starts at the layer before). A call holds
     layers of one configuration: where the next layer's differs (a unidirectional LSTM
     feeding a bidirectional one, another hidden size), it starts a call of its own."""
-    before = maker(ctx, first.input[0], "Reshape")
-    turned = maker(ctx, before.input[0], "Transpose") if before is not None else None
-    layer = maker(ctx, turned.input[0]) if turned is not None else None
+    before = made_by(ctx, first.input[0], "Reshape")
+    turned = made_by(ctx, before.input[0], "Transpose") if before is not None else None
+    layer = made_by(ctx, turned.input[0]) if turned is not None else None
     if layer is not None and _continues(ctx, layer, before, first):
         return None
     kind = _kind(first, ctx)
     if isinstance(kind, str):
         return kind
     source, batch_first = first.input[0], False
-    turn = maker(ctx, source, "Transpose")
+    turn = made_by(ctx, source, "Transpose")
     if turn is not None and perm_of(turn) == [1, 0, 2] and ctx.only_reader(source) is first:
         source, batch_first = turn.input[0], True
     width = ctx.shape(source)[-1] if ctx.shape(source) else None
@@ -327,7 +328,7 @@ def _evaluate(ctx: Context, tensor: str) -> np.ndarray | None:
     value = ctx.const(tensor)
     if value is not None:
         return value
-    node = maker(ctx, tensor)
+    node = made_by(ctx, tensor)
     if node is None or node.op_type not in _EVALUATED:
         return None
     values = [_evaluate(ctx, t) if t else None for t in node.input]

@@ -14,7 +14,7 @@ before translation; recurrent layers are recurrent.py's.
 
 Assumes a :class:`Context` before any translator ran. Guarantees that a replaced node's
 stages read only the pattern's input. Also the helpers both families use to look past
-what an export puts between layers (`behind`, `maker`, `perm_of`).
+what an export puts between layers (`behind`, `perm_of`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 
 from netspec.frontends.imported import TensorName
 from netspec.frontends.onnx.context import Context, attrs
+from netspec.frontends.onnx.patterns import made_by
 
 INTEGER = ("int64", "int32")
 TABLE: dict = {}  # found as patterns only
@@ -67,7 +68,7 @@ def _integer_input(ctx: Context, tensor: str) -> bool:
 def _positions(add, ctx: Context) -> None:
     """Add(x, Slice(table, [0], [L], [0])): learned_positions(rows of the table)."""
     for x, rows in (add.input, reversed(add.input)):
-        cut = maker(ctx, rows, "Slice")
+        cut = made_by(ctx, rows, "Slice")
         table = ctx.const(cut.input[0]) if cut is not None else None
         shape = ctx.shape(x)
         if table is None or table.ndim != 2 or shape is None or len(shape) != 3:
@@ -141,14 +142,14 @@ def behind(ctx: Context, tensor: str) -> str:
     aliases of their input later on (a stage's inputs are named now, by that input); but
     not behind one that a pattern replaced (the Identity naming an earlier recurrent
     call's sequence is that call's output)."""
-    node = maker(ctx, tensor)
-    while node is not None and passes(ctx, node) and id(node) not in ctx.replace:
+    node = made_by(ctx, tensor)
+    while node is not None and _passes(ctx, node) and id(node) not in ctx.replace:
         tensor = node.input[0]
-        node = maker(ctx, tensor)
+        node = made_by(ctx, tensor)
     return tensor
 
 
-def passes(ctx: Context, node) -> bool:
+def _passes(ctx: Context, node) -> bool:
     if node.op_type == "Identity":
         return True
     if node.op_type != "Dropout" or (len(node.output) > 1 and node.output[1]):
@@ -160,11 +161,3 @@ def passes(ctx: Context, node) -> bool:
 def perm_of(node) -> list[int] | None:
     perm = attrs(node).get("perm")
     return [int(p) for p in perm] if perm is not None else None
-
-
-def maker(ctx: Context, tensor: str, op: str | None = None):
-    """The node making `tensor` (of type `op`, when given), or None."""
-    if not ctx.makers:
-        ctx.makers.update({t: n for n in ctx.graph.nodes for t in n.output})
-    node = ctx.makers.get(tensor)
-    return node if node is not None and (op is None or node.op_type == op) else None
