@@ -6,5 +6,7 @@ CompileError with a positioned E-syntax (or E-limit, for hostile input) diagnost
 Modules: ``parser`` (the Lark parser and post-lexer with the hostile-input limits),
 ``builder`` (parse tree -> AST), ``precedence`` (operator precedence climbing),
 ``errors`` (Lark's errors -> diagnostics), ``ast`` (the records), ``keywords`` (the
-words that start a statement; Lark-free, for elaboration's suggestions).
+words that start a statement; Lark-free, for elaboration's suggestions), ``incremental``
+(an edited text reparsed from the body statements the edit touched: the language
+server's keystrokes).
 """
