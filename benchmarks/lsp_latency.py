@@ -2,17 +2,20 @@
 diagnostics published.
 
 Usage: python benchmarks/lsp_latency.py [--edits 20] [--lines 500] [--zoo resnet50]
+                                        [--edit checkpoint|newline]
 
 Generates a spec of about `--lines` lines (a network of that many statements, four
 layers each: about 2,000 layers at 500 lines), starts `netspec lsp` as a process and
-drives it over its pipe with pygls's client, as an editor does. Each edit changes one
-checkpoint's size (alternately right and wrong) and is timed from the change sent to
-the diagnostics of that version received: the server's debounce, its analysis and the
-transport included. Prints the median, min and max, and beside them the same spec's
-`netspec check` in this process (parse, elaboration and analysis alone) for the floor.
-Target (issue 19): median <= 100 ms on the project's 2-core machine. `--zoo NAME`
-edits a zoo spec instead (a blank line added at its end, then taken away). Needs the
-lsp extra.
+drives it over its pipe with pygls's client, as an editor does. Each edit changes the
+first statement's checkpoint size (alternately right and wrong: every later statement
+is elaborated again), or with `--edit newline` adds and removes a blank line in the
+middle (every later span moves a line). It is timed from the change sent to the
+diagnostics of that version received: the server's reparse of the edited statements,
+its elaboration and warnings, and the transport included. Prints the median, min and
+max, and beside them the same spec's whole `netspec check` in this process (parse,
+elaboration and analysis). Target (issue 19): median <= 100 ms on the project's 2-core
+machine. `--zoo NAME` edits a zoo spec instead (a blank line added at its end, then
+taken away: outside every body, so reparsed whole). Needs the lsp extra.
 """
 
 from __future__ import annotations
@@ -39,8 +42,14 @@ def big_spec(lines: int, wrong: bool = False) -> str:
     return "\n".join([*body, "}"]) + "\n"
 
 
-def texts(lines: int, zoo: str | None):
+def texts(lines: int, zoo: str | None, edit: str = "checkpoint"):
     """The text of each version: the generated spec, or a zoo spec, edited in turn."""
+    if zoo is None and edit == "newline":
+        rows = big_spec(lines).split("\n")
+        middle = len(rows) // 2
+        return lambda version: "\n".join(
+            [*rows[:middle], *([""] if version % 2 == 0 else []), *rows[middle:]]
+        )
     if zoo is None:
         return lambda version: big_spec(lines, version % 2 == 0)
     from netspec.zoo import resolve_spec
@@ -103,8 +112,9 @@ def main() -> int:
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--lines", type=int, default=500)
     parser.add_argument("--zoo", help="a zoo spec to edit instead of the generated one")
+    parser.add_argument("--edit", choices=("checkpoint", "newline"), default="checkpoint")
     args = parser.parse_args()
-    text_of = texts(args.lines, args.zoo)
+    text_of = texts(args.lines, args.zoo, args.edit)
     times = asyncio.run(measure(args.edits, text_of))
     floor = check_floor(text_of(1))
     median = statistics.median(times)

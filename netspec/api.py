@@ -154,19 +154,20 @@ def check(
     with _no_cycle_collection():
         module = parse(source)
         graphs = elaborate(module, network, overrides, input_shapes=input_shapes)
-        return [_analyze(graph) for graph in graphs]
+        return [analyze_graph(graph) for graph in graphs]
 
 
 def check_parsed(module: ast.Module, network: str | None = None) -> list[Analysis]:
     """Elaborate and analyse a parsed module: `check` past its parse (the language
     server keeps the AST for its names)."""
     with _no_cycle_collection():
-        return [_analyze(graph) for graph in elaborate(module, network)]
+        return [analyze_graph(graph) for graph in elaborate(module, network)]
 
 
-def _analyze(graph: Graph) -> Analysis:
-    """The analysis; with symbolic sizes, traced, so that the report can say where
-    its formulas hold (netspec/analysis/symbolic.py)."""
+def analyze_graph(graph: Graph) -> Analysis:
+    """The analysis of an elaborated network, as `check` makes it; with symbolic sizes,
+    traced, so that the report can say where its formulas hold
+    (netspec/analysis/symbolic.py)."""
     if graph.sizes is None:
         return analyze(graph)
     from netspec.analysis.symbolic import traced_analysis

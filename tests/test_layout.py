@@ -55,7 +55,7 @@ HEAVY_HOMES = {
     "onnx": ("backends.onnx", "cli.predict", "frontends"),  # frontends: netspec import
     "onnxruntime": ("cli.predict",),
     "numpy": ("backends.onnx", "training", "cli.predict", "teach.figures", "frontends"),
-    "PIL": ("teach.figures", "cli.predict", *_ACTIVATIONS),  # image uploads
+    "PIL": ("teach.figures", "cli.predict", "training.image_files", *_ACTIVATIONS),  # images
     "sklearn": ("training",),
     "safetensors": ("backends.onnx", "serve.activation_inputs"),  # uploaded weights
     "pydantic": ("report.schema", "serve.models"),

@@ -9,6 +9,13 @@ backends group layers by (``scopes``) and the architecture fingerprint
 (``fingerprint``). A figure that cannot be computed is None with a warning, never 0.
 """
 
-from netspec.analysis.counts import Analysis, LayerFigures, StatementFigures, Totals, analyze
+from netspec.analysis.counts import (
+    Analysis,
+    LayerFigures,
+    StatementFigures,
+    Totals,
+    analyze,
+    warnings_of,
+)
 
-__all__ = ["Analysis", "LayerFigures", "StatementFigures", "Totals", "analyze"]
+__all__ = ["Analysis", "LayerFigures", "StatementFigures", "Totals", "analyze", "warnings_of"]

@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from netspec.analysis.memory import Memory, activation_elements, memory
-from netspec.analysis.receptive import Field
+from netspec.analysis.receptive import Field, Fields
 from netspec.analysis.sequence_fields import fields_of
 from netspec.errors import Diagnostic
 from netspec.ir import Graph, Node
@@ -174,6 +174,16 @@ def _copies_note(more: int) -> str:
     return f"{more:,} more {copies} of this layer (made by repeat) {verb} too, not shown"
 
 
+def warnings_of(graph: Graph, fields: Fields | None = None) -> tuple[Diagnostic, ...]:
+    """The warnings :func:`analyze` reports, without the figures (the language server's
+    diagnostics): elaboration's (W-indent), each layer's once per position, the fields'.
+    `fields` is :func:`fields_of`'s result where the caller has it."""
+    fields = fields_of(graph) if fields is None else fields
+    producers = {node.output: node for node in graph.nodes}
+    found = [w for node in graph.nodes for w in _warnings(graph, node, producers)]
+    return (*graph.warnings, *_once_per_position(found), *fields.warnings)
+
+
 def analyze(graph: Graph) -> Analysis:
     """Count parameters, connections and costs and trace receptive fields through `graph`."""
     fields = fields_of(graph)
@@ -182,11 +192,6 @@ def analyze(graph: Graph) -> Analysis:
         _layer(graph, node, fields.by_path[node.path], new)
         for node, new in zip(graph.nodes, allocated, strict=True)
     )
-    warnings = list(graph.warnings)  # from elaboration (W-indent)
-    producers = {node.output: node for node in graph.nodes}
-    found = [w for node in graph.nodes for w in _warnings(graph, node, producers)]
-    warnings += _once_per_position(found)
-    warnings += fields.warnings
     statements = tuple(
         StatementFigures(
             s.name,
@@ -210,4 +215,4 @@ def analyze(graph: Graph) -> Analysis:
         cost.flops,
         sum(allocated),
     )
-    return Analysis(graph, layers, statements, totals, tuple(warnings), fields.input)
+    return Analysis(graph, layers, statements, totals, warnings_of(graph, fields), fields.input)

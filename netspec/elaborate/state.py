@@ -7,7 +7,9 @@ paths in use, inputs, outputs, report rows, block calls, the current top-level
 statement's name, the statement count, and :class:`Mark` s of how far it had got when
 the first error came), with the operations that keep it within the limits:
 :meth:`NetworkState.new_tensor` (MAX_ELEMENTS) and :meth:`NetworkState.step`
-(MAX_STEPS), both raising :class:`~netspec.elaborate.frame.Abort`. The parts that fill
+(MAX_STEPS), both raising :class:`~netspec.elaborate.frame.Abort`; ``step`` also asks
+:data:`STOP`, where a caller set it, whether to give up (:class:`Cancelled`: the
+language server's newer keystroke). The parts that fill
 it (``statements``, ``stages``, ``blocks``, ``control``) receive it explicitly, with an
 :data:`ElaborateBody` callback where they elaborate a nested body.
 """
@@ -15,6 +17,7 @@ it (``statements``, ``stages``, ``blocks``, ``control``) receive it explicitly, 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -26,6 +29,14 @@ from netspec.limits import MAX_ELEMENTS, MAX_STEPS
 from netspec.source import Span
 from netspec.syntax import ast
 from netspec.values import Shape, Tensor, numel, show_shape
+
+# Asked before each statement: True gives up the elaboration (raises Cancelled). A
+# context variable, so that one thread's request never stops another's.
+STOP: ContextVar[Callable[[], bool] | None] = ContextVar("netspec_stop", default=None)
+
+
+class Cancelled(Exception):
+    """The elaboration was given up because STOP said so; nothing of it is kept."""
 
 
 class Mark(NamedTuple):
@@ -91,6 +102,9 @@ class NetworkState:
     def step(self, frame: Frame, span: Span) -> None:
         """Count one statement or repeat copy against MAX_STEPS (empty bodies count too)."""
         self.steps += 1
+        stop = STOP.get()
+        if stop is not None and stop():
+            raise Cancelled
         if (span.line, span.column) in self.tops and self.after is None:
             self._mark(frame, span)
         if self.steps > MAX_STEPS:

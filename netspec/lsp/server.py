@@ -1,8 +1,9 @@
 """The language server: the protocol's requests answered from a document's snapshot.
 
-A change is analysed after a short pause (DEBOUNCE), in one worker thread, so that the
-server keeps answering while it runs; a newer change supersedes an older one before
-it starts, and the older one's result, if it finished, is not published. Requests
+A change is analysed at once, in one worker thread, so that the server keeps answering
+while it runs; a newer change supersedes an older one, which gives up at its next
+statement (state.py's `stop`) or, if it finished, is not published. Each analysis starts
+from the document's previous snapshot, so that only the edited statements are reparsed. Requests
 read the snapshot of the document's current version, analysing it first where the
 newest analysis is older (a hover just after a keystroke sees that keystroke). The
 names (go to definition, references, rename, completion) come from the newest
@@ -18,6 +19,7 @@ import asyncio
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -30,7 +32,6 @@ from netspec.lsp.state import Snapshot, analysed
 from netspec.lsp.symbols import Index, index
 from netspec.ops import REGISTRY
 
-DEBOUNCE = 0.03  # seconds a change waits for the next keystroke before it is analysed
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED = set(completion.KEYWORDS) | {"in"}
 
@@ -52,7 +53,7 @@ class NetspecServer(LanguageServer):
         with self.lock:
             snapshot = self.snapshots.get(uri)
             if snapshot is None or snapshot.version != version or snapshot.text != document.source:
-                snapshot = self.store(analysed(uri, document.source, version))
+                snapshot = self.store(analysed(uri, document.source, version, snapshot))
         return snapshot
 
     def store(self, snapshot: Snapshot) -> Snapshot:
@@ -77,17 +78,24 @@ server = NetspecServer()
 
 
 async def _refresh(ls: NetspecServer, uri: str) -> None:
-    """Analyse the document after DEBOUNCE unless a newer change came; publish what is
-    found if no newer change came meanwhile."""
+    """Analyse the document as it is now, unless a newer change came first (the changes
+    already received are applied before this runs); publish what is found unless a newer
+    change came meanwhile."""
     document = ls.workspace.get_text_document(uri)
     version, text = document.version or 0, document.source
     ls.wanted[uri] = version
-    await asyncio.sleep(DEBOUNCE)
-    if ls.wanted.get(uri) != version:
+    await asyncio.sleep(0)  # let changes that arrived together be applied first
+
+    def superseded() -> bool:
+        return ls.wanted.get(uri) != version
+
+    if superseded():
         return
+    previous = ls.snapshots.get(uri)
     loop = asyncio.get_running_loop()
-    snapshot = await loop.run_in_executor(ls.worker, analysed, uri, text, version)
-    if ls.wanted.get(uri) != version:
+    job = partial(analysed, uri, text, version, previous, superseded)
+    snapshot = await loop.run_in_executor(ls.worker, job)
+    if snapshot is None or superseded():
         return
     with ls.lock:
         ls.store(snapshot)

@@ -1,52 +1,123 @@
 """One document analysed: what every request of the language server reads.
 
 A :class:`Snapshot` is made from a document's text and version by :func:`analysed`:
-the parse (the AST, or None where the text does not parse), the analyses (each
-network's, whole, or up to its first error where one fails), and every diagnostic,
-errors and warnings, in netspec's own form. It is made once per version and never
-changed, so requests read it from any thread.
+the parse (the AST, or None where the text does not parse), the elaborated networks
+(whole, or up to their first error), and every diagnostic, errors and warnings, in
+netspec's own form. The figures (:attr:`Snapshot.analyses`) are computed when a request
+first needs them: diagnostics need only the elaboration and the warnings. A snapshot is
+made once per version and never changed but for that cache, so requests read it from
+any thread.
+
+Given the previous snapshot, the text is reparsed from the statements the edit touched
+(netspec/syntax/incremental.py). With a `stop` callable, the elaboration asks it before
+each statement and gives up (:func:`analysed` returns None) when it says so: a newer
+keystroke supersedes the analysis of an older one.
 
 Assumes nothing of the text: anything netspec refuses is a diagnostic (the language's
-limits bound a hostile one), never an exception. Guarantees the same figures as
-`netspec check` of the same text.
+limits bound a hostile one), never an exception. Guarantees the same diagnostics and
+figures as `netspec check` of the same text.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import threading
+from collections.abc import Callable
 
-from netspec.analysis import Analysis
-from netspec.api import partial_analyses
+from netspec.analysis import Analysis, analyze, warnings_of
+from netspec.api import analyze_graph, elaborate, parse
+from netspec.elaborate.state import STOP, Cancelled
 from netspec.errors import CompileError, Diagnostic
+from netspec.ir import Graph
 from netspec.source import Source
 from netspec.syntax import ast
+from netspec.syntax.incremental import reparse
 
 
-class Snapshot(NamedTuple):
-    uri: str
-    version: int
-    text: str
-    module: ast.Module | None  # None: the text does not parse
-    analyses: tuple[Analysis, ...]  # whole networks, or what elaborated before an error
-    diagnostics: tuple[Diagnostic, ...]
+class Snapshot:
+    """A document version's parse, networks and diagnostics; its figures on demand."""
+
+    def __init__(
+        self,
+        uri: str,
+        version: int,
+        source: Source,
+        module: ast.Module | None,  # None: the text does not parse
+        graphs: tuple[tuple[Graph, bool], ...],  # each network, and whether it is whole
+        diagnostics: tuple[Diagnostic, ...],
+        analyses: tuple[Analysis, ...] | None = None,
+    ):
+        self.uri, self.version, self.source, self.module = uri, version, source, module
+        self.graphs, self.diagnostics = graphs, diagnostics
+        self._analyses = analyses
+        self._lock = threading.Lock()
+
+    @property
+    def text(self) -> str:
+        return self.source.text
+
+    @property
+    def analyses(self) -> tuple[Analysis, ...]:
+        """Each network's figures: whole ones as `check` has them, and what elaborated
+        before an error; a network whose analysis fails shows nothing."""
+        with self._lock:
+            if self._analyses is None:
+                self._analyses = tuple(a for a in map(_analysis, self.graphs) if a is not None)
+            return self._analyses
 
 
-def analysed(uri: str, text: str, version: int = 0) -> Snapshot:
-    """The document's snapshot: its parse, its analyses and its diagnostics."""
-    from netspec.api import check_parsed, parse
-
+def analysed(
+    uri: str,
+    text: str,
+    version: int = 0,
+    previous: Snapshot | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> Snapshot | None:
+    """The document's snapshot; None where `stop` gave it up."""
     source = Source(_name(uri), text)
     try:
-        module = parse(source)
+        module = _parse(source, previous)
     except CompileError as exc:
-        return Snapshot(uri, version, text, None, (), tuple(exc.diagnostics))
+        return Snapshot(uri, version, source, None, (), tuple(exc.diagnostics))
+    token = STOP.set(stop)
     try:
-        analyses = tuple(check_parsed(module))
+        return _checked(uri, version, source, module)
+    except Cancelled:
+        return None
+    finally:
+        STOP.reset(token)
+
+
+def _parse(source: Source, previous: Snapshot | None) -> ast.Module:
+    if previous is None or previous.module is None or previous.source.name != source.name:
+        return parse(source)
+    return reparse(previous.module, previous.source, source)
+
+
+def _checked(uri: str, version: int, source: Source, module: ast.Module) -> Snapshot:
+    """Elaborated, with warnings; symbolic networks analysed now (their traced analysis
+    is what says where their formulas hold), numeric ones when asked."""
+    try:
+        graphs = tuple((g, True) for g in elaborate(module))
     except CompileError as exc:
-        partial = tuple(a for a, _ in partial_analyses(exc))
-        return Snapshot(uri, version, text, module, partial, tuple(exc.diagnostics))
-    warnings = tuple(w for a in analyses for w in a.warnings)
-    return Snapshot(uri, version, text, module, analyses, warnings)
+        partial = tuple((p.graph, False) for p in exc.partial)
+        return Snapshot(uri, version, source, module, partial, tuple(exc.diagnostics))
+    if any(g.sizes is not None for g, _ in graphs):
+        try:
+            analyses = tuple(analyze_graph(g) for g, _ in graphs)
+        except CompileError as exc:
+            return Snapshot(uri, version, source, module, (), tuple(exc.diagnostics))
+        warnings = tuple(w for a in analyses for w in a.warnings)
+        return Snapshot(uri, version, source, module, graphs, warnings, analyses)
+    warnings = tuple(w for g, _ in graphs for w in warnings_of(g))
+    return Snapshot(uri, version, source, module, graphs, warnings)
+
+
+def _analysis(entry: tuple[Graph, bool]) -> Analysis | None:
+    graph, whole = entry
+    try:
+        return analyze_graph(graph) if whole else analyze(graph)
+    except CompileError:  # an analysis limit
+        return None
 
 
 def _name(uri: str) -> str:

@@ -1,0 +1,90 @@
+"""The language server's snapshots (netspec/lsp/state.py), in process: the same
+diagnostics and figures as `netspec check`, whether a version is analysed from scratch
+or from the previous snapshot (its edited statements reparsed), warnings without the
+figures, figures on demand, and an analysis given up when a newer keystroke says so.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from netspec.api import check
+from netspec.errors import CompileError
+from netspec.lsp.state import analysed
+from netspec.source import Source
+from tests.conftest import ROOT
+
+GOLDENS = sorted([*ROOT.glob("tests/errors/*.netspec"), *ROOT.glob("tests/warnings/*.netspec")])
+ZOO = [
+    ROOT / "specs" / f"{name}.netspec" for name in ("resnet50", "gpt_tiny", "mobilenet_v3_large")
+]
+URI = "file:///tmp/netspec-state/spec.netspec"
+
+
+def shown(diagnostics) -> list[tuple]:
+    return [(d.code, d.message, d.span and (d.span.line, d.span.column)) for d in diagnostics]
+
+
+def checked(text: str) -> tuple[list[tuple], list]:
+    """`netspec check`'s diagnostics (errors, else warnings) and totals of `text`."""
+    try:
+        analyses = check(Source("/tmp/netspec-state/spec.netspec", text))
+    except CompileError as exc:
+        return shown(exc.diagnostics), None
+    return shown(w for a in analyses for w in a.warnings), [a.totals for a in analyses]
+
+
+@pytest.mark.parametrize("path", [*GOLDENS, *ZOO], ids=lambda p: p.name)
+def test_snapshot_diagnostics_and_figures_are_checks(path: Path):
+    text = path.read_text(encoding="utf-8")
+    snapshot = analysed(URI, text, 1)
+    diagnostics, totals = checked(text)
+    assert shown(snapshot.diagnostics) == diagnostics
+    if totals is not None:
+        assert [a.totals for a in snapshot.analyses] == totals
+
+
+@pytest.mark.parametrize("path", ZOO, ids=lambda p: p.name)
+def test_an_edit_from_the_previous_snapshot_is_a_fresh_check(path: Path):
+    """Break a checkpoint, mend it, add and remove a line: each version from the one
+    before equals `netspec check` of its text."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    arrow = next(i for i, line in enumerate(lines) if "-> [" in line)
+    broken = lines[arrow].replace("-> [", "-> [1 + ", 1)
+    versions = [
+        "\n".join([*lines[:arrow], broken, *lines[arrow + 1 :]]),
+        text,
+        "\n".join([*lines[: arrow + 1], "", *lines[arrow + 1 :]]),
+        "\n".join([*lines[: arrow + 1], "    extra = relu", *lines[arrow + 1 :]]),
+        text,
+    ]
+    snapshot = analysed(URI, text, 1)
+    for version, edited in enumerate(versions, start=2):
+        snapshot = analysed(URI, edited, version, snapshot)
+        diagnostics, totals = checked(edited)
+        assert shown(snapshot.diagnostics) == diagnostics
+        assert totals is None or [a.totals for a in snapshot.analyses] == totals
+
+
+def test_a_superseded_analysis_gives_up_at_a_statement():
+    text = (ROOT / "specs" / "resnet50.netspec").read_text(encoding="utf-8")
+    asked = []
+
+    def stop() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    assert analysed(URI, text, 1, stop=stop) is None
+    assert len(asked) == 4  # it stopped at the fourth statement it began
+    assert analysed(URI, text, 1, stop=lambda: False) is not None
+
+
+def test_figures_are_computed_when_first_asked_for():
+    text = (ROOT / "specs" / "lenet5.netspec").read_text(encoding="utf-8")
+    snapshot = analysed(URI, text, 1)
+    assert snapshot._analyses is None  # diagnostics needed only the elaboration
+    assert [a.totals for a in snapshot.analyses] == checked(text)[1]
+    assert snapshot.analyses is snapshot.analyses  # computed once
