@@ -7,12 +7,13 @@ Usage: python benchmarks/lsp_latency.py [--edits 20] [--lines 500] [--zoo resnet
 Generates a spec of about `--lines` lines (a network of that many statements, four
 layers each: about 2,000 layers at 500 lines), starts `netspec lsp` as a process and
 drives it over its pipe with pygls's client, as an editor does. Each edit changes the
-first statement's checkpoint size (alternately right and wrong: every later statement
-is elaborated again), or with `--edit newline` adds and removes a blank line in the
+first statement's checkpoint size (alternately wrong and right), or with `--edit newline` adds and removes a blank line in the
 middle (every later span moves a line). It is timed from the change sent to the
 diagnostics of that version received: the server's reparse of the edited statements,
 its elaboration and warnings, and the transport included. Prints the median, min and
-max, and beside them the same spec's whole `netspec check` in this process (parse,
+max (for checkpoint edits, also the median of each half: a broken checkpoint poisons
+the stream, so the statements after it are skipped; the verdict is the slower half's),
+and beside them the same spec's whole `netspec check` in this process (parse,
 elaboration and analysis). Target (issue 19): median <= 100 ms on the project's 2-core
 machine. `--zoo NAME` edits a zoo spec instead (a blank line added at its end, then
 taken away: outside every body, so reparsed whole). Needs the lsp extra.
@@ -122,8 +123,23 @@ def main() -> int:
         f"keystroke to diagnostics  median {median:.0f} ms  (min {min(times):.0f}, "
         f"max {max(times):.0f}, {len(times)} edits, {len(text_of(1).splitlines())} lines)"
     )
+    if args.zoo is None and args.edit == "checkpoint":
+        # versions 2, 4, ... break the first checkpoint: the statements after it read a
+        # poisoned stream and are skipped; versions 3, 5, ... elaborate every statement
+        wrong, right = times[::2], times[1::2]
+        print(
+            f"  right checkpoint        median {statistics.median(right):.0f} ms  "
+            "(every statement elaborated)"
+        )
+        print(
+            f"  wrong checkpoint        median {statistics.median(wrong):.0f} ms  "
+            "(the statements after it skipped)"
+        )
     print(f"netspec check alone       median {statistics.median(floor):.0f} ms")
-    verdict = "holds" if median <= TARGET_MS else "does not hold"
+    judged = median
+    if args.zoo is None and args.edit == "checkpoint":
+        judged = statistics.median(times[1::2])  # the slower half: no statement skipped
+    verdict = "holds" if judged <= TARGET_MS else "does not hold"
     print(f"target <= {TARGET_MS} ms: {verdict}")
     return 0
 

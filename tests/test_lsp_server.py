@@ -228,3 +228,21 @@ def test_formatting_gives_netspec_fmts_text():
 
     edits = run(scenario)
     assert len(edits) == 1 and edits[0].new_text == fmt.format_text(messy, "format.netspec")
+
+
+def test_the_transcript_tool_shows_hints_hover_and_the_broken_checkpoint():
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "lsp_transcript.py"), "resnet50"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    out = done.stdout
+    assert out.count("\n--> ") + out.startswith("--> ") == 9  # 5 requests, 4 notifications
+    assert '"label": "  [N, 64, 56, 56]"' in out  # the stem's inlay hint
+    assert "**statement** `layer1` in `ResNet50`" in out
+    assert '"code": "E-checkpoint"' in out and "the checkpoint says [N, 256, 56, 57]" in out
