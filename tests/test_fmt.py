@@ -162,3 +162,30 @@ def test_cli_leaves_a_broken_file_alone(tmp_path: Path, capsys):
     assert "bad.netspec:3:1" in capsys.readouterr().err
     assert spec.read_text() == "network X {\n  conv(3\n}\n"
     assert main(["fmt", str(tmp_path / "missing.netspec")]) == 2
+
+
+KEPT = """network Indent {
+    input x: [N, 3, 32, 32]
+    stem = conv(4, 3) relu
+        conv(8, 1)
+    head   =   global_avgpool flatten linear(10)
+}
+"""
+
+
+def test_fmt_off_keeps_declarations_as_written():
+    messy = (
+        "const  A=1\n\n\n# fmt: off\n" + KEPT + "# fmt: on\n\nnetwork  B {\n  input x: [N,4]\n}\n"
+    )
+    tidy = (
+        "const A = 1\n\n# fmt: off\n" + KEPT + "# fmt: on\n\nnetwork B {\n    input x: [N, 4]\n}\n"
+    )
+    assert fmt(messy) == tidy
+    assert_properties(messy)
+    alone = "# fmt: off\n" + KEPT.replace("    input", "  input")  # to the end of the file
+    assert fmt(alone) == alone
+
+
+def test_fmt_off_inside_a_body_is_a_comment():
+    text = "network B {\n    input x: [N, 4]\n    # fmt: off\n    y  =  relu\n}\n"
+    assert fmt(text) == "network B {\n    input x: [N, 4]\n    # fmt: off\n    y = relu\n}\n"

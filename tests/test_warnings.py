@@ -37,7 +37,7 @@ MUST_SAY = {
     "pytorch_argument_order": ["Conv2d(in, out, kernel)", "write `conv(16, 3)`"],
     "linear_on_feature_map": ["[N, 16, 16, 10], not [N, 10]", "`flatten linear(10)`"],
     "repeated_copies": ["499 more copies of this layer (made by repeat) warn too"],
-    "indented_continuation": ["not part of 'stem'", "move `conv(8, 1)` up to the end of line 4"],
+    "indented_continuation": ["not part of 'stem'", "move `conv(8, 1)` up to the end of line 6"],
     "floor_both_axes": ["along H and W,", "row and column (index 223)", "an input of 227"],
     "floor_one_axis_each": ["along H,", "; along W,", "2 input columns (indices 27 to 28)"],
     "floor_1d_positions": ["1 input position (index 99)", "padded positions"],

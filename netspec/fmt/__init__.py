@@ -2,16 +2,19 @@
 formatting).
 
 Assumes spec text. Guarantees :func:`format_text`: the text in the canonical layout
-(docs/fmt.md), or the parser's CompileError for text that does not parse. Pure: text in,
+(docs/fmt.md), but for the top-level stretches between `# fmt: off` and `# fmt: on`,
+kept as written; or the parser's CompileError for text that does not parse. Pure: text in,
 text out. Formatting keeps the meaning (the same tokens in the same order), every
 comment on the line of the code it was on, and is idempotent.
 Modules: ``tokens`` (the token stream with comments), ``tree`` (the layout tree),
-``spacing`` (spaces between tokens), ``align`` (aligned columns), ``layout`` (printing).
+``spacing`` (spaces between tokens), ``align`` (aligned columns), ``layout`` (printing),
+``regions`` (`# fmt: off` / `# fmt: on` stretches, left as written).
 """
 
 from __future__ import annotations
 
 from netspec.fmt.layout import WIDTH, render
+from netspec.fmt.regions import joined, stretches
 from netspec.fmt.tokens import tokens
 from netspec.fmt.tree import build
 from netspec.source import Source
@@ -23,5 +26,11 @@ __all__ = ["WIDTH", "format_text"]
 def format_text(text: str, name: str = "<string>") -> str:
     """`text` in the canonical layout; raises CompileError (positioned) where it does not
     parse."""
-    parse(Source(name, text))
+    pieces = stretches(text, parse(Source(name, text)))
+    if len(pieces) == 1 and pieces[0][1]:
+        return _formatted(text)
+    return joined(pieces, _formatted)
+
+
+def _formatted(text: str) -> str:
     return render(build(tokens(text)))
