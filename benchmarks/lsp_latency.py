@@ -7,8 +7,8 @@ Usage: python benchmarks/lsp_latency.py [--edits 20] [--lines 500] [--zoo resnet
 Generates a spec of about `--lines` lines (a network of that many statements, four
 layers each: about 2,000 layers at 500 lines), starts `netspec lsp` as a process and
 drives it over its pipe with pygls's client, as an editor does. Each edit changes the
-first statement's checkpoint size (alternately wrong and right), or with `--edit newline` adds and removes a blank line in the
-middle (every later span moves a line). It is timed from the change sent to the
+first statement's checkpoint size (alternately wrong and right), or with `--edit
+newline` adds and removes a blank line in the middle (every later span moves a line). It is timed from the change sent to the
 diagnostics of that version received: the server's reparse of the edited statements,
 its elaboration and warnings, and the transport included. Prints the median, min and
 max (for checkpoint edits, also the median of each half: a broken checkpoint poisons
