@@ -8,9 +8,10 @@ Generates a spec of about `--lines` lines (a network of that many statements, fo
 layers each: about 2,000 layers at 500 lines), starts `netspec lsp` as a process and
 drives it over its pipe with pygls's client, as an editor does. Each edit changes the
 first statement's checkpoint size (alternately wrong and right), or with `--edit
-newline` adds and removes a blank line in the middle (every later span moves a line). It is timed from the change sent to the
-diagnostics of that version received: the server's reparse of the edited statements,
-its elaboration and warnings, and the transport included. Prints the median, min and
+newline` adds and removes a blank line in the middle (every later span moves a line).
+It is timed from the change sent to the diagnostics of that version received: the
+server's reparse of the edited statements, its elaboration and warnings, and the
+transport included. Prints the median, min and
 max (for checkpoint edits, also the median of each half: a broken checkpoint poisons
 the stream, so the statements after it are skipped; the verdict is the slower half's),
 and beside them the same spec's whole `netspec check` in this process (parse,
