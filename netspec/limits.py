@@ -7,6 +7,7 @@ A leaf module: it imports nothing of netspec.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -35,12 +36,32 @@ MAX_SHOWN_LINE = 100  # characters of a source line shown around a caret
 RECURSION_LIMIT = 20_000
 
 
+class _Raised:
+    """How many threads are inside deep_recursion, and the limit before the first.
+
+    The recursion limit belongs to the whole process: a thread that restored the old
+    limit while another was still deep inside (the language server analyses on a worker
+    thread and on the event loop's) would make a RecursionError of a valid spec. The
+    limit goes back only when the last thread leaves."""
+
+    lock = threading.Lock()
+    holders = 0
+    before = 0
+
+
 @contextmanager
 def deep_recursion() -> Iterator[None]:
-    """Raise Python's recursion limit to RECURSION_LIMIT for the duration."""
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, RECURSION_LIMIT))
+    """Raise Python's recursion limit to RECURSION_LIMIT for the duration (for every
+    thread: the limit is the process's, restored when the last of them is done)."""
+    with _Raised.lock:
+        if _Raised.holders == 0:
+            _Raised.before = sys.getrecursionlimit()
+            sys.setrecursionlimit(max(_Raised.before, RECURSION_LIMIT))
+        _Raised.holders += 1
     try:
         yield
     finally:
-        sys.setrecursionlimit(old)
+        with _Raised.lock:
+            _Raised.holders -= 1
+            if _Raised.holders == 0:
+                sys.setrecursionlimit(_Raised.before)

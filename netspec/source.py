@@ -11,6 +11,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def text_lines(text: str) -> list[str]:
+    """The lines of `text` as the parser numbers them: split at each newline (a CR before
+    it dropped), none after a final newline. Not str.splitlines(), which also splits at
+    form feeds, lone CRs and other characters the grammar reads as spaces or as part of
+    a comment or string, and so would misnumber every line after one."""
+    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+    if lines and not lines[-1] and text.endswith("\n"):
+        lines.pop()
+    return lines if text else []
+
+
 @dataclass(frozen=True, eq=False)
 class Source:
     """The text of one spec file and the name used to refer to it in messages."""
@@ -20,7 +31,7 @@ class Source:
     lines: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lines", tuple(self.text.splitlines()))
+        object.__setattr__(self, "lines", tuple(text_lines(self.text)))
 
     @classmethod
     def from_path(cls, path: str | Path) -> Source:

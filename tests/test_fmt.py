@@ -189,3 +189,18 @@ def test_fmt_off_keeps_declarations_as_written():
 def test_fmt_off_inside_a_body_is_a_comment():
     text = "network B {\n    input x: [N, 4]\n    # fmt: off\n    y  =  relu\n}\n"
     assert fmt(text) == "network B {\n    input x: [N, 4]\n    # fmt: off\n    y = relu\n}\n"
+
+
+def test_crlf_files_keep_crlf(tmp_path: Path, capsys):
+    messy = "const  A=1\r\n\r\n# fmt: off\r\nnetwork X {\r\n  input x: [N, 3]\r\n}\r\n# fmt: on\r\n"
+    messy += "\r\nnetwork  N {\r\n    input x: [N,3]\r\n}\r\n"
+    tidy = fmt(messy)
+    assert tidy.count("\r\n") == tidy.count("\n") and fmt(tidy) == tidy
+    assert tidy.startswith("const A = 1\r\n\r\n# fmt: off\r\nnetwork X {\r\n  input x")
+    spec = tmp_path / "windows.netspec"
+    spec.write_bytes(messy.encode())
+    assert main(["fmt", str(spec)]) == 0
+    assert spec.read_bytes() == tidy.encode()
+    assert main(["fmt", "--check", str(spec)]) == 0
+    spec.write_bytes(messy.replace("const  A=1", "const A = 1").encode())
+    assert main(["fmt", "--check", str(spec)]) == 1  # the CR LF file is read as it is

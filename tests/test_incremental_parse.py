@@ -24,7 +24,7 @@ from netspec.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent
 SPECS = sorted([*ROOT.glob("specs/*.netspec"), *ROOT.glob("tests/errors/*.netspec")])
-TYPED = "{}()[]|#=,:->x1 \n"
+TYPED = "{}()[]|#=,:->x1 \n\f\r\u2028"  # and breaks only str.splitlines() sees
 
 
 def outcome(parse_it):

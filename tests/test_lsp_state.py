@@ -88,3 +88,50 @@ def test_figures_are_computed_when_first_asked_for():
     assert snapshot._analyses is None  # diagnostics needed only the elaboration
     assert [a.totals for a in snapshot.analyses] == checked(text)[1]
     assert snapshot.analyses is snapshot.analyses  # computed once
+
+
+def test_a_form_feed_typed_in_keeps_the_lines_of_the_previous_snapshot():
+    before = "network N {\n    input x: [1, 3]\n    y = relu\n    z = relu\n    let a = 1 / 0\n}\n"
+    after = before.replace("    y = relu\n", "    y = relu\f\n")
+    snapshot = analysed(URI, after, 2, analysed(URI, before, 1))
+    assert shown(snapshot.diagnostics) == checked(after)[0]
+    assert "division by zero in '1 / 0'" in snapshot.diagnostics[0].message
+
+
+def test_two_threads_analysing_deep_blocks_at_once_get_no_false_limit():
+    """The recursion limit is the process's: a thread leaving deep_recursion must not
+    lower it under another still inside (netspec/limits.py)."""
+    import sys
+    import threading
+
+    from netspec.limits import MAX_BLOCK_DEPTH
+
+    depth = MAX_BLOCK_DEPTH - 1
+    blocks = [f"block B{i}() {{\n    B{i - 1}\n}}\n" for i in range(1, depth)]
+    text = "block B0() {\n    relu\n}\n" + "".join(blocks)
+    text += f"network N {{\n    input x: [1, 4]\n    y = B{depth - 1}\n}}\n"
+    limit = sys.getrecursionlimit()
+    found: list[str] = []
+
+    def analyse() -> None:
+        for version in range(8):
+            found.extend(d.code for d in analysed(URI, text, version).diagnostics)
+
+    other = threading.Thread(target=analyse)
+    other.start()
+    analyse()
+    other.join()
+    assert found == [] and sys.getrecursionlimit() == limit
+
+
+def test_a_whole_parse_every_so_often_lets_older_texts_go(monkeypatch):
+    from netspec.lsp import state
+
+    monkeypatch.setattr(state, "WHOLE_EVERY", 2)
+    text = (ROOT / "specs" / "resnet50.netspec").read_text(encoding="utf-8")
+    snapshot = analysed(URI, text, 1)
+    seen = []
+    for version in range(2, 6):
+        snapshot = analysed(URI, text + "\n" * (version % 2), version, snapshot)
+        seen.append(snapshot.reparses)
+    assert seen == [1, 2, 0, 1]

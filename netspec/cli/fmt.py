@@ -77,7 +77,7 @@ def _spec_files(names: list[str]) -> list[Path]:
 def _format_file(path: Path, write: bool, diff: bool) -> bool | None:
     """Whether the file changes (rewritten if `write`); None on an error, reported."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # CR LF kept: the output keeps them
     except (OSError, UnicodeDecodeError) as exc:
         print(f"netspec fmt: error: cannot read {path}: {exc}", file=sys.stderr)
         return None

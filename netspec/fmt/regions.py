@@ -54,5 +54,6 @@ def joined(pieces: list[tuple[str, bool]], format_piece) -> str:
         before = bool(out) and not lines[0].strip()
         after = number + 1 < len(pieces) and len(lines) > 2 and not lines[-2].strip()
         body = format_piece(piece)
-        out.append(("\n" if before else "") + body + ("\n" if after and body else ""))
+        blank = "\r\n" if body.endswith("\r\n") or piece.endswith("\r\n") else "\n"
+        out.append((blank if before else "") + body + (blank if after and body else ""))
     return "".join(out)

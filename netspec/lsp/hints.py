@@ -25,7 +25,7 @@ class Hint(NamedTuple):
 
 def hints(snapshot: Snapshot, first: int, last: int, parameters: bool = False) -> list[Hint]:
     """The hints of lines first..last (1-based, inclusive)."""
-    lines = snapshot.text.splitlines()
+    lines = list(snapshot.source.lines)
     out = []
     for analysis in snapshot.analyses:
         for statement, figures in zip(analysis.graph.statements, analysis.statements, strict=False):

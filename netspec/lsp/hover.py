@@ -32,7 +32,7 @@ def word_at(line_text: str, column: int) -> tuple[str, int, int] | None:
 
 
 def hover(snapshot: Snapshot, names: Index | None, line: int, column: int) -> str | None:
-    lines = snapshot.text.splitlines()
+    lines = list(snapshot.source.lines)
     found = word_at(lines[line - 1], column) if 0 < line <= len(lines) else None
     if found is None:
         return None

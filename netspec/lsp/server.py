@@ -31,6 +31,7 @@ from netspec.lsp.hover import hover
 from netspec.lsp.state import Snapshot, analysed
 from netspec.lsp.symbols import Index, index
 from netspec.ops import REGISTRY
+from netspec.source import text_lines
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED = set(completion.KEYWORDS) | {"in"}
@@ -67,7 +68,7 @@ class NetspecServer(LanguageServer):
         return self.indexes.get(uri)
 
     def publish(self, snapshot: Snapshot) -> None:
-        lines = snapshot.text.splitlines()
+        lines = list(snapshot.source.lines)
         shown = [convert.diagnostic(d, snapshot.uri, lines) for d in snapshot.diagnostics]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(snapshot.uri, shown, version=snapshot.version)
@@ -87,7 +88,9 @@ async def _refresh(ls: NetspecServer, uri: str) -> None:
     await asyncio.sleep(0)  # let changes that arrived together be applied first
 
     def superseded() -> bool:
-        return ls.wanted.get(uri) != version
+        # a newer change may be in the document before its own handler has run
+        now = ls.workspace.get_text_document(uri).version or 0
+        return ls.wanted.get(uri) != version or now != version
 
     if superseded():
         return
@@ -129,7 +132,7 @@ def did_close(ls: NetspecServer, params: types.DidCloseTextDocumentParams) -> No
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
 def inlay_hints(ls: NetspecServer, params: types.InlayHintParams) -> list[types.InlayHint]:
     snapshot = ls.current(params.text_document.uri)
-    lines = snapshot.text.splitlines()
+    lines = list(snapshot.source.lines)
     first, last = params.range.start.line + 1, params.range.end.line + 1
     return [
         types.InlayHint(
@@ -145,7 +148,7 @@ def inlay_hints(ls: NetspecServer, params: types.InlayHintParams) -> list[types.
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 def on_hover(ls: NetspecServer, params: types.HoverParams) -> types.Hover | None:
     snapshot = ls.current(params.text_document.uri)
-    line, column = convert.column_of(params.position, snapshot.text.splitlines())
+    line, column = convert.column_of(params.position, list(snapshot.source.lines))
     text = hover(snapshot, ls.indexes.get(snapshot.uri), line, column)
     if text is None:
         return None
@@ -218,7 +221,7 @@ def _target(ls: NetspecServer, uri: str, position: types.Position):
     names = ls.names(uri)
     if names is None:
         return None, None
-    line, column = convert.column_of(position, ls.current(uri).text.splitlines())
+    line, column = convert.column_of(position, list(ls.current(uri).source.lines))
     return names, names.at(line, column)
 
 
@@ -254,7 +257,7 @@ def on_prepare_rename(ls: NetspecServer, params: types.PrepareRenameParams):
     names, target = _target(ls, uri, params.position)
     if target is None:
         return None
-    line, column = convert.column_of(params.position, ls.current(uri).text.splitlines())
+    line, column = convert.column_of(params.position, list(ls.current(uri).source.lines))
     place = next(
         p for p in names.occurrences(target) if p.line == line and p.column <= column <= p.end
     )
@@ -289,7 +292,7 @@ def on_formatting(ls: NetspecServer, params: types.DocumentFormattingParams):
         return None
     if formatted == document.source:
         return []
-    lines = document.source.splitlines()
+    lines = text_lines(document.source)
     end = types.Position(len(lines), 0)
     return [types.TextEdit(types.Range(types.Position(0, 0), end), formatted)]
 

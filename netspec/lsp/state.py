@@ -9,9 +9,10 @@ made once per version and never changed but for that cache, so requests read it 
 any thread.
 
 Given the previous snapshot, the text is reparsed from the statements the edit touched
-(netspec/syntax/incremental.py). With a `stop` callable, the elaboration asks it before
-each statement and gives up (:func:`analysed` returns None) when it says so: a newer
-keystroke supersedes the analysis of an older one.
+(netspec/syntax/incremental.py), and parsed whole after WHOLE_EVERY such reparses. With
+a `stop` callable, the elaboration asks it before each statement and gives up
+(:func:`analysed` returns None) when it says so: a newer keystroke supersedes the
+analysis of an older one.
 
 Assumes nothing of the text: anything netspec refuses is a diagnostic (the language's
 limits bound a hostile one), never an exception. Guarantees the same diagnostics and
@@ -32,9 +33,15 @@ from netspec.source import Source
 from netspec.syntax import ast
 from netspec.syntax.incremental import reparse
 
+# A reused statement's spans keep the text of the version it was parsed in (the same
+# lines): a whole parse every so often lets those older texts go.
+WHOLE_EVERY = 32
+
 
 class Snapshot:
     """A document version's parse, networks and diagnostics; its figures on demand."""
+
+    reparses = 0  # incremental reparses in a row behind the module (0: parsed whole)
 
     def __init__(
         self,
@@ -75,22 +82,30 @@ def analysed(
     """The document's snapshot; None where `stop` gave it up."""
     source = Source(_name(uri), text)
     try:
-        module = _parse(source, previous)
+        module, reparses = _parse(source, previous)
     except CompileError as exc:
         return Snapshot(uri, version, source, None, (), tuple(exc.diagnostics))
     token = STOP.set(stop)
     try:
-        return _checked(uri, version, source, module)
+        snapshot = _checked(uri, version, source, module)
     except Cancelled:
         return None
     finally:
         STOP.reset(token)
+    snapshot.reparses = reparses
+    return snapshot
 
 
-def _parse(source: Source, previous: Snapshot | None) -> ast.Module:
-    if previous is None or previous.module is None or previous.source.name != source.name:
-        return parse(source)
-    return reparse(previous.module, previous.source, source)
+def _parse(source: Source, previous: Snapshot | None) -> tuple[ast.Module, int]:
+    """The module, and how many reparses in a row made it (0: parsed whole)."""
+    if (
+        previous is None
+        or previous.module is None
+        or previous.source.name != source.name
+        or previous.reparses >= WHOLE_EVERY
+    ):
+        return parse(source), 0
+    return reparse(previous.module, previous.source, source), previous.reparses + 1
 
 
 def _checked(uri: str, version: int, source: Source, module: ast.Module) -> Snapshot:

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
+from netspec.source import text_lines
 from netspec.syntax import ast
 
 
@@ -84,7 +85,7 @@ def _inside(place: Place, line: int, column: int) -> bool:
 
 def index(module: ast.Module, text: str) -> Index:
     """Every definition and reference of the module's names."""
-    lines = text.splitlines()
+    lines = text_lines(text)
     found = _Finder(lines)
     for item in module.items:
         found.top(item)

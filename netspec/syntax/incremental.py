@@ -16,8 +16,7 @@ lines it covers are the same text in both, which is all that any reader of a spa
 source takes from it.
 
 Parsed whole instead: a text longer than MAX_TOKENS characters (so that the token limit,
-checked by a whole parse, cannot be passed unseen), line breaks other than newlines, an
-edit outside a body's statements (a header, a brace's line, a top-level item), a body
+checked by a whole parse, cannot be passed unseen), an edit outside a body's statements (a header, a brace's line, a top-level item), a body
 statement sharing a line with anything but a comment, and new text that does not parse
 as statements on its own.
 """
@@ -64,7 +63,7 @@ def reparse(module: ast.Module, before: Source, after: Source) -> ast.Module:
     """`parse(after)`, reusing the parts of `module` (the parse of `before`) the edit
     left alone."""
     old, new = _lines(before), _lines(after)
-    if old is None or new is None or len(after.text) > MAX_TOKENS:
+    if len(after.text) > MAX_TOKENS:
         return parse(after)
     edit = _edit(old, new)
     if edit is None:
@@ -78,12 +77,9 @@ def reparse(module: ast.Module, before: Source, after: Source) -> ast.Module:
     return _spliced(module, after, region, body, edit.shift)
 
 
-def _lines(source: Source) -> list[str] | None:
-    """The text's lines as Lark numbers them (by newline), or None where other line
-    breaks would make Source.line disagree with Lark's line numbers."""
-    lines = source.text.split("\n")
-    count = len(source.lines)
-    return lines if count in (len(lines), len(lines) - 1) else None
+def _lines(source: Source) -> list[str]:
+    """The text's lines as Lark numbers them, a final empty one after a final newline."""
+    return source.text.split("\n")
 
 
 def _edit(old: list[str], new: list[str]) -> Edit | None:
