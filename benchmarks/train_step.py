@@ -3,6 +3,7 @@
 Usage: python benchmarks/train_step.py [--network lenet5|resnet18|gpt2_small|all]
                                        [--repeats N] [--device cpu|cuda] [--threads T]
                                        [--size 224] [--context 128]
+                                       [--precision fp32|bf16|fp16] [--compile]
 
 Targets: built / hand-written <= 1.05 for ResNet-18 and LeNet-5 (issue 4) and for GPT-2
 small (issue 16: batch 1, context 128, 10 steps after warm-up; next-token cross-entropy,
@@ -18,6 +19,11 @@ SGD step with momentum. After warm-up the two sides alternate (AB, BA, AB, ...) 
 same batch. The ratio is the median of the per-pair ratios (each pair ran back to back,
 so a slow phase of a shared machine hits both sides of a pair), with a bootstrap 95%
 interval over the pairs; each side's median and their ratio are printed as well.
+
+`--precision bf16|fp16` runs each side's forward pass and loss under torch.autocast (fp16
+with a GradScaler, CUDA only), as `netspec train --precision` does; `--compile` times
+torch.compile of each module (compiled after the equality check, compiled during the
+warm-up steps), as `netspec train --compile` does.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import os
 import random
 import statistics
 import time
+from contextlib import nullcontext
 
 import torch
 import torch.nn.functional as F
@@ -263,15 +270,27 @@ def assert_same(name: str, built: nn.Module, hand: nn.Module, x, y) -> None:
         assert (p.grad - q.grad).norm() <= 1e-3 * q.grad.norm() + 1e-6, p.shape
 
 
-def make_step(name: str, model: nn.Module, x, y, sync):
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def make_step(name: str, model: nn.Module, x, y, sync, precision: str = "fp32"):
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    dtype, kind = PRECISIONS[precision], x.device.type
+    scaler = torch.amp.GradScaler(kind) if precision == "fp16" else None
 
     def step() -> float:
         sync()
         start = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        loss(name, model(x), y).backward()
-        optimizer.step()
+        with nullcontext() if dtype is None else torch.autocast(kind, dtype=dtype):
+            value = loss(name, model(x), y)
+        if scaler is None:
+            value.backward()
+            optimizer.step()
+        else:  # as netspec train --precision fp16 steps
+            scaler.scale(value).backward()
+            scaler.step(optimizer)
+            scaler.update()
         sync()
         return time.perf_counter() - start
 
@@ -295,7 +314,14 @@ def data(name: str, batch: int, shape: tuple[int, ...], device: torch.device):
     return x, torch.randint(0, 10, (batch,), generator=gen).to(device)
 
 
-def run(name: str, repeats: int | None, device: torch.device, size: int | None) -> float:
+def run(
+    name: str,
+    repeats: int | None,
+    device: torch.device,
+    size: int | None,
+    precision: str = "fp32",
+    compile_: bool = False,
+) -> float:
     hand_class, batch, shape, default_repeats = NETWORKS[name]
     repeats = repeats or default_repeats
     if size:
@@ -319,12 +345,14 @@ def run(name: str, repeats: int | None, device: torch.device, size: int | None) 
         f" + {fixed:,} fixed values; weights copied, outputs and gradients equal"
     )
     print(f"  construction: netspec.to_torch {build_s:.3f} s, hand-written class {hand_s:.3f} s")
-
-    steps = {"built": make_step(name, built, x, y, sync), "hand": make_step(name, hand, x, y, sync)}
+    if compile_:  # compiled lazily: the first step below compiles
+        built, hand = torch.compile(built), torch.compile(hand)
+    models = {"built": built, "hand": hand}
+    steps = {side: make_step(name, m, x, y, sync, precision) for side, m in models.items()}
     first = {side: steps[side]() for side in ("built", "hand")}
+    what = "compiled, momentum buffers allocated" if compile_ else "momentum buffers allocated"
     print(
-        f"  first step (momentum buffers allocated): built {first['built']:.4f} s, "
-        f"hand-written {first['hand']:.4f} s"
+        f"  first step ({what}): built {first['built']:.4f} s, hand-written {first['hand']:.4f} s"
     )
     for _ in range(max(3, repeats // 10)):
         for side in ("built", "hand"):
@@ -358,15 +386,22 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--size", type=int, help="ResNet-18 input side (default 224)")
     parser.add_argument("--context", type=int, help="GPT-2 small's context (default 128)")
+    parser.add_argument("--precision", choices=list(PRECISIONS), default="fp32")
+    parser.add_argument("--compile", action="store_true", help="torch.compile both modules")
     args = parser.parse_args()
+    if args.precision == "fp16" and args.device != "cuda":
+        parser.error("--precision fp16 needs --device cuda (as netspec train refuses it on CPU)")
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     where = torch.cuda.get_device_name() if device.type == "cuda" else f"{args.threads} threads"
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
-    print(f"torch {torch.__version__}, {where} (load average {load}), SGD(lr=0.01, momentum=0.9)")
+    step = f"SGD(lr=0.01, momentum=0.9), {args.precision}" + (", compiled" if args.compile else "")
+    print(f"torch {torch.__version__}, {where} (load average {load}), {step}")
     names = list(NETWORKS) if args.network == "all" else [args.network]
     sizes = {"resnet18": args.size, "gpt2_small": args.context}
-    ratios = {n: run(n, args.repeats, device, sizes.get(n)) for n in names}
+    ratios = {
+        n: run(n, args.repeats, device, sizes.get(n), args.precision, args.compile) for n in names
+    }
     print(
         "target built / hand-written <= 1.05: "
         + ", ".join(f"{n} {r:.3f} {'ok' if r <= 1.05 else 'ABOVE'}" for n, r in ratios.items())

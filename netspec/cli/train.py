@@ -11,6 +11,7 @@ holds the last finished epoch).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from netspec.cli.common import fail, network_arguments, print_errors
@@ -20,6 +21,7 @@ from netspec.training.options import (
     DEVICES,
     LOSSES,
     OPTIMIZERS,
+    PRECISIONS,
     SCHEDULES,
     TrainConfig,
     parse_fit,
@@ -40,6 +42,7 @@ def add_arguments(train: argparse.ArgumentParser) -> None:
     network_arguments(train, "the network to train, if the file has several")
     _data_arguments(train)
     _optimizer_arguments(train)
+    _step_arguments(train)
     train.add_argument("--seed", type=_whole(0), default=0, help="seeds weights, split, order")
     train.add_argument("--device", choices=DEVICES, default="auto")
     train.add_argument(
@@ -56,8 +59,9 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument(
         "--data",
         default="digits",
-        help="digits (scikit-learn's 8x8 digits), a .npz file with arrays x and y, or text "
-        "for next-byte prediction: text (netspec's own docs) or a .txt/.md file",
+        help="digits (scikit-learn's 8x8 digits), a .npz file with arrays x and y, a folder "
+        "of class sub-folders of images (./photos), or text for next-byte prediction: text "
+        "(netspec's own docs) or a .txt/.md file",
     )
     train.add_argument(
         "--fit",
@@ -81,7 +85,12 @@ def _data_arguments(train: argparse.ArgumentParser) -> None:
 
 def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
     train.add_argument("--epochs", type=_whole(1), default=DEFAULT.epochs)
-    train.add_argument("--batch-size", type=_whole(1), default=DEFAULT.batch_size)
+    train.add_argument(
+        "--batch-size",
+        type=_whole(1),
+        default=DEFAULT.batch_size,
+        help=f"samples per batch, per process under torchrun ({DEFAULT.batch_size})",
+    )
     train.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULT.optimizer)
     rates = ", ".join(f"{name} {lr}" for name, lr in DEFAULT_LR.items())
     train.add_argument("--lr", type=_number(positive=True), help=f"learning rate ({rates})")
@@ -96,6 +105,37 @@ def _optimizer_arguments(train: argparse.ArgumentParser) -> None:
         "--weight-decay", type=_number(), default=0.0, help="L2: adds wd*w to each gradient"
     )
     train.add_argument("--loss", choices=LOSSES, default="cross_entropy")
+
+
+def _step_arguments(train: argparse.ArgumentParser) -> None:
+    train.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default=DEFAULT.precision,
+        help="autocast the forward pass in bf16 or fp16 (fp16: CUDA only, loss scaled)",
+    )
+    train.add_argument(
+        "--compile", action="store_true", help="torch.compile the module (slow to start)"
+    )
+    train.add_argument(
+        "--accumulate",
+        type=_whole(1),
+        default=DEFAULT.accumulate,
+        metavar="K",
+        help="one optimizer step per K batches, their gradients summed (1)",
+    )
+    train.add_argument(
+        "--clip-norm",
+        type=_number(positive=True),
+        metavar="X",
+        help="clip the gradients' total L2 norm to X before each step",
+    )
+    train.add_argument(
+        "--workers",
+        type=_whole(0),
+        metavar="K",
+        help="processes decoding image folders (default min(4, CPUs); in-memory data: 0)",
+    )
 
 
 def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
@@ -123,18 +163,31 @@ def run_command(args: argparse.Namespace, overrides: dict[str, object]) -> int:
         checkpoint=args.checkpoint,
         resume=args.resume,
         quiet=args.quiet,
+        precision=args.precision,
+        compile=args.compile,
+        accumulate=args.accumulate,
+        clip_norm=args.clip_norm,
+        workers=args.workers,
     )
     try:
         train(args.spec, args.data, config)
     except CompileError as exc:
-        print_errors(exc, "table", args.spec)
+        if _rank() == 0:  # every process reads the same spec: one report is enough
+            print_errors(exc, "table", args.spec)
         return 1
     except TrainingError as exc:
-        return fail(str(exc))
+        rank = _rank()  # under torchrun, an error on rank K ends the run too (exit 1)
+        return fail(f"rank {rank}: {exc}" if rank else str(exc))
     except KeyboardInterrupt:
         print("netspec: interrupted; the checkpoint holds the last finished epoch", file=sys.stderr)
         return EXIT_INTERRUPTED
     return 0
+
+
+def _rank() -> int:
+    """This process's rank under torchrun (0 when alone or unreadable)."""
+    text = os.environ.get("RANK", "0")
+    return int(text) if text.isdigit() else 0
 
 
 def _whole(low: int):

@@ -12,7 +12,11 @@ pickled code):
     optimizer         the optimizer's state_dict (momentum buffers, Adam moments)
     epoch             epochs finished
     metrics           one dict per finished epoch (see results.EpochMetrics)
-    training          the options that shape the optimizer (optimizer, lr, ...)
+    training          the options that shape the optimizer (optimizer, lr, ...), how a
+                      step was computed (precision, compile, accumulate, clip_norm)
+                      and world_size, the processes that trained it (under torchrun;
+                      batch_size is per process)
+    scaler            fp16's GradScaler state (None for bf16 and fp32)
     preprocessing     what raw samples need before the network: scale (the loader's
                       factor, 1/16 for digits), fit, mean and std (None: not
                       standardized); netspec export copies it into the ONNX metadata

@@ -11,7 +11,8 @@ Two sources:
   output is [N, K]; floating-point ``y`` are regression targets, one per output
   element, for ``--loss mse`` only.
 
-Text (``text`` or a .txt / .md file) is next-byte prediction: text.py prepares it.
+Text (``text`` or a .txt / .md file) is next-byte prediction: text.py prepares it. A
+folder of class sub-folders of images (``./photos``) is images.py's, decoded lazily.
 Integer ``x`` for a network whose input is int64 are token ids, used as stored
 (ids.py: never fitted or standardised; checked against the input's shape and the
 embeddings' vocabularies); for any other network ``x`` becomes float32.
@@ -23,7 +24,7 @@ mean and standard deviation of every element of the *training* part (pads includ
 applied to both parts. The padded background then stays uniform, below the mean, as in
 LeCun et al. 1998 (background -0.1, foreground 1.175: mean about 0, variance about 1).
 
-The split is seeded and, for class labels, stratified: each class gives
+The split (split.py) is seeded and, for class labels, stratified: each class gives
 round(fraction x its count) samples to the held-out part, chosen by a permutation from
 numpy's default_rng(seed). The same seed gives the same split on every machine.
 
@@ -47,7 +48,9 @@ from netspec.training.dataset import Dataset
 from netspec.training.errors import TrainingError
 from netspec.training.fit import fit_samples
 from netspec.training.ids import token_ids
+from netspec.training.images import is_image_folder, prepare_images
 from netspec.training.options import TrainConfig
+from netspec.training.split import split
 from netspec.training.tokens import takes_ids
 from netspec.values import Shape, show_shape
 
@@ -62,6 +65,8 @@ def prepare(data: str | Path, graph: Graph, config: TrainConfig) -> Dataset:
             f"training takes a network with one input and one output; {graph.name} has "
             f"{len(graph.inputs)} inputs and {len(graph.outputs)} outputs"
         )
+    if is_image_folder(data):
+        return prepare_images(data, graph, config)
     if is_text(data):
         from netspec.training.text import prepare_text
 
@@ -244,23 +249,3 @@ def _labels(
             f"(labels 0..{classes - 1}); {hint}"
         )
     return torch.from_numpy(y), classes
-
-
-def split(
-    labels: np.ndarray | None, samples: int, fraction: float, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training and held-out parts; stratified when labels are given."""
-    rng = np.random.default_rng(seed)
-    if labels is None:
-        groups = [np.arange(samples)]
-    else:
-        groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
-    held = [rng.permutation(g)[: round(fraction * len(g))] for g in groups]
-    val = np.sort(np.concatenate(held))
-    train = np.setdiff1d(np.arange(samples), val)
-    if len(val) == 0 or len(train) == 0:
-        raise TrainingError(
-            f"{samples} samples are too few to hold out a fraction of {fraction} "
-            "and still train; give more data or another --val-fraction"
-        )
-    return train, val

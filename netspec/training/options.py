@@ -25,6 +25,7 @@ OPTIMIZERS = ("sgd", "adam")
 DEVICES = ("auto", "cpu", "cuda")
 SCHEDULES = ("constant", "cosine")
 FITS = ("pad", "resize", "resize:S", "none")
+PRECISIONS = ("fp32", "bf16", "fp16")  # fp16 needs CUDA and a gradient scaler (steps.py)
 # Adam at 0.003, batches of 32, 15 epochs, --fit resize: the defaults that train every
 # bundled spec that fits the digits (lenet5 97.8%, lenet5_d2l 97.2%, mlp 95.8% held out,
 # seed 0) in seconds on a 2-core CPU; docs/training.md has the measurements.
@@ -67,6 +68,11 @@ class TrainConfig:
     checkpoint: str | Path | None = None
     resume: str | Path | None = None
     quiet: bool = False
+    precision: str = "fp32"  # bf16 / fp16: autocast of forward and loss (precision.py)
+    compile: bool = False  # torch.compile the built module (before any DDP wrapping)
+    accumulate: int = 1  # batches whose gradients are summed before each optimizer step
+    clip_norm: float | None = None  # the total gradient norm is clipped to this
+    workers: int | None = None  # DataLoader workers; None: 0 for tensors, min(4, cpus) else
 
     @property
     def learning_rate(self) -> float:
@@ -101,10 +107,28 @@ class TrainConfig:
                 f"val_fraction must lie strictly between 0 and 1, got {self.val_fraction!r}"
             )
         _at_least("seed", self.seed, 0)
+        self._validate_steps()
         if self.standardize not in (None, True, False):
             raise TrainingError(
                 f"standardize must be True, False or None, got {self.standardize!r}"
             )
+
+    def _validate_steps(self) -> None:
+        """The options of how a step is computed: precision, compile, accumulation..."""
+        _choice("precision", self.precision, PRECISIONS)
+        if self.compile not in (True, False):
+            raise TrainingError(f"compile must be True or False, got {self.compile!r}")
+        _at_least("accumulate", self.accumulate, 1)
+        clip = self.clip_norm
+        if clip is not None and not (
+            isinstance(clip, int | float)
+            and not isinstance(clip, bool)
+            and math.isfinite(clip)
+            and clip > 0
+        ):
+            raise TrainingError(f"clip_norm must be a number > 0 (or None), got {clip!r}")
+        if self.workers is not None:
+            _at_least("workers", self.workers, 0)
 
 
 def _choice(name: str, value: str, choices: tuple[str, ...]) -> None:

@@ -61,11 +61,23 @@ def payload(
             "val_fraction": c.val_fraction,
             "standardized": list(r.data.standardized) if r.data.standardized else None,
             "data": str(data),
+            "precision": c.precision,
+            "compile": c.compile,
+            "accumulate": c.accumulate,
+            "clip_norm": c.clip_norm,
+            "world_size": r.world.size,  # processes that trained it; batch_size is each's
         },
+        "scaler": _scaler(r),
         "preprocessing": preprocessing(c.fit, r.data),
         "text": _text(r),
         "netspec_version": __version__,
     }
+
+
+def _scaler(r: Any) -> dict[str, Any] | None:
+    """fp16's loss scale and its growth tracker (resumed with it); None otherwise."""
+    scaler = r.stepper.scaler
+    return None if scaler is None else scaler.state_dict()
 
 
 def _text(r: Any) -> dict[str, Any] | None:
