@@ -118,7 +118,7 @@ def test_installed_wheel_checks_zoo_specs_by_name(installed, tmp_path):
 
 # ---- the test environment: README.md's command, the `test` extra, .ci/run ----------
 
-DISTRIBUTIONS = {"PIL": "pillow", "sklearn": "scikit-learn"}  # import name -> package
+DISTRIBUTIONS = {"PIL": "pillow", "sklearn": "scikit-learn", "yaml": "pyyaml"}  # import -> package
 
 
 def _test_command() -> str:
