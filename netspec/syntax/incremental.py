@@ -16,9 +16,9 @@ lines it covers are the same text in both, which is all that any reader of a spa
 source takes from it.
 
 Parsed whole instead: a text longer than MAX_TOKENS characters (so that the token limit,
-checked by a whole parse, cannot be passed unseen), an edit outside a body's statements (a header, a brace's line, a top-level item), a body
-statement sharing a line with anything but a comment, and new text that does not parse
-as statements on its own.
+checked by a whole parse, cannot be passed unseen), an edit outside a body's statements
+(a header, a brace's line, a top-level item), a body statement sharing a line with
+anything but a comment, and new text that does not parse as statements on its own.
 """
 
 from __future__ import annotations
