@@ -21,8 +21,13 @@ torch = pytest.importorskip("torch")
 np = pytest.importorskip("numpy")
 
 from netspec import train  # noqa: E402
+from netspec.api import one_network  # noqa: E402
 from netspec.training import loop  # noqa: E402
 from netspec.training.batches import default_workers  # noqa: E402
+from netspec.training.data import prepare  # noqa: E402
+from netspec.training.distributed import World  # noqa: E402
+from netspec.training.epoch import _evaluate  # noqa: E402
+from netspec.training.options import TrainConfig  # noqa: E402
 from tests.test_training import TINY, figures, thirds  # noqa: E402
 
 ONE = {"epochs": 1, "batch_size": 16, "lr": 0.01, "quiet": True}
@@ -75,3 +80,22 @@ def test_a_lazy_part_trains_as_its_tensor_does(task, monkeypatch):
 def test_workers_by_default():
     assert default_workers(torch.zeros(3)) == 0  # tensors: fetched in this process
     assert 1 <= default_workers(Lazy(torch.zeros(3))) <= 4
+
+
+def test_an_empty_held_out_shard_is_no_batch(task):
+    """One held-out sample and two processes: rank 0's shard is empty. It evaluates no
+    batch (an empty one gave a NaN mean loss, or an IndexError collating a lazy part),
+    and the sums over both ranks are rank 1's."""
+    spec, data = task
+    graph = one_network(spec).graph
+    config = TrainConfig(**ONE, device="cpu")
+    made = prepare(data, graph, config)
+    one = replace(made, x_val=made.x_val[:1], y_val=made.y_val[:1])
+    for part in (one, replace(one, x_val=Lazy(one.x_val))):
+        figures = []
+        for rank in (0, 1):  # no process group is joined: _evaluate runs no collective
+            r = loop._setup(graph, config, part, torch.device("cpu"), World(rank, 2, rank))
+            figures.append(_evaluate(r))
+        assert figures[0] == (0.0, 0, 0)
+        total, hits, samples = figures[1]
+        assert samples == 1 and hits in (0, 1) and 0 < total < float("inf")

@@ -43,14 +43,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def rank_main(rank: int, size: int, port: int, folder: str) -> None:
+NORMED = """network Normed {
+    input image: [N, 1, 32, 32]
+    features = conv(4, 3, padding=1) bn relu maxpool(4)
+    scores = flatten linear(10)
+}
+"""
+
+
+def two_ports() -> tuple[int, int]:
+    with socket.socket() as a, socket.socket() as b:  # both open: two different ports
+        a.bind(("127.0.0.1", 0))
+        b.bind(("127.0.0.1", 0))
+        return a.getsockname()[1], b.getsockname()[1]
+
+
+def rank_main(rank: int, size: int, ports: tuple[int, int], folder: str) -> None:
     """One process of a two-process run (torch.multiprocessing.spawn calls it)."""
     os.environ.update(
         RANK=str(rank),
         WORLD_SIZE=str(size),
         LOCAL_RANK=str(rank),
         MASTER_ADDR="127.0.0.1",
-        MASTER_PORT=str(port),
+        MASTER_PORT=str(ports[0]),
     )
     torch.set_num_threads(1)
     from netspec.training import checkpoint
@@ -71,14 +86,24 @@ def rank_main(rank: int, size: int, port: int, folder: str) -> None:
     torch.save(
         {"state": result.module.state_dict(), "history": history}, Path(folder) / f"{rank}.pt"
     )
+    checkpoint.save = original
+    # a second process group on another port: rank 0's first store may still listen
+    # on the first when rank 1 joins again
+    os.environ["MASTER_PORT"] = str(ports[1])
+    normed = netspec.train(
+        Path(folder) / "bn.netspec", "digits", **OPTIONS, batch_size=BATCH, accumulate=2,
+        checkpoint=Path(folder) / "BN.pt",
+    )  # fmt: skip
+    torch.save(normed.module.state_dict(), Path(folder) / f"bn-{rank}.pt")
 
 
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("ddp")
+    (folder / "bn.netspec").write_text(NORMED)
     with pytest.MonkeyPatch.context() as patch:  # one thread per process, from the start
         patch.setenv("OMP_NUM_THREADS", "1")
-        mp.spawn(rank_main, args=(2, free_port(), str(folder)), nprocs=2, join=True)
+        mp.spawn(rank_main, args=(2, two_ports(), str(folder)), nprocs=2, join=True)
     return folder
 
 
@@ -102,6 +127,19 @@ def test_ranks_end_with_the_same_weights_and_figures(two_ranks):
     for key in same:  # reduced over both ranks: the figures of every sample
         assert zero["history"][0][key] == one["history"][0][key], key
     assert zero["history"][0]["val_samples"] == 359
+
+
+def test_batch_norm_statistics_are_rank_zeros_everywhere(two_ranks):
+    """Each rank's running statistics see its own batches; after every epoch rank 0's
+    are given to all, so that the held-out figures, the checkpoint and every returned
+    module agree. The run accumulates two batches per step (no_sync in two processes)."""
+    zero, one = (torch.load(two_ranks / f"bn-{r}.pt", weights_only=True) for r in (0, 1))
+    assert any("running_mean" in name for name in zero)
+    for name, value in zero.items():  # weights and buffers
+        assert torch.equal(value, one[name]), name
+    saved = torch.load(two_ranks / "BN.pt", weights_only=True)["state_dict"]
+    for name, value in saved.items():
+        assert torch.equal(value, zero[name]), name
 
 
 def test_two_processes_match_one_with_twice_the_batch(two_ranks, alone):
@@ -194,6 +232,34 @@ def test_an_error_on_another_rank_ends_the_run(tmp_path):
     )  # fmt: skip
     assert done.returncode != 0
     assert "netspec: error: rank 1: no data for this rank" in done.stderr, done.stderr
+
+
+GLOO = (
+    "[/__w/pytorch/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:553] Connection "
+    "closed by peer [127.0.0.1]:16821. This is typically caused by a remote worker crashing."
+)
+
+
+def test_a_collective_broken_by_another_process_is_a_training_error(monkeypatch):
+    """Started by hand (no torchrun to stop them), the other processes see gloo's
+    connection close at their next collective: one line, not a traceback. Other
+    errors pass unchanged. (The process group itself is faked here.)"""
+    from netspec.training import distributed
+
+    monkeypatch.setattr(distributed.dist, "init_process_group", lambda *a, **k: None)
+    monkeypatch.setattr(distributed.dist, "destroy_process_group", lambda: None)
+    cpu = torch.device("cpu")
+    with pytest.raises(TrainingError) as caught, distributed.session(World(0, 2, 0), cpu):
+        raise RuntimeError(GLOO)
+    assert str(caught.value) == (
+        "another of the 2 processes failed; see its message above "
+        "(here: Connection closed by peer [127.0.0.1]:16821)"
+    )
+    with (
+        pytest.raises(RuntimeError, match="shapes cannot be multiplied"),
+        distributed.session(World(0, 2, 0), cpu),
+    ):
+        raise RuntimeError("shapes cannot be multiplied")
 
 
 def test_the_environment_read_as_torchrun_writes_it():

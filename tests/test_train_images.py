@@ -78,6 +78,7 @@ def test_scan_sorts_classes_and_files_and_skips_what_is_not_an_image(folder):
     (folder / "class0" / "notes.txt").write_text("not an image")
     (folder / "class0" / ".hidden.png").write_bytes(b"")
     (folder / ".cache").mkdir()
+    (folder / "class3").symlink_to(folder / "class0")  # a link: its images counted twice
     found = image_scan.scan(folder)
     assert found.classes == ["class0", "class1", "class2"]
     assert len(found.paths) == 61 and found.skipped == 1
@@ -125,6 +126,62 @@ def test_grey_and_rgb_decoding_to_the_input(tmp_path):
     assert grey.sub(76 / 255).abs().max() < 1e-6  # Pillow's luma of pure red: 76
     padded = ImageFiles([str(red)], Decoding(("N", 1, 20, 20), "pad", "x"))[0]
     assert padded[0, 0].eq(0).all() and padded[0, 10, 10] > 0
+
+
+def test_wide_pixel_types_are_scaled_by_their_range(tmp_path, capsys):
+    """16-bit images are divided by 65535 (Pillow's convert("L") clipped them to near
+    white), 32-bit integers within 16 bits too, floats in [0, 1] taken as they are;
+    other integers or floats are refused, in training and in `netspec predict` alike."""
+    ramp = np.arange(256, dtype=np.uint16).reshape(16, 16) * 256  # 0 .. 65280
+    sixteen = tmp_path / "sixteen.png"
+    Image.fromarray(ramp).save(sixteen)
+    assert Image.open(sixteen).mode == "I;16"
+    big_endian = tmp_path / "big.tif"
+    Image.frombytes("I;16B", (16, 16), ramp.astype(">u2").tobytes()).save(big_endian)
+    floats = tmp_path / "floats.tif"
+    Image.fromarray((ramp / 65535).astype(np.float32)).save(floats)
+    grey = Decoding(("N", 1, 16, 16), "none", "x")
+    for path in (sixteen, big_endian, floats):
+        x = ImageFiles([str(path)], grey)[0]
+        assert torch.allclose(x[0], torch.from_numpy(ramp / 65535).float(), atol=1e-6), path
+    colour = ImageFiles([str(sixteen)], Decoding(("N", 3, 16, 16), "none", "x"))[0]
+    assert torch.equal(colour[0], colour[2]) and float(colour.max()) == pytest.approx(65280 / 65535)
+    wide = tmp_path / "wide.tif"
+    Image.fromarray(np.full((4, 4), 70000, dtype=np.int32)).save(wide)
+    with pytest.raises(TrainingError, match="wide.tif holds 32-bit integer pixels from 70000"):
+        ImageFiles([str(wide)], grey)[0]
+    hot = tmp_path / "hot.tif"
+    Image.fromarray(np.full((4, 4), 3.5, dtype=np.float32)).save(hot)
+    with pytest.raises(TrainingError, match="hot.tif holds floating-point pixels from 3.5"):
+        ImageFiles([str(hot)], grey)[0]
+    pytest.importorskip("onnxruntime")
+    from netspec.cli.predict import read_input
+
+    for native in (True, False):
+        got = read_input(np, sixteen, ["N", 1, 16, 16], native=native)
+        assert np.allclose(got[0], ramp / 65535, atol=1e-5), native
+    with pytest.raises(Exception, match="hot.tif holds floating-point pixels"):
+        read_input(np, hot, ["N", 1, 16, 16])
+
+
+def test_exif_orientation_and_huge_images(tmp_path, monkeypatch):
+    """A photo stored sideways with EXIF orientation 6 (turn 90 degrees) is read
+    upright; an image beyond MAX_PIXELS is refused from its header, naming the file."""
+    from netspec.training import levels
+    from netspec.training.image_files import size_of
+
+    stored = np.zeros((16, 8), dtype=np.uint8)  # 8 wide, 16 high as stored
+    stored[:, :4] = 255  # the left half white
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    photo = tmp_path / "photo.jpg"
+    Image.fromarray(stored).save(photo, exif=exif, quality=100)
+    assert size_of(str(photo)) == (1, 8, 16)  # upright: 8 high, 16 wide
+    x = ImageFiles([str(photo)], Decoding(("N", 1, 8, 16), "none", "x"))[0]
+    assert float(x[0, :4].mean()) > 0.9 and float(x[0, 4:].mean()) < 0.1  # the top half
+    monkeypatch.setattr(levels, "MAX_PIXELS", 100)
+    with pytest.raises(TrainingError, match="photo.jpg is 8x16, 128 pixels, more than the 100"):
+        ImageFiles([str(photo)], Decoding(("N", 1, 8, 16), "none", "x"))[0]
 
 
 def test_lenet5_takes_the_folder_as_grey_32x32_standardized(folder):

@@ -138,3 +138,37 @@ def test_compile_trains_lenet5_as_eager_does():
     assert torch.allclose(trained(compiled), trained(eager), atol=1e-5, rtol=0)
     assert compiled.history[0].val_loss == pytest.approx(eager.history[0].val_loss, rel=1e-5)
     assert [k for k in compiled.module.state_dict() if "_orig_mod" in k] == []
+
+
+def test_accumulation_under_ddp_all_reduces_once_per_step(spec, data):
+    """DDP decides in the forward pass whether the backward all-reduces, so no_sync
+    must cover both: 8 batches in groups of 2 are 4 all-reduces (a comm hook counts
+    them), not 8. A process group of one (gloo, in this process) is enough for DDP."""
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+
+    from netspec.training.data import prepare
+    from netspec.training.distributed import World
+    from netspec.training.epoch import _train
+    from netspec.training.loop import _setup
+    from netspec.training.options import TrainConfig
+
+    graph = one_network(spec).graph
+    config = TrainConfig(**{**SGD, "batch_size": 16}, accumulate=2, device="cpu")
+    r = _setup(graph, config, prepare(data, graph, config), torch.device("cpu"), World())
+    calls = []
+
+    def counted(state, bucket):
+        calls.append(bucket.index())
+        done = torch.futures.Future()
+        done.set_result(bucket.buffer())  # one process: the sum is its own gradient
+        return done
+
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        r.model = r.stepper.model = DistributedDataParallel(r.module)
+        r.model.register_comm_hook(None, counted)
+        _, _, samples = _train(r, 1, lambda *figures: None)
+    finally:
+        dist.destroy_process_group()
+    assert samples == 120 and len(calls) == 4

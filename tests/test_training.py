@@ -155,6 +155,18 @@ def test_checkpoint_round_trip(spec, data, tmp_path):
     assert [p.name for p in result.checkpoint.parent.iterdir()] == ["Tiny.pt"]  # no temp file
 
 
+def test_an_unwritable_checkpoint_path_is_refused_before_training(spec, data, tmp_path, capsys):
+    (tmp_path / "afile").write_text("")
+    for target, message in [
+        (tmp_path / "afile" / "sub" / "x.pt", f"{tmp_path / 'afile'} is a file, not a folder"),
+        (tmp_path, "is a folder; give a file in it"),
+    ]:
+        code, out, err = run_cli(capsys, spec, "--data", data, "--checkpoint", target)
+        assert code == 1 and out == "" and message in err and "Traceback" not in err
+    with pytest.raises(TrainingError, match="afile is a file"):  # at save time too
+        ckpt.save(tmp_path / "afile" / "x.pt", {"epoch": 1})
+
+
 def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     path = tmp_path / "a.pt"
     ckpt.save(path, {"epoch": 1})
@@ -164,7 +176,7 @@ def test_failed_save_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(TrainingError, match=f"cannot write checkpoint {path}: disk full"):
         ckpt.save(path, {"epoch": 2})
     monkeypatch.undo()
     assert torch.load(path, weights_only=True)["epoch"] == 1

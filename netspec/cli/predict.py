@@ -213,15 +213,41 @@ def _image(np, path: Path, shape: list, native: bool = False):
     channels, height, width = shape[1:]
     # a model with dynamic sizes (H, W named) takes the image at its own size
     native = native or not (isinstance(height, int) and isinstance(width, int))
+    from PIL import ImageOps
+
+    from netspec.training.levels import WIDE, LevelsError, check_pixels, levels
+
+    size = None if native else (width, height)
     try:
         with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
-            image = image if native else image.resize((width, height))
-            pixels = np.asarray(image, dtype=np.float32) / 255.0
+            check_pixels(image)  # before exif_transpose decodes it
+            image = ImageOps.exif_transpose(image)
+            if image.mode in WIDE:  # 16-bit or float: scaled by its range, not clipped
+                pixels = _resized(np, Image, levels(image, channels), size)
+            else:
+                image = image.convert("L" if channels == 1 else "RGB")
+                image = image if size is None else image.resize(size)
+                pixels = np.asarray(image, dtype=np.float32) / 255.0
+    except LevelsError as exc:
+        raise PredictError(f"{path} {exc}") from None
     except (OSError, ValueError) as exc:  # not an image, or a truncated one
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise PredictError(f"{path} is not a readable image ({first})") from None
     return pixels[None] if channels == 1 else pixels.transpose(2, 0, 1)
+
+
+def _resized(np, image_module, values, size):
+    """Levels [H, W] or [H, W, 3] resized to `size` (None: kept) as Pillow resizes an
+    8-bit image (bicubic), one channel at a time as 32-bit float images."""
+    if size is None:
+        return values
+    planes = values[:, :, None] if values.ndim == 2 else values
+    resized = [
+        np.asarray(image_module.fromarray(np.ascontiguousarray(planes[:, :, c])).resize(size))
+        for c in range(planes.shape[2])
+    ]
+    out = np.clip(np.stack(resized, axis=2), 0.0, 1.0).astype(np.float32)
+    return out[:, :, 0] if values.ndim == 2 else out
 
 
 def _check_sizes(props: dict, shape: tuple) -> None:

@@ -134,7 +134,8 @@ def _step_arguments(train: argparse.ArgumentParser) -> None:
         "--workers",
         type=_whole(0),
         metavar="K",
-        help="processes decoding image folders (default min(4, CPUs); in-memory data: 0)",
+        help="processes decoding an image folder, for each of its two parts (default "
+        "min(4, CPUs); in-memory data: 0)",
     )
 
 

@@ -16,21 +16,21 @@ one message that says what to do. The modules: ``errors`` (TrainingError,
 require_torch), ``options`` (TrainConfig; torch-free), ``data`` (datasets, scaling,
 labels, the split), ``fit`` (samples to the input shape), ``losses`` (cross-entropy,
 hinge, mse; scores of rbf outputs), ``checkpoint`` (atomic save, architecture-checked
-load), ``loop`` (optimizers, resume, the run), ``epoch`` (one epoch: the
-training pass and the evaluation), ``steps`` (precision, gradient
-accumulation and clipping: a batch's loss to an optimizer step), ``batches`` (batches
-from tensors, or from a lazy dataset through a DataLoader's workers), ``distributed``
-(several processes under torchrun: the process group, DDP, shards, summed figures),
-``payload`` (what a checkpoint holds), ``results``, ``notes`` and ``progress`` (what is
-printed), ``preprocess`` (the training
+load), ``loop`` (optimizers, resume, the run), ``epoch`` (one epoch: the training pass
+and the evaluation), ``steps`` (precision, gradient accumulation and clipping: a batch's
+loss to an optimizer step), ``batches`` (batches from tensors, or from a lazy dataset
+through a DataLoader's workers), ``distributed`` (several processes under torchrun: the
+process group, DDP, shards, summed figures), ``payload`` (what a checkpoint holds),
+``results``, ``notes`` and ``progress`` (what is printed), ``preprocess`` (the training
 preprocessing applied to new samples with numpy alone, for ``netspec predict``). For
 image folders (``--data DIR``): ``images`` (the folder to a Dataset), ``image_scan``
-(its classes, files and train/val layout), ``image_files`` (lazy decoding) and
-``split`` (the seeded, stratified held-out split, for arrays too). For
-sequence models: ``tokens`` (does a network take token ids, predict bytes), ``ids``
-(.npz token ids), ``corpus`` (the packaged text, bytes, unigram baselines), ``text``
-(the split and windows of next-byte prediction), ``sample`` (`netspec sample`). The
-commands are ``netspec.cli.train`` and ``netspec.cli.sample``. See docs/training.md.
+(its classes, files and train/val layout), ``image_files`` (lazy decoding), ``levels``
+(pixels of any type as levels in [0, 1], for `netspec predict` too) and ``split`` (the
+seeded, stratified held-out split, for arrays too). For sequence models: ``tokens``
+(does a network take token ids, predict bytes), ``ids`` (.npz token ids), ``corpus``
+(the packaged text, bytes, unigram baselines), ``text`` (the split and windows of
+next-byte prediction), ``sample`` (`netspec sample`). The commands are
+``netspec.cli.train`` and ``netspec.cli.sample``. See docs/training.md.
 """
 
 from __future__ import annotations

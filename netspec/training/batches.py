@@ -10,7 +10,8 @@ fetches them:
   with no DataLoader (as netspec always did; cheap, and the same figures);
 - a lazy dataset: a ``torch.utils.data.DataLoader`` whose batch sampler is the loop's
   batches, so that worker processes decode the images while the device trains
-  (`workers` of them, kept alive across epochs), into pinned memory where the device
+  (`workers` of them per part -- the training part's and the held-out part's
+  loaders keep their own -- alive across epochs), into pinned memory where the device
   is CUDA (copies to the card then overlap the computation).
 
 Assumes torch. Guarantees the batches in the order given, whichever way they are fetched.

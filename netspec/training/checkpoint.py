@@ -35,6 +35,7 @@ that no weights of another architecture are ever returned.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +51,40 @@ SHOWN = 12  # hex digits of a hash shown in messages
 
 
 def save(path: str | Path, payload: dict[str, Any]) -> Path:
-    """Write `payload` to `path` atomically; returns the path."""
+    """Write `payload` to `path` atomically; returns the path. A file system that
+    refuses (a full disk, a file where a folder should be) is a TrainingError."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # netspec.files: a temporary beside the target, and those of killed runs removed
-    with whole(path, sync=True) as stream:
-        torch.save({"format": FORMAT, **payload}, stream)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # netspec.files: a temporary beside the target, and those of killed runs removed
+        with whole(path, sync=True) as stream:
+            torch.save({"format": FORMAT, **payload}, stream)
+    except OSError as exc:
+        check_target(path)  # the clearer reason, where it is one of these
+        raise TrainingError(f"cannot write checkpoint {path}: {exc.strerror or exc}") from None
     return path
+
+
+def check_target(path: Path) -> None:
+    """Refuse, before training, a checkpoint path that cannot be written: a folder, a
+    path through a file, or a folder this process may not write in."""
+    if path.is_dir():
+        raise TrainingError(
+            f"--checkpoint {path} is a folder; give a file in it, e.g. {path / '{network}.pt'}"
+        )
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:  # the nearest that exists
+        parent = parent.parent
+    if not parent.is_dir():
+        raise TrainingError(
+            f"cannot write checkpoint {path}: {parent} is a file, not a folder; "
+            "give another --checkpoint path"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise TrainingError(
+            f"cannot write checkpoint {path}: no permission to write in {parent}; "
+            "give another --checkpoint path"
+        )
 
 
 def load(path: str | Path, graph: Graph) -> dict[str, Any]:

@@ -12,16 +12,19 @@ during backward); :meth:`World.order` is this process's shard of an epoch's shuf
 order (DistributedSampler: one permutation per epoch, the same on every rank, the last
 shard padded by repeating samples, so that every rank takes as many steps);
 :meth:`World.shard` is a contiguous, unpadded slice of the held-out part; and
-:meth:`World.total` sums figures over the ranks, so that the means printed are exact
-means over every sample.
+:meth:`World.total` sums figures over the ranks (the held-out means are then exact means
+over every sample; the training means count the padding's repeated samples too), and
+:meth:`World.share_buffers` gives every rank rank 0's buffers after an epoch.
 
-Assumes torch. Guarantees that a single process never touches torch.distributed, and
-that a misconfigured environment is a TrainingError, not a hang.
+Assumes torch. Guarantees that a single process never touches torch.distributed, that
+a misconfigured environment is a TrainingError, not a hang, and that a collective
+operation broken by another process's failure is a TrainingError, not a traceback.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +117,15 @@ class World:
         dist.all_reduce(summed)
         return summed.tolist()
 
+    def share_buffers(self, module: torch.nn.Module) -> None:
+        """Give every rank rank 0's buffers (batch norm's running statistics): DDP
+        broadcasts them before each training forward, so after an epoch's last one each
+        rank holds the statistics of its own last batch."""
+        if not self.several:
+            return
+        for buffer in module.buffers():
+            dist.broadcast(buffer, src=0)
+
     def barrier(self) -> None:
         if self.several:
             dist.barrier()
@@ -150,8 +162,33 @@ def session(world: World, device: torch.device) -> Iterator[None]:
         ) from None
     try:
         yield
+    except RuntimeError as exc:
+        if not _collective_failed(exc):
+            raise
+        # the process that failed has printed its message; this one only saw the
+        # connection close (gloo fails at once, NCCL at its timeout): no traceback
+        raise TrainingError(
+            f"another of the {world.size} processes failed; see its message above "
+            f"(here: {_first_line(exc)})"
+        ) from None
     finally:
         dist.destroy_process_group()
+
+
+def _collective_failed(exc: RuntimeError) -> bool:
+    """Whether `exc` is a collective operation that failed because another process
+    left (gloo raises a plain RuntimeError naming its transport)."""
+    text = str(exc)
+    return isinstance(exc, dist.DistError) or any(
+        mark in text for mark in ("gloo/transport", "Connection closed by peer")
+    )
+
+
+def _first_line(exc: RuntimeError) -> str:
+    """The error's first line, without gloo's source location and advice."""
+    line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    line = re.sub(r"^\[[^\]]*\]\s*", "", line)
+    return line.partition(". This is typically")[0][:200]
 
 
 def wrap(module: torch.nn.Module, world: World, device: torch.device) -> torch.nn.Module:

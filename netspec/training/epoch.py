@@ -3,8 +3,12 @@
 Assumes a prepared :class:`Run` (loop.py builds it: module, optimizer, stepper, feeder,
 world). Guarantees the order loop.py's docstring describes -- torch's generator seeded
 with seed x ORDER_SEED + epoch, then (alone) torch.randperm of the training part, or
-(one of several) this process's DistributedSampler shard of the same permutation --
-and figures summed over every process, so that each is an exact mean over all samples.
+(one of several) this process's DistributedSampler shard of the same permutation
+(not for text: its windows are drawn from the generator before randperm) --
+and figures summed over every process: the held-out means are exact means over every
+held-out sample; the training means count the samples the sampler's padding repeats.
+After the training pass, every process takes rank 0's buffers (batch norm's running
+statistics), so that all evaluate, save and return the same module.
 """
 
 from __future__ import annotations
@@ -58,6 +62,9 @@ def one_epoch(r: Run, epoch: int, update: Update) -> EpochMetrics:
     with _compiling(r):
         loss_sum, hits, samples = r.world.total(list(_train(r, epoch, update)), r.device)
         trained = time.perf_counter() - started
+        # each rank's batch-norm running statistics saw its own batches last: evaluate,
+        # save and return rank 0's everywhere
+        r.world.share_buffers(r.module)
         val_sum, val_hits, held = r.world.total(list(_evaluate(r)), r.device)
     per = r.data.y_val[0].numel() if r.data.sequence else 1  # positions per sample
     classes = r.data.classes is not None
@@ -120,11 +127,12 @@ def _train(r: Run, epoch: int, update: Update) -> tuple[float, int, int]:
     totals = groups(sizes, k)
     total, hits, done = 0.0, 0, 0
     for i, (xb, yb) in enumerate(r.feed(x, y, batches)):
-        with r.stepper.autocast():
-            outputs = r.model(xb)
-            loss = r.loss(outputs, yb)
         last = i % k == k - 1 or i == len(batches) - 1
-        r.stepper.backward(loss, sizes[i] / totals[i], first=i % k == 0, last=last)
+        with r.stepper.batch(last):  # around the forward too: DDP decides there
+            with r.stepper.autocast():
+                outputs = r.model(xb)
+                loss = r.loss(outputs, yb)
+            r.stepper.backward(loss, sizes[i] / totals[i], first=i % k == 0, last=last)
         value = loss.item()
         if not math.isfinite(value):
             raise TrainingError(
@@ -146,8 +154,11 @@ def _evaluate(r: Run) -> tuple[float, int, int]:
     x, y = r.data.x_val, r.data.y_val
     rows = r.world.shard(len(x))
     size = EVAL_BATCH if isinstance(x, torch.Tensor) else r.config.batch_size
+    # a shard can be empty (fewer held-out samples than processes): then no batch at
+    # all, since an empty one gives a NaN mean loss, or nothing to collate
+    batches = torch.arange(rows.start, rows.stop).split(size) if len(rows) else ()
     total, hits = 0.0, 0
-    for xb, yb in r.feed(x, y, torch.arange(rows.start, rows.stop).split(size)):
+    for xb, yb in r.feed(x, y, batches):
         with r.stepper.autocast():
             outputs = r.module(xb)
             total += r.loss(outputs, yb).item() * len(xb)

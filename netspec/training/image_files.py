@@ -1,8 +1,9 @@
 """Image files decoded lazily, one sample at a time, for a DataLoader's workers.
 
 :class:`ImageFiles` is a map-style ``torch.utils.data.Dataset`` over a list of paths:
-``files[i]`` opens the i-th file with Pillow, converts it to grey levels ("L") for a
-one-channel input or to RGB for three, scales the pixels to [0, 1], fits it to the
+``files[i]`` opens the i-th file with Pillow, turns it upright by its EXIF orientation,
+reads it as grey levels for a one-channel input or RGB for three, scaled to [0, 1] by
+its pixel type's range (levels.py: 16-bit and float images too), fits it to the
 input by `--fit` exactly as fit.py fits arrays (so `netspec predict`, which mirrors
 fit.py with numpy, prepares a new image file the same way), and standardises it where
 a mean and std are given.
@@ -23,8 +24,10 @@ import torch
 
 from netspec.training.errors import TrainingError
 from netspec.training.fit import fit_samples
+from netspec.training.levels import LevelsError, check_pixels, levels
 
 PILLOW_HINT = "pip install 'netspec[images]' (Pillow)"
+ORIENTATION = 0x0112  # the EXIF tag; 5 to 8 turn the image by 90 degrees
 
 
 @dataclass(frozen=True)
@@ -93,10 +96,15 @@ def fitted(path: str, decoding: Decoding) -> torch.Tensor:
 
 def pixels(path: str, mode: str) -> np.ndarray:
     """The image at `path` in `mode` ("L" or "RGB"), [C, h, w] in [0, 1], float32."""
+    from PIL import ImageOps
+
     image_module = pillow()
     try:
         with image_module.open(path) as image:
-            values = np.asarray(image.convert(mode), dtype=np.float32) / 255
+            check_pixels(image)  # before exif_transpose decodes it
+            values = levels(ImageOps.exif_transpose(image), 1 if mode == "L" else 3)
+    except LevelsError as exc:
+        raise ImageError(f"{path} {exc}") from None
     except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ImageError(
@@ -111,8 +119,10 @@ def size_of(path: str) -> tuple[int, int, int]:
     image_module = pillow()
     try:
         with image_module.open(path) as image:
-            grey = image.mode in ("1", "L", "LA", "I", "I;16", "F")
-            return (1 if grey else 3, image.height, image.width)
+            grey = image.mode in ("1", "L", "LA", "I", "I;16", "I;16L", "I;16B", "I;16N", "F")
+            upright = image.getexif().get(ORIENTATION, 1) not in (5, 6, 7, 8)  # 90° turns
+            height, width = (image.height, image.width) if upright else image.size
+            return (1 if grey else 3, height, width)
     except (OSError, ValueError, SyntaxError, image_module.DecompressionBombError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise TrainingError(

@@ -2,8 +2,8 @@
 
 The rules are images.py's module docstring's: class folders sorted by name, the image
 files below each (by suffix, any case) sorted by path, hidden entries and symbolic
-links to folders skipped, ``train/`` with ``val/`` as the split. Nothing is decoded
-here; only names are read.
+links to folders skipped (class folders included), ``train/`` with ``val/`` as the
+split. Nothing is decoded here; only names are read.
 
 Assumes nothing but the file system (no torch, numpy or Pillow). Guarantees a Folder
 with at least two classes, at least one image per class (in each part, for train/ and
@@ -92,7 +92,11 @@ def _class_names(folder: Path) -> list[str]:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         raise TrainingError(f"cannot read {folder}: {exc.strerror or exc}") from None
-    names = [e.name for e in entries if e.is_dir() and not e.name.startswith(".")]
+    # a linked class folder is skipped: its images would be counted again under a
+    # second label where it links to another class
+    names = [
+        e.name for e in entries if e.is_dir(follow_symlinks=False) and not e.name.startswith(".")
+    ]
     if len(names) >= 2:
         return names
     loose = sum(1 for e in entries if e.is_file() and _is_image(e.name))

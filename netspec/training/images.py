@@ -3,11 +3,11 @@
 The layout is torchvision's ImageFolder: ``DIR/cat/1.png``, ``DIR/dog/2.jpg``. The
 classes are the sub-folders' names, sorted (label i is the i-th); a class's images are
 every file below its folder (sub-folders included, symbolic links to folders not
-followed) whose name ends in .png, .jpg, .jpeg, .bmp, .gif, .webp, .tif or .tiff (any
-case). Hidden files and folders (a leading dot) are skipped, and so are other files
-(counted in a note). Where DIR has both ``train/`` and ``val/`` they are the split and
-must hold the same class folders; otherwise split.py's seeded, stratified split holds
-out --val-fraction of every class.
+followed; a class folder that is a link is skipped) whose name ends in .png, .jpg,
+.jpeg, .bmp, .gif, .webp, .tif or .tiff (any case). Hidden files and folders (a leading
+dot) are skipped, and so are other files (counted in a note). Where DIR has both
+``train/`` and ``val/`` they are the split and must hold the same class folders;
+otherwise split.py's seeded, stratified split holds out --val-fraction of every class.
 
 A value of --data is a folder when it is not a built-in data set's name (``digits``,
 ``text``) and names a folder, or names nothing and has no file suffix (so that a

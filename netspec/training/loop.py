@@ -23,10 +23,11 @@ order of epoch e -- and dropout's masks -- do not depend on whether the run was 
 The same seed gives the same weights and figures on CPU (GPU kernels may differ in the
 last bits). Several processes shard the permutation a single process would draw
 (DistributedSampler, seeded alike), so K processes with batches of b step as one with
-batches of K x b. A resumed run restores the weights, the optimizer state (momentum buffers,
-Adam moments) and the history, then applies the learning rate, momentum and weight
-decay given now: `--epochs` is the total, so resuming a 5-epoch checkpoint with
-``--epochs 8`` trains epochs 6 to 8.
+batches of K x b -- except for text, whose windows are drawn from the generator before a
+single process's permutation (the shards are then of another permutation). A resumed run
+restores the weights, the optimizer state (momentum buffers, Adam moments) and the
+history, then applies the learning rate, momentum and weight decay given now: `--epochs`
+is the total, so resuming a 5-epoch checkpoint with ``--epochs 8`` trains epochs 6 to 8.
 """
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def run(
     world = World.from_env()
     device = world.device(pick_device(config.device))
     check_precision(config.precision, device)
+    target = checkpoint_path(config, graph)
+    if target is not None and world.leader:  # before the data and the epochs, not after
+        checkpoint.check_target(target)
     with session(world, device):
         return _train_run(graph, data, config, spec, console, world, device)
 

@@ -12,7 +12,9 @@
   loss over the group -- one batch of the group's size, as far as the gradients go
   (batch statistics, as batch normalisation keeps, still see K smaller batches). Under
   DistributedDataParallel the gradients are averaged across processes only on a
-  group's last batch (``no_sync`` on the others).
+  group's last batch: :meth:`Stepper.batch` puts the others' forward *and* backward
+  passes in ``no_sync`` (DDP decides during the forward pass whether the backward
+  all-reduces).
 - *Clipping* (``clip_norm=X``): before each step, the gradients of all trainable
   parameters are scaled so that their joint L2 norm is at most X
   (``torch.nn.utils.clip_grad_norm_``), after unscaling where fp16 scaled them.
@@ -24,8 +26,7 @@ a precision the device cannot run is a TrainingError before any step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 
@@ -92,17 +93,15 @@ class Stepper:
             loss = loss * share
         if self.scaler is not None:
             loss = self.scaler.scale(loss)
-        with self._sync(last):
-            loss.backward()
+        loss.backward()
         if last:
             self._step()
 
-    @contextmanager
-    def _sync(self, last: bool) -> Iterator[None]:
-        """DDP averages the gradients across processes only on a group's last batch."""
+    def batch(self, last: bool) -> AbstractContextManager:
+        """The context of one batch's forward and backward passes: under DDP, the
+        gradients are averaged across processes only on a group's `last` batch."""
         skip = not last and hasattr(self.model, "no_sync")
-        with self.model.no_sync() if skip else nullcontext():
-            yield
+        return self.model.no_sync() if skip else nullcontext()
 
     def _step(self) -> None:
         if self.clip_norm is not None:
