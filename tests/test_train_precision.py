@@ -10,8 +10,6 @@ compiling), compared with the same run uncompiled.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -22,24 +20,11 @@ from netspec.api import one_network  # noqa: E402
 from netspec.training import TrainingError  # noqa: E402
 from netspec.training.loop import build_module  # noqa: E402
 from netspec.training.steps import groups  # noqa: E402
-from tests.test_training import FAST, TINY, run_cli, thirds  # noqa: E402
+from tests import test_training as basics  # noqa: E402
+from tests.test_training import FAST, run_cli  # noqa: E402
 
 SGD = {**FAST, "epochs": 1, "optimizer": "sgd", "momentum": 0.0, "lr": 0.1}
-
-
-@pytest.fixture
-def spec(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.netspec"
-    path.write_text(TINY)
-    return path
-
-
-@pytest.fixture
-def data(tmp_path: Path) -> Path:
-    path = tmp_path / "thirds.npz"
-    x, y = thirds()
-    np.savez(path, x=x, y=y)
-    return path
+spec, data = basics.spec, basics.data  # the tiny spec and its task, as fixtures
 
 
 def trained(result) -> torch.Tensor:
