@@ -135,3 +135,27 @@ def test_a_whole_parse_every_so_often_lets_older_texts_go(monkeypatch):
         snapshot = analysed(URI, text + "\n" * (version % 2), version, snapshot)
         seen.append(snapshot.reparses)
     assert seen == [1, 2, 0, 1]
+
+
+def test_a_keystroke_after_a_syntax_error_is_reparsed_from_the_last_text_that_parsed(
+    monkeypatch,
+):
+    from netspec.syntax import incremental
+
+    text = (ROOT / "specs" / "resnet50.netspec").read_text(encoding="utf-8")
+    typing = text.replace("stage(128, 4)", "stage(128, 4")
+    assert typing != text
+    good = analysed(URI, text, 1)
+    bad = analysed(URI, typing, 2, good)
+    assert bad.module is None and [d.code for d in bad.diagnostics] == ["E-unclosed"]
+    parsed: list[int] = []
+    whole = incremental.parse
+
+    def counted(source):
+        parsed.append(len(source.text))
+        return whole(source)
+
+    monkeypatch.setattr(incremental, "parse", counted)
+    fixed = analysed(URI, text.replace("stage(128, 4)", "stage(128, 5)"), 3, bad)
+    assert fixed.module is not None and parsed and max(parsed) < len(text) // 4
+    assert shown(fixed.diagnostics) == checked(fixed.text)[0]

@@ -8,8 +8,9 @@ first needs them: diagnostics need only the elaboration and the warnings. A snap
 made once per version and never changed but for that cache, so requests read it from
 any thread.
 
-Given the previous snapshot, the text is reparsed from the statements the edit touched
-(netspec/syntax/incremental.py), and parsed whole after WHOLE_EVERY such reparses. With
+Given the previous snapshot, the text is reparsed from the statements changed since the
+newest text that parsed (netspec/syntax/incremental.py; a keystroke that mends a syntax
+error is not a whole parse), and parsed whole after WHOLE_EVERY such reparses. With
 a `stop` callable, the elaboration asks it before each statement and gives up
 (:func:`analysed` returns None) when it says so: a newer keystroke supersedes the
 analysis of an older one.
@@ -42,6 +43,9 @@ class Snapshot:
     """A document version's parse, networks and diagnostics; its figures on demand."""
 
     reparses = 0  # incremental reparses in a row behind the module (0: parsed whole)
+    # the newest text that parsed, and its module: what the next version is reparsed
+    # from, so that a keystroke after a syntax error is not a whole parse
+    base: tuple[Source, ast.Module] | None = None
 
     def __init__(
         self,
@@ -84,7 +88,10 @@ def analysed(
     try:
         module, reparses = _parse(source, previous)
     except CompileError as exc:
-        return Snapshot(uri, version, source, None, (), tuple(exc.diagnostics))
+        failed = Snapshot(uri, version, source, None, (), tuple(exc.diagnostics))
+        if previous is not None:
+            failed.base, failed.reparses = previous.base, previous.reparses
+        return failed
     token = STOP.set(stop)
     try:
         snapshot = _checked(uri, version, source, module)
@@ -92,20 +99,16 @@ def analysed(
         return None
     finally:
         STOP.reset(token)
-    snapshot.reparses = reparses
+    snapshot.base, snapshot.reparses = (source, module), reparses
     return snapshot
 
 
 def _parse(source: Source, previous: Snapshot | None) -> tuple[ast.Module, int]:
     """The module, and how many reparses in a row made it (0: parsed whole)."""
-    if (
-        previous is None
-        or previous.module is None
-        or previous.source.name != source.name
-        or previous.reparses >= WHOLE_EVERY
-    ):
+    base = previous.base if previous is not None else None
+    if base is None or base[0].name != source.name or previous.reparses >= WHOLE_EVERY:
         return parse(source), 0
-    return reparse(previous.module, previous.source, source), previous.reparses + 1
+    return reparse(base[1], base[0], source), previous.reparses + 1
 
 
 def _checked(uri: str, version: int, source: Source, module: ast.Module) -> Snapshot:
